@@ -1,0 +1,102 @@
+"""One Settings object, built once in ``main`` and passed down (never at import)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+DEFAULT_DB_PATH = Path("practice-bot.db")
+
+
+def normalise_database_url(url: str) -> str:
+    """Map the plain URLs people write to the async drivers the code uses.
+
+    ``sqlite:///x.db`` -> ``sqlite+aiosqlite:///x.db``; ``postgres://`` and
+    ``postgresql://`` (or ``+psycopg2``) -> ``postgresql+asyncpg://``.
+    """
+    url = url.strip()
+    if not url:
+        raise ValueError("DATABASE_URL is empty")
+    scheme, sep, rest = url.partition("://")
+    if not sep:
+        raise ValueError(f"DATABASE_URL {url!r} is not a URL (expected e.g. sqlite:///practice.db)")
+    base = scheme.split("+", 1)[0].lower()
+    if base == "sqlite":
+        return f"sqlite+aiosqlite://{rest}"
+    if base in {"postgres", "postgresql"}:
+        return f"postgresql+asyncpg://{rest}"
+    raise ValueError(f"DATABASE_URL scheme {scheme!r} is not supported (use sqlite or postgresql)")
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    database_url: str = Field(default=f"sqlite:///{DEFAULT_DB_PATH}")
+    default_timezone: str = "UTC"
+    log_level: str = "INFO"
+
+    # Slack
+    slack_bot_token: SecretStr | None = None
+    slack_app_token: SecretStr | None = None
+    slack_signing_secret: SecretStr | None = None
+    slack_mode: Literal["socket", "http"] = "socket"
+    slack_api_url: str | None = None
+    slack_admin_ids: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    host: str = "0.0.0.0"  # noqa: S104  (a container's HTTP endpoint listens on every interface)
+    port: int = 3000
+
+    # Discord
+    discord_token: SecretStr | None = None
+    discord_application_id: str | None = None
+    discord_dev_guild_id: int | None = None
+    discord_private_threads: bool = False
+
+    # LLM scoring
+    openai_api_key: SecretStr | None = None
+    openai_base_url: str | None = None
+    openai_model: str = "gpt-4o-mini"
+    llm_timeout_seconds: float = 30.0
+    llm_max_concurrency: int = 4
+    llm_max_retries: int = 2
+
+    # behaviour
+    tick_seconds: float = 5.0
+    prompt_window_hours: float | None = None
+    """How long a daily prompt takes answers; default: until the end of the channel's local day."""
+
+    @field_validator("database_url")
+    @classmethod
+    def _normalise_db(cls, value: str) -> str:
+        return normalise_database_url(value)
+
+    @field_validator("default_timezone")
+    @classmethod
+    def _known_timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown timezone {value!r}") from exc
+        return value
+
+    @field_validator("slack_admin_ids", mode="before")
+    @classmethod
+    def _split_ids(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
+    @property
+    def llm_configured(self) -> bool:
+        return bool(self.openai_base_url or self.openai_api_key)
+
+    @property
+    def slack_configured(self) -> bool:
+        return self.slack_bot_token is not None
+
+    @property
+    def discord_configured(self) -> bool:
+        return self.discord_token is not None

@@ -1,0 +1,1 @@
+"""Platform-neutral domain: knows no Slack, Discord, SQL dialect or openai."""

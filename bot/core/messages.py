@@ -1,0 +1,152 @@
+"""The neutral message model every adapter renders.
+
+``OutMessage.text`` is always present (notifications, console, fallbacks); ``blocks`` is a
+small neutral set each adapter renders to its own idiom.  What a platform cannot show
+degrades to text: rendering never raises.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Literal
+
+from bot.core.refs import MessageRef, Platform, UserRef
+
+
+@dataclass(frozen=True, slots=True)
+class SectionBlock:
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class FieldsBlock:
+    fields: tuple[tuple[str, str], ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Button:
+    action: str
+    """Neutral action id, e.g. ``interview.next``; adapters round-trip it unchanged."""
+    label: str
+    value: str = ""
+    style: Literal["default", "primary", "danger"] = "default"
+
+
+@dataclass(frozen=True, slots=True)
+class ButtonsBlock:
+    buttons: tuple[Button, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class DividerBlock:
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class ContextBlock:
+    text: str
+
+
+Block = SectionBlock | FieldsBlock | ButtonsBlock | DividerBlock | ContextBlock
+
+
+@dataclass(frozen=True, slots=True)
+class OutMessage:
+    text: str
+    blocks: tuple[Block, ...] = ()
+    title: str = ""
+    """Optional heading (embeds and Block Kit headers use it; text already contains it)."""
+    ephemeral: bool = False
+    """Shown only to the person who asked, where the platform can."""
+
+    def buttons(self) -> tuple[Button, ...]:
+        return tuple(b for block in self.blocks if isinstance(block, ButtonsBlock) for b in block.buttons)
+
+
+@dataclass(frozen=True, slots=True)
+class InMessage:
+    """A message someone wrote; ``ref.thread`` is filled in by the adapter."""
+
+    ref: MessageRef
+    author: UserRef
+    text: str
+    event_key: str
+    """Idempotency key: the same platform event always gives the same key."""
+    sent_at: datetime
+    author_is_bot: bool = False
+    author_timezone: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Action:
+    """A button click, back from any platform."""
+
+    action: str
+    value: str
+    user: UserRef
+    message: MessageRef
+    event_key: str
+
+
+@dataclass(frozen=True, slots=True)
+class Capabilities:
+    threads: bool = True
+    buttons: bool = True
+    edits: bool = True
+    reactions: bool = True
+    ephemeral: bool = True
+    max_text: int = 3000
+
+
+@dataclass(frozen=True, slots=True)
+class Reply:
+    """What the core answers a command with: one or more messages for the asker's context."""
+
+    messages: tuple[OutMessage, ...] = field(default_factory=tuple)
+
+    @classmethod
+    def one(cls, message: OutMessage) -> Reply:
+        return cls((message,))
+
+
+def split_text(text: str, limit: int) -> list[str]:
+    """Split ``text`` into chunks of at most ``limit`` characters, preferring line breaks.
+
+    Decided once here so every adapter sends long text in order in the same place.
+    """
+    if limit <= 0:
+        raise ValueError("limit must be positive")
+    if len(text) <= limit:
+        return [text]
+    chunks: list[str] = []
+    rest = text
+    while len(rest) > limit:
+        cut = rest.rfind("\n", 0, limit)
+        if cut < limit // 2:
+            cut = rest.rfind(" ", 0, limit)
+        if cut < limit // 2:
+            cut = limit
+        chunks.append(rest[:cut].rstrip())
+        rest = rest[cut:].lstrip("\n ")
+    if rest:
+        chunks.append(rest)
+    return chunks
+
+
+__all__ = [
+    "Action",
+    "Block",
+    "Button",
+    "ButtonsBlock",
+    "Capabilities",
+    "ContextBlock",
+    "DividerBlock",
+    "FieldsBlock",
+    "InMessage",
+    "OutMessage",
+    "Platform",
+    "Reply",
+    "SectionBlock",
+    "split_text",
+]

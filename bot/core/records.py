@@ -1,0 +1,251 @@
+"""Plain records the core reads and writes through its repository port."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+from typing import Literal
+
+from bot.core.refs import ChannelRef, MessageRef, Target, ThreadRef, UserRef
+
+Verdict = Literal["covered", "partial", "missing"]
+VERDICT_VALUE: dict[Verdict, float] = {"covered": 1.0, "partial": 0.5, "missing": 0.0}
+ScorerKind = Literal["offline", "llm"]
+InterviewStatus = Literal["active", "finished", "ended"]
+Window = Literal["week", "month", "all"]
+OutboxPurpose = Literal["phase", "nudge", "scorecard", "prompt", "reveal", "notice"]
+
+
+@dataclass(frozen=True, slots=True)
+class Schedule:
+    """When a channel gets its daily prompt: local time on chosen weekdays (0 = Monday)."""
+
+    local_time: time
+    timezone: str
+    weekdays: frozenset[int] = frozenset(range(5))
+    enabled: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class ChannelRecord:
+    id: int
+    ref: ChannelRef
+    schedule: Schedule | None
+    next_prompt_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class MemberRecord:
+    id: int
+    ref: UserRef
+    timezone: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class DailyPromptDraft:
+    channel: ChannelRef
+    local_date: date
+    section: int
+    scenario_id: str
+    item_id: str
+    question: str
+    closes_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class DailyPromptRecord:
+    id: int
+    channel: ChannelRef
+    local_date: date
+    section: int
+    scenario_id: str
+    item_id: str
+    question: str
+    closes_at: datetime
+    message: MessageRef | None
+    thread: ThreadRef | None
+    closed: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Phase:
+    section: int
+    budget_seconds: int
+
+
+@dataclass(frozen=True, slots=True)
+class InterviewDraft:
+    channel: ChannelRef
+    candidate: UserRef
+    scenario_id: str
+    total_minutes: int
+    phases: tuple[Phase, ...]
+    started_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class InterviewRecord:
+    id: int
+    channel: ChannelRef
+    candidate: UserRef
+    scenario_id: str
+    total_minutes: int
+    phases: tuple[Phase, ...]
+    status: InterviewStatus
+    phase_index: int
+    """Index into ``phases``; equals ``len(phases)`` once the interview is over."""
+    phase_started_at: datetime | None
+    phase_deadline_at: datetime | None
+    nudge_at: datetime | None
+    nudged: bool
+    hints_used: tuple[str, ...]
+    """Checklist item ids whose probes were already given as hints."""
+    skipped: tuple[int, ...]
+    """Phase indexes the candidate skipped."""
+    thread: ThreadRef | None
+    version: int
+    started_at: datetime
+
+    @property
+    def current_phase(self) -> Phase | None:
+        if self.status != "active" or self.phase_index >= len(self.phases):
+            return None
+        return self.phases[self.phase_index]
+
+
+@dataclass(frozen=True, slots=True)
+class InterviewChanges:
+    """Fields a claimed transition may change; ``None`` leaves a field as it is."""
+
+    status: InterviewStatus | None = None
+    phase_index: int | None = None
+    phase_started_at: datetime | None = None
+    phase_deadline_at: datetime | None = None
+    nudge_at: datetime | None = None
+    clear_deadlines: bool = False
+    nudged: bool | None = None
+    hints_used: tuple[str, ...] | None = None
+    skipped: tuple[int, ...] | None = None
+    thread: ThreadRef | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class AnswerDraft:
+    member: UserRef
+    text: str
+    event_key: str
+    created_at: datetime
+    local_date: date
+    """The member's practice day for this answer (their timezone, else the channel's)."""
+    message: MessageRef | None = None
+    prompt_id: int | None = None
+    interview_id: int | None = None
+    phase_index: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class AnswerRecord:
+    id: int
+    member: UserRef
+    text: str
+    event_key: str
+    created_at: datetime
+    local_date: date
+    message: MessageRef | None
+    prompt_id: int | None
+    interview_id: int | None
+    phase_index: int | None
+    withdrawn: bool
+
+
+@dataclass(frozen=True, slots=True)
+class ItemVerdict:
+    item_id: str
+    verdict: Verdict
+    evidence: str = ""
+    """An excerpt of the answer supporting the verdict (empty when missing)."""
+
+
+@dataclass(frozen=True, slots=True)
+class ScoreCard:
+    section: int
+    scorer: ScorerKind
+    score: float
+    """0-10, computed from the verdicts and item weights."""
+    verdicts: tuple[ItemVerdict, ...]
+    feedback: str
+    follow_up: str = ""
+    model: str = ""
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    fallback_reason: str = ""
+    """Why an LLM scorer fell back to the offline one (empty otherwise)."""
+
+    @property
+    def label(self) -> str:
+        if self.scorer == "llm":
+            return f"LLM ({self.model})" if self.model else "LLM"
+        return "offline" + (f", LLM unavailable: {self.fallback_reason}" if self.fallback_reason else "")
+
+
+@dataclass(frozen=True, slots=True)
+class ScoreDraft:
+    card: ScoreCard
+    answer_id: int | None = None
+    interview_id: int | None = None
+    phase_index: int | None = None
+    created_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class StreakRecord:
+    member: UserRef
+    current: int
+    longest: int
+    total_days: int
+    last_day: date | None
+
+
+@dataclass(frozen=True, slots=True)
+class LeaderboardRow:
+    rank: int
+    member: UserRef
+    current: int
+    longest: int
+    days: int
+    """Practice days inside the window (all time for ``all``)."""
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxDraft:
+    target: Target
+    text: str
+    purpose: OutboxPurpose
+    dedupe_key: str
+    """Unique: enqueueing the same effect twice keeps one row."""
+    payload: str = ""
+    """JSON the service needs to re-render the message with blocks (may be empty)."""
+    subject_id: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxRecord:
+    id: int
+    target: Target
+    text: str
+    purpose: OutboxPurpose
+    dedupe_key: str
+    payload: str
+    subject_id: int | None
+    attempts: int
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class UsageTotals:
+    scored_sections: int = 0
+    llm_sections: int = 0
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    per_section: dict[int, tuple[int, int, int]] = field(default_factory=dict)
+    """section -> (count, prompt tokens, completion tokens) for LLM-scored sections."""

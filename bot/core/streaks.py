@@ -1,0 +1,114 @@
+"""Practice days and streaks, kept incrementally.
+
+A practice day is a member's local date. ``advance`` folds one new practice day into
+the stored state so reads never walk the history; ``recompute`` exists only for the
+rare paths (a withdrawn answer, a day that arrives out of order).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from bot.core.records import Window
+
+
+@dataclass(frozen=True, slots=True)
+class StreakState:
+    current: int = 0
+    longest: int = 0
+    total_days: int = 0
+    last_day: date | None = None
+    week_start: date | None = None
+    week_days: int = 0
+    month_start: date | None = None
+    month_days: int = 0
+
+
+def week_start(day: date) -> date:
+    return day - timedelta(days=day.weekday())
+
+
+def month_start(day: date) -> date:
+    return day.replace(day=1)
+
+
+def local_date(moment: datetime, timezone: str) -> date:
+    """The calendar date of ``moment`` for someone living in ``timezone``."""
+    return moment.astimezone(ZoneInfo(timezone)).date()
+
+
+def advance(state: StreakState, day: date) -> StreakState | None:
+    """Fold a *new* practice day into ``state``.
+
+    Returns ``None`` when ``day`` is older than the last practice day: the caller then
+    recomputes from the member's days (rare: a timezone change, a late event).
+    """
+    if state.last_day is not None and day < state.last_day:
+        return None
+    if state.last_day == day:
+        return state
+    if state.last_day is not None and day - state.last_day == timedelta(days=1):
+        current = state.current + 1
+    else:
+        current = 1
+    ws, ms = week_start(day), month_start(day)
+    return StreakState(
+        current=current,
+        longest=max(state.longest, current),
+        total_days=state.total_days + 1,
+        last_day=day,
+        week_start=ws,
+        week_days=state.week_days + 1 if state.week_start == ws else 1,
+        month_start=ms,
+        month_days=state.month_days + 1 if state.month_start == ms else 1,
+    )
+
+
+def recompute(days: Iterable[date]) -> StreakState:
+    """The state from scratch, from every practice day of one member."""
+    state = StreakState()
+    for day in sorted(set(days)):
+        folded = advance(state, day)
+        assert folded is not None  # sorted input never goes backwards
+        state = folded
+    if state.last_day is None:
+        return state
+    # Windows count every day inside the latest week and month, not only the consecutive run.
+    all_days = sorted(set(days))
+    ws, ms = week_start(state.last_day), month_start(state.last_day)
+    return replace(
+        state,
+        week_days=sum(1 for d in all_days if d >= ws),
+        month_days=sum(1 for d in all_days if d >= ms),
+    )
+
+
+def effective_current(current: int, last_day: date | None, today: date) -> int:
+    """A stored streak still counts if the member practised today or yesterday."""
+    if last_day is None or (today - last_day).days > 1:
+        return 0
+    return current
+
+
+def window_start(window: Window, today: date) -> date | None:
+    if window == "week":
+        return week_start(today)
+    if window == "month":
+        return month_start(today)
+    return None
+
+
+def days_in_window(state: StreakState, window: Window, today: date) -> int:
+    if window == "all":
+        return state.total_days
+    if window == "week":
+        return state.week_days if state.week_start == week_start(today) else 0
+    return state.month_days if state.month_start == month_start(today) else 0
+
+
+def rank_key(current: int, longest: int, days: int) -> tuple[int, int, int]:
+    """Leaderboard order: current streak, then longest, then practice days (all descending)."""
+    return (-current, -longest, -days)
