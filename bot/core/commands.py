@@ -104,6 +104,11 @@ SteerWord = Literal["next", "skip", "hint", "time", "end"]
 _INVISIBLE = re.compile("[\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff]")
 
 
+def strip_invisible(text: str) -> str:
+    """Drop zero-width and direction-control characters (they hide in pasted text)."""
+    return _INVISIBLE.sub("", text)
+
+
 def clean(text: str) -> str:
     """Normalise what people type: NFKC, no zero-width or direction marks, single spaces."""
     text = unicodedata.normalize("NFKC", text)

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from framework import ChecklistItem, Framework, Section
+
 from bot.core.errors import UserError
 from bot.core.records import InterviewChanges, InterviewRecord, Phase
-from framework import ChecklistItem, Framework, Section
 
 DEFAULT_MINUTES = 45
 MIN_MINUTES = 10

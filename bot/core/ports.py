@@ -10,6 +10,8 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Protocol
 
+from framework import Scenario, Section
+
 from bot.core.messages import Capabilities, OutMessage
 from bot.core.records import (
     AnswerDraft,
@@ -32,7 +34,6 @@ from bot.core.records import (
     Window,
 )
 from bot.core.refs import ChannelRef, MessageRef, Platform, Target, ThreadRef, UserRef
-from framework import Scenario, Section
 
 
 class Clock(Protocol):

@@ -8,8 +8,9 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from bot.core.records import DailyPromptRecord, Schedule
 from framework import ChecklistItem, Framework, Scenario, Section
+
+from bot.core.records import DailyPromptRecord, Schedule
 
 SCENARIO_COOLDOWN_DAYS = 14
 PROMPT_SECTIONS = tuple(range(1, 10))

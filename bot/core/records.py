@@ -13,7 +13,7 @@ VERDICT_VALUE: dict[Verdict, float] = {"covered": 1.0, "partial": 0.5, "missing"
 ScorerKind = Literal["offline", "llm"]
 InterviewStatus = Literal["active", "finished", "ended"]
 Window = Literal["week", "month", "all"]
-OutboxPurpose = Literal["phase", "nudge", "scorecard", "prompt", "reveal", "notice"]
+OutboxPurpose = Literal["phase", "nudge", "score", "scorecard", "prompt", "reveal", "notice"]
 
 
 @dataclass(frozen=True, slots=True)

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from bot.core.records import VERDICT_VALUE, ItemVerdict, ScoreCard
 from framework import Section
+
+from bot.core.records import VERDICT_VALUE, ItemVerdict, ScoreCard
 
 
 def score_from_verdicts(section: Section, verdicts: Iterable[ItemVerdict]) -> float:

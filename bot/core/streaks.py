@@ -50,10 +50,8 @@ def advance(state: StreakState, day: date) -> StreakState | None:
         return None
     if state.last_day == day:
         return state
-    if state.last_day is not None and day - state.last_day == timedelta(days=1):
-        current = state.current + 1
-    else:
-        current = 1
+    consecutive = state.last_day is not None and day - state.last_day == timedelta(days=1)
+    current = state.current + 1 if consecutive else 1
     ws, ms = week_start(day), month_start(day)
     return StreakState(
         current=current,
@@ -71,9 +69,7 @@ def recompute(days: Iterable[date]) -> StreakState:
     """The state from scratch, from every practice day of one member."""
     state = StreakState()
     for day in sorted(set(days)):
-        folded = advance(state, day)
-        assert folded is not None  # sorted input never goes backwards
-        state = folded
+        state = advance(state, day) or state  # sorted input never goes backwards
     if state.last_day is None:
         return state
     # Windows count every day inside the latest week and month, not only the consecutive run.

@@ -10,6 +10,8 @@ from collections.abc import Sequence
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from framework import Framework, Scenario, Section
+
 from bot.core.interviews import format_duration
 from bot.core.messages import (
     Button,
@@ -29,7 +31,6 @@ from bot.core.records import (
     StreakRecord,
 )
 from bot.core.scoring import missed_items
-from framework import Framework, Scenario, Section
 
 NEXT = "interview.next"
 HINT = "interview.hint"

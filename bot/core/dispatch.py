@@ -1,0 +1,232 @@
+"""The outbox dispatcher: the only place scheduled messages are sent from.
+
+Rows are claimed in the store before sending and marked after, so a crash between
+the two re-sends at most once (after the claim goes stale) and two processes never
+both send a row. Cheap rows are sent in order, per thread; rows that need scoring
+(which may call an LLM) run as background jobs so they never hold up a reply.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import defaultdict
+from dataclasses import replace
+from datetime import timedelta
+from typing import TYPE_CHECKING
+
+from bot.core import texts
+from bot.core.errors import new_error_id
+from bot.core.messages import OutMessage, split_text
+from bot.core.ports import Chat
+from bot.core.records import AnswerRecord, OutboxRecord, ScoreCard, ScoreDraft
+from bot.core.refs import MessageRef, Target, channel_of
+
+if TYPE_CHECKING:
+    from bot.core.service import PracticeService
+
+log = logging.getLogger(__name__)
+
+BACKGROUND_PURPOSES = frozenset({"score", "scorecard", "reveal"})
+MAX_ATTEMPTS = 5
+
+
+def outbox_key(*parts: object) -> str:
+    return ":".join(str(part) for part in parts)
+
+
+class Dispatcher:
+    def __init__(self, service: PracticeService) -> None:
+        self._service = service
+        self._lock = asyncio.Lock()
+        self._again = False
+        self._jobs: set[asyncio.Task[None]] = set()
+
+    async def flush(self) -> None:
+        """Send everything pending. A call while another flush runs makes that one loop again."""
+        if self._lock.locked():
+            self._again = True
+            return
+        async with self._lock:
+            while True:
+                self._again = False
+                rows = await self._service.store.claim_outbox(self._service.clock.now())
+                if rows:
+                    await self._send_rows(rows)
+                elif not self._again:
+                    return
+
+    async def drain(self) -> None:
+        """Wait for background jobs (tests, shutdown)."""
+        while self._jobs:
+            await asyncio.gather(*list(self._jobs), return_exceptions=True)
+        if self._again:
+            await self.flush()
+
+    @property
+    def busy(self) -> bool:
+        return bool(self._jobs) or self._lock.locked()
+
+    async def _send_rows(self, rows: list[OutboxRecord]) -> None:
+        by_target: dict[str, list[OutboxRecord]] = defaultdict(list)
+        for row in rows:
+            if row.purpose in BACKGROUND_PURPOSES:
+                task = asyncio.create_task(self._run(row))
+                self._jobs.add(task)
+                task.add_done_callback(self._jobs.discard)
+            else:
+                by_target[repr(row.target)].append(row)
+        await asyncio.gather(*(self._send_in_order(group) for group in by_target.values()))
+
+    async def _send_in_order(self, rows: list[OutboxRecord]) -> None:
+        for row in sorted(rows, key=lambda r: r.id):
+            await self._run(row)
+
+    async def _run(self, row: OutboxRecord) -> None:
+        store = self._service.store
+        chat = self._service.chats.get(channel_of(row.target).platform)
+        if chat is None:
+            log.warning("outbox %s waits: no %s adapter running", row.id, channel_of(row.target).platform)
+            await store.mark_failed(row.id, error="adapter not running",
+                                    retry_at=self._service.clock.now() + timedelta(minutes=5))
+            return
+        try:
+            ref = await self._deliver(chat, row)
+        except Exception as exc:
+            error_id = new_error_id()
+            log.exception("error %s sending outbox row %s (%s)", error_id, row.id, row.purpose)
+            retry_at = None
+            if row.attempts < MAX_ATTEMPTS:
+                retry_at = self._service.clock.now() + timedelta(seconds=5 * 2 ** row.attempts)
+            await store.mark_failed(row.id, error=f"{error_id}: {type(exc).__name__}: {exc}"[:500],
+                                    retry_at=retry_at)
+            return
+        await store.mark_sent(row.id, message=ref)
+
+    async def _deliver(self, chat: Chat, row: OutboxRecord) -> MessageRef:
+        handler = {
+            "phase": self._phase,
+            "prompt": self._prompt,
+            "score": self._score,
+            "scorecard": self._scorecard,
+            "reveal": self._reveal,
+        }.get(row.purpose)
+        if handler is not None:
+            return await handler(chat, row)
+        return await send(chat, row.target, OutMessage(text=row.text))
+
+    async def _phase(self, chat: Chat, row: OutboxRecord) -> MessageRef:
+        service = self._service
+        interview = await service.store.get_interview(row.subject_id or 0)
+        if interview is None:
+            return await send(chat, row.target, OutMessage(text=row.text))
+        shown = replace(interview, phase_index=int(row.payload or interview.phase_index))
+        section = service.framework.section(shown.phases[shown.phase_index].section)
+        scenario = service.framework.scenario(shown.scenario_id)
+        message = texts.phase_opening(shown, section, scenario, total_phases=len(shown.phases))
+        return await send(chat, row.target, message)
+
+    async def _prompt(self, chat: Chat, row: OutboxRecord) -> MessageRef:
+        service = self._service
+        prompt = await service.store.get_prompt(row.subject_id or 0)
+        if prompt is None:
+            return await send(chat, row.target, OutMessage(text=row.text))
+        channel = await service.store.get_channel(prompt.channel)
+        timezone = channel.schedule.timezone if channel and channel.schedule else service.default_timezone
+        message = texts.daily_prompt(
+            prompt,
+            service.framework.scenario(prompt.scenario_id),
+            service.framework.section(prompt.section),
+            prompt.closes_at,
+            timezone,
+        )
+        root = await send(chat, row.target, message)
+        thread = await chat.start_thread(root, f"Daily practice {prompt.local_date:%b %d}")
+        await service.store.set_prompt_message(prompt.id, message=root, thread=thread)
+        return root
+
+    async def _score_answers(
+        self, answers: list[AnswerRecord], section_number: int, scenario_id: str, question: str
+    ) -> ScoreCard:
+        service = self._service
+        return await service.scorer.score(
+            section=service.framework.section(section_number),
+            scenario=service.framework.scenario(scenario_id),
+            question=question,
+            answer="\n\n".join(a.text for a in answers),
+        )
+
+    async def _score_phase(self, interview_id: int, index: int) -> ScoreCard | None:
+        service = self._service
+        interview = await service.store.get_interview(interview_id)
+        if interview is None:
+            return None
+        answers = [a for a in await service.store.answers_for_phase(interview_id, index) if not a.withdrawn]
+        if not answers:
+            return None
+        section = service.framework.section(interview.phases[index].section)
+        scenario = service.framework.scenario(interview.scenario_id)
+        question = " ".join(q.replace("{scenario}", scenario.title) for q in section.openings)
+        card = await self._score_answers(answers, section.number, scenario.id, question)
+        await service.store.save_score(
+            ScoreDraft(card, interview_id=interview_id, phase_index=index, created_at=service.clock.now())
+        )
+        return card
+
+    async def _score(self, chat: Chat, row: OutboxRecord) -> MessageRef:
+        index = int(row.payload)
+        card = await self._score_phase(row.subject_id or 0, index)
+        interview = await self._service.store.get_interview(row.subject_id or 0)
+        if card is None or interview is None:
+            return await send(chat, row.target, OutMessage(text="No answer was recorded for that phase."))
+        section = self._service.framework.section(interview.phases[index].section)
+        return await send(chat, row.target, texts.phase_score(section, card))
+
+    async def _scorecard(self, chat: Chat, row: OutboxRecord) -> MessageRef:
+        service = self._service
+        interview_id = row.subject_id or 0
+        interview = await service.store.get_interview(interview_id)
+        if interview is None:
+            return await send(chat, row.target, OutMessage(text=row.text))
+        cards = await service.store.scores_for_interview(interview_id)
+        for index in range(len(interview.phases)):
+            if index not in cards and index not in interview.skipped:
+                card = await self._score_phase(interview_id, index)
+                if card is not None:
+                    cards[index] = card
+        scenario = service.framework.scenario(interview.scenario_id)
+        return await send(chat, row.target, texts.scorecard(interview, service.framework, scenario, cards))
+
+    async def _reveal(self, chat: Chat, row: OutboxRecord) -> MessageRef:
+        service = self._service
+        prompt = await service.store.get_prompt(row.subject_id or 0)
+        if prompt is None:
+            return await send(chat, row.target, OutMessage(text=row.text))
+        answers = [a for a in await service.store.answers_for_prompt(prompt.id) if not a.withdrawn]
+        by_member: dict[tuple[str, str], list[AnswerRecord]] = defaultdict(list)
+        for answer in answers:
+            by_member[(answer.member.user_id, answer.member.workspace)].append(answer)
+        results: list[tuple[str, ScoreCard]] = []
+        for member_answers in by_member.values():
+            card = await self._score_answers(member_answers, prompt.section, prompt.scenario_id, prompt.question)
+            await service.store.save_score(
+                ScoreDraft(card, answer_id=member_answers[0].id, created_at=service.clock.now())
+            )
+            results.append((member_answers[0].member.mention, card))
+        return await send(chat, row.target, texts.prompt_reveal(service.framework.section(prompt.section), results))
+
+
+async def send(chat: Chat, where: Target, message: OutMessage) -> MessageRef:
+    """Send, splitting text longer than the platform allows into ordered parts in the same place."""
+    limit = chat.capabilities.max_text
+    if len(message.text) <= limit:
+        return await chat.send(where, message)
+    parts = split_text(message.text, limit)
+    ref: MessageRef | None = None
+    for number, part in enumerate(parts):
+        last = number == len(parts) - 1
+        blocks = tuple(b for b in message.blocks if last and not hasattr(b, "text")) if last else ()
+        ref = await chat.send(where, OutMessage(text=part, blocks=blocks, ephemeral=message.ephemeral))
+    if ref is None:
+        raise ValueError("nothing to send")
+    return ref
