@@ -1,0 +1,210 @@
+"""Console chat: one channel, threads shown with a marker, the clock optionally sped up.
+
+Typing ``/practice ...`` runs a command; anything else is a message in the current
+thread (the latest interview or prompt thread, or the one picked with ``/thread N``).
+On end of input the session plays out: the adapter waits until no interview is active
+and nothing is left to send, then stops.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import itertools
+import logging
+import sys
+from typing import TextIO
+
+from bot.adapters.console.render import render
+from bot.core.guard import guarded
+from bot.core.messages import Action, Button, Capabilities, InMessage, OutMessage, Reply
+from bot.core.refs import ChannelRef, MessageRef, Platform, Target, ThreadRef, UserRef
+from bot.core.service import CommandContext, PracticeService
+
+log = logging.getLogger(__name__)
+
+HELP = (
+    "Console: `/practice help` for commands; plain text goes to the current thread; "
+    "`!N` presses button N; `/thread N` picks a thread; `/channel` leaves it; `/quit` exits."
+)
+
+
+class ConsoleChat:
+    platform: Platform = "console"
+    capabilities = Capabilities(threads=True, buttons=True, edits=True, reactions=True, ephemeral=True,
+                                max_text=4000)
+
+    def __init__(self, out: TextIO) -> None:
+        self._out = out
+        self._ids = itertools.count(1)
+        self._thread_numbers: dict[ThreadRef, int] = {}
+        self.current_thread: ThreadRef | None = None
+        self.last_buttons: tuple[Button, ...] = ()
+        self.last_button_message: MessageRef | None = None
+
+    def write(self, text: str) -> None:
+        self._out.write(text + "\n")
+        self._out.flush()
+
+    def thread_number(self, thread: ThreadRef) -> int:
+        if thread not in self._thread_numbers:
+            self._thread_numbers[thread] = len(self._thread_numbers) + 1
+        return self._thread_numbers[thread]
+
+    def thread_by_number(self, number: int) -> ThreadRef | None:
+        for thread, n in self._thread_numbers.items():
+            if n == number:
+                return thread
+        return None
+
+    def prefix(self, where: Target | None) -> str:
+        if isinstance(where, ThreadRef):
+            return f"  [thread {self.thread_number(where)}] "
+        return ""
+
+    async def send(self, where: Target, message: OutMessage) -> MessageRef:
+        channel = where.channel if isinstance(where, ThreadRef) else where
+        thread = where if isinstance(where, ThreadRef) else None
+        ref = MessageRef(channel, f"m{next(self._ids)}", thread)
+        text, buttons = render(message, prefix=self.prefix(where))
+        self.write(f"bot> {text.lstrip()}" if thread is None else text)
+        if buttons:
+            self.last_buttons, self.last_button_message = buttons, ref
+        return ref
+
+    async def start_thread(self, root: MessageRef, title: str) -> ThreadRef:
+        thread = ThreadRef(root.channel, f"t{root.message_id}")
+        self.current_thread = thread
+        self.write(f"  [thread {self.thread_number(thread)}] -- {title} (type to answer here) --")
+        return thread
+
+    async def edit(self, ref: MessageRef, message: OutMessage) -> None:
+        text, _ = render(message, prefix=self.prefix(ref.thread))
+        self.write(f"(edited {ref.message_id}) {text.strip()}")
+
+    async def react(self, ref: MessageRef, emoji: str) -> None:
+        mark = "✅" if emoji == "white_check_mark" else f":{emoji}:"
+        self.write(f"{self.prefix(ref.thread)}{mark} (on your message {ref.message_id})")
+
+    def show_reply(self, reply: Reply) -> None:
+        for message in reply.messages:
+            text, buttons = render(message, prefix="  (only you) " if message.ephemeral else "")
+            self.write(f"bot> {text.strip()}")
+            if buttons:
+                self.last_buttons = buttons
+
+
+class ConsoleAdapter:
+    name = "console"
+
+    def __init__(self, service: PracticeService, *, timezone: str, stdin: TextIO | None = None,
+                 stdout: TextIO | None = None, user_name: str = "you") -> None:
+        self._service = service
+        self._stdin = stdin or sys.stdin
+        self.chat = ConsoleChat(stdout or sys.stdout)
+        self._timezone = timezone
+        self.channel = ChannelRef("console", "practice", "local")
+        self.user = UserRef("console", user_name, "local", user_name)
+        self._ids = itertools.count(1)
+        self._task: asyncio.Task[None] | None = None
+        self._stopping = asyncio.Event()
+
+    async def start(self) -> None:
+        self._service.attach(self.chat)
+        self.chat.write(f"practice-bot console ready. {HELP}")
+        self._task = asyncio.create_task(self._loop())
+
+    async def wait(self) -> None:
+        if self._task is not None:
+            await self._task
+
+    async def stop(self) -> None:
+        self._stopping.set()
+        if self._task is not None and not self._task.done():
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+
+    async def _read_line(self) -> str:
+        return await asyncio.to_thread(self._stdin.readline)
+
+    async def _loop(self) -> None:
+        while not self._stopping.is_set():
+            line = await self._read_line()
+            if line == "":
+                await self._play_out()
+                return
+            text = line.rstrip("\n")
+            if text.strip() in {"/quit", "/exit"}:
+                return
+            await self.handle_line(text)
+
+    async def _play_out(self) -> None:
+        """End of input: let running interviews finish on the (sped-up) clock, then stop."""
+        while not self._stopping.is_set():
+            active = await self._service.store.active_interview(self.user)
+            if active is None and not self._service.dispatcher.busy:
+                await self._service.tick()
+                await self._service.dispatcher.drain()
+                if await self._service.store.active_interview(self.user) is None:
+                    return
+            await asyncio.sleep(0.05)
+
+    async def handle_line(self, text: str) -> None:
+        stripped = text.strip()
+        if not stripped:
+            return
+        if stripped.startswith("/practice") or stripped.startswith("practice "):
+            ctx = CommandContext(self.channel, self.user, can_manage=True, user_timezone=self._timezone)
+            reply = await guarded(self._service.handle_command(ctx, stripped), what="console command")
+            self.chat.show_reply(reply)
+        elif stripped == "/channel":
+            self.chat.current_thread = None
+            self.chat.write("(now writing in the channel)")
+        elif stripped.startswith("/thread"):
+            self._pick_thread(stripped)
+        elif stripped.startswith("!") and stripped[1:].isdigit():
+            await self._press(int(stripped[1:]))
+        elif stripped == "/help":
+            self.chat.write(HELP)
+        else:
+            await self._message(text)
+
+    def _pick_thread(self, text: str) -> None:
+        _, _, number = text.partition(" ")
+        thread = self.chat.thread_by_number(int(number)) if number.strip().isdigit() else None
+        if thread is None:
+            self.chat.write("(no such thread; threads are numbered as shown, e.g. `/thread 1`)")
+            return
+        self.chat.current_thread = thread
+        self.chat.write(f"(now writing in thread {number.strip()})")
+
+    async def _press(self, number: int) -> None:
+        buttons, message = self.chat.last_buttons, self.chat.last_button_message
+        if not 1 <= number <= len(buttons) or message is None:
+            self.chat.write("(no such button)")
+            return
+        button = buttons[number - 1]
+        action = Action(button.action, button.value, self.user, message, f"console:press:{next(self._ids)}")
+        reply = await guarded(self._service.handle_action(action), what="console button")
+        self.chat.show_reply(reply)
+
+    async def _message(self, text: str) -> None:
+        thread = self.chat.current_thread
+        ref = MessageRef(self.channel, f"u{next(self._ids)}", thread)
+        message = InMessage(
+            ref=ref,
+            author=self.user,
+            text=text,
+            event_key=f"console:{ref.message_id}",
+            sent_at=self._service.clock.now(),
+            author_timezone=self._timezone,
+        )
+        reply = await guarded(self._handle(message), what="console message")
+        self.chat.show_reply(reply)
+
+    async def _handle(self, message: InMessage) -> Reply:
+        await self._service.handle_message(message)
+        if message.ref.thread is None:
+            self.chat.write("(messages outside a thread are not answers; start with `/practice interview`)")
+        return Reply()

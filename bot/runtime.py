@@ -1,0 +1,127 @@
+"""Wiring: settings -> database -> service -> adapters and the ticking clock."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import random
+import signal
+import sys
+from dataclasses import dataclass, field
+from typing import TextIO
+
+from bot.adapters.base import Adapter
+from bot.config import Settings
+from bot.core.ports import Clock, Scorer
+from bot.core.service import PracticeService
+from bot.scheduling.clock import ScaledClock, SystemClock
+from bot.scheduling.ticker import Ticker
+from bot.storage.database import create_engine, migrate
+from bot.storage.repository import SqlStore
+from framework import load
+
+log = logging.getLogger(__name__)
+
+QUIET_LOGGERS = ("discord", "discord.http", "discord.gateway", "slack_sdk", "slack_bolt", "apscheduler",
+                 "httpx", "openai", "uvicorn.access", "aiosqlite", "asyncio")
+
+
+def configure_logging(level: str, *, stream: TextIO | None = None) -> None:
+    logging.basicConfig(
+        level=level.upper(),
+        stream=stream or sys.stderr,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    for name in QUIET_LOGGERS:
+        logging.getLogger(name).setLevel(max(logging.WARNING, logging.getLogger().level))
+
+
+def build_scorer(settings: Settings, *, offline_only: bool = False) -> Scorer:
+    from bot.scoring.offline import OfflineScorer
+
+    offline = OfflineScorer()
+    if offline_only or not settings.llm_configured:
+        return offline
+    from bot.scoring.llm import LlmScorer  # imported lazily: openai costs ~0.5 s at start-up
+
+    return LlmScorer.from_settings(settings, fallback=offline)
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    service: PracticeService
+    store: SqlStore
+    adapters: list[Adapter] = field(default_factory=list)
+    ticker: Ticker | None = None
+
+    async def close(self) -> None:
+        if self.ticker is not None:
+            self.ticker.stop()
+        for adapter in self.adapters:
+            with contextlib.suppress(Exception):
+                await adapter.stop()
+        await self.service.dispatcher.drain()
+        await self.store.close()
+
+
+async def build_runtime(settings: Settings, *, clock: Clock | None = None, offline_only: bool = False,
+                        rng: random.Random | None = None) -> Runtime:
+    await migrate(settings.database_url)
+    store = SqlStore(create_engine(settings.database_url))
+    service = PracticeService(
+        store=store,
+        framework=load(),
+        scorer=build_scorer(settings, offline_only=offline_only),
+        clock=clock or SystemClock(),
+        rng=rng,
+        default_timezone=settings.default_timezone,
+        prompt_window_hours=settings.prompt_window_hours,
+    )
+    return Runtime(settings=settings, service=service, store=store)
+
+
+def platform_adapters(settings: Settings, service: PracticeService) -> list[Adapter]:
+    """Every adapter whose tokens are configured (imports stay lazy: start-up time matters)."""
+    adapters: list[Adapter] = []
+    if settings.slack_configured:
+        from bot.adapters.slack import SlackAdapter
+
+        adapters.append(SlackAdapter(settings, service))
+    if settings.discord_configured:
+        from bot.adapters.discord import DiscordAdapter
+
+        adapters.append(DiscordAdapter(settings, service))
+    return adapters
+
+
+async def serve(runtime: Runtime, adapters: list[Adapter], *, tick_seconds: float,
+                ready: asyncio.Event | None = None) -> None:
+    """Start adapters and the clock; run until an adapter stops or a signal arrives."""
+    runtime.adapters = adapters
+    for adapter in adapters:
+        await adapter.start()
+        log.info("%s adapter ready", adapter.name)
+    runtime.ticker = Ticker(runtime.service.tick, interval_seconds=tick_seconds, housekeeping=runtime.service.prune)
+    runtime.ticker.start()
+    await runtime.service.tick()
+    if ready is not None:
+        ready.set()
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError, RuntimeError):
+            loop.add_signal_handler(sig, stop.set)
+    waiters = [asyncio.create_task(a.wait()) for a in adapters]
+    stopper = asyncio.create_task(stop.wait())
+    try:
+        await asyncio.wait([*waiters, stopper], return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for task in [*waiters, stopper]:
+            task.cancel()
+        await runtime.close()
+
+
+def console_clock(speed: float) -> Clock:
+    return ScaledClock(speed) if speed != 1 else SystemClock()

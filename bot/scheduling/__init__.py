@@ -1,0 +1,1 @@
+"""The clock: APScheduler ticks the service; the database decides what is due."""
