@@ -1,0 +1,146 @@
+"""The ``practice-bot`` command."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import sys
+from collections.abc import Sequence
+
+from pydantic import ValidationError
+
+from bot.config import Settings
+
+log = logging.getLogger(__name__)
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="practice-bot",
+        description="System-design interview practice in Slack, Discord and the terminal.",
+    )
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    commands.add_parser("run", help="run every adapter whose tokens are set (the console if none)")
+
+    console = commands.add_parser("console", help="the whole bot in this terminal")
+    console.add_argument("--speed", type=float, default=1.0, help="run the clock N times faster (demos)")
+    console.add_argument("--seed", type=int, default=None, help="seed the random choices (reproducible runs)")
+
+    commands.add_parser("migrate", help="apply database migrations and exit")
+
+    fw = commands.add_parser("framework", help="the framework content")
+    fw_commands = fw.add_subparsers(dest="framework_command", metavar="ACTION", required=True)
+    export = fw_commands.add_parser("export", help="print all sections, items and scenarios")
+    export.add_argument("--format", choices=["json", "yaml"], default="json")
+    show = fw_commands.add_parser("show", help="print one section readably")
+    show.add_argument("section", help="section number 0-9")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    try:
+        return _main(argv)
+    except BrokenPipeError:  # `practice-bot framework export | head` closes our stdout early
+        sys.stderr.close()
+        return 0
+
+
+def _main(argv: Sequence[str] | None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        args.command = "run"
+    if args.command == "framework":
+        return _framework(args)
+    try:
+        settings = Settings()
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        field = ".".join(str(p) for p in first["loc"]).upper()
+        print(f"practice-bot: bad setting {field}: {first['msg']}", file=sys.stderr)
+        return 2
+    from bot.runtime import configure_logging
+
+    configure_logging(settings.log_level)
+    try:
+        if args.command == "migrate":
+            from bot.storage.database import migrate
+
+            asyncio.run(migrate(settings.database_url))
+            print("database is up to date")
+            return 0
+        if args.command == "console":
+            return asyncio.run(_console(settings, speed=args.speed, seed=args.seed))
+        if args.command == "run":
+            return asyncio.run(_run(settings))
+    except KeyboardInterrupt:
+        return 130
+    parser.error(f"unknown command {args.command}")
+    return 2
+
+
+def _framework(args: argparse.Namespace) -> int:
+    from framework import ContentError, load
+
+    try:
+        fw = load()
+    except ContentError as exc:
+        print(f"practice-bot: framework content is invalid: {exc}", file=sys.stderr)
+        return 1
+    if args.framework_command == "export":
+        data = fw.to_export()
+        if args.format == "json":
+            print(json.dumps(data, indent=2, ensure_ascii=False))
+        else:
+            import yaml
+
+            print(yaml.safe_dump(data, sort_keys=False, allow_unicode=True))
+        return 0
+    text = str(args.section).strip()
+    if not (text.isascii() and text.isdigit()) or not 0 <= int(text) < len(fw.sections):
+        print(f"practice-bot: no section {text!r}; sections are 0-{len(fw.sections) - 1}", file=sys.stderr)
+        return 2
+    section = fw.section(int(text))
+    budget = f"{section.budget_minutes} min" if section.budget_minutes else "as time allows"
+    lines = [f"{section.number}. {section.title} ({budget})", f"Goal: {section.goal}", "", "Interviewer opens:"]
+    lines += [f"  - {q.replace('{scenario}', 'the system')}" for q in section.openings]
+    lines += ["", "Checklist:"]
+    for item in section.items:
+        lines.append(f"  [{item.source}] {item.covers} (weight {item.weight:g})")
+        lines.append(f"        probe: {item.probe}")
+    print("\n".join(lines))
+    return 0
+
+
+async def _console(settings: Settings, *, speed: float, seed: int | None) -> int:
+    import random
+
+    from bot.adapters.console import ConsoleAdapter
+    from bot.runtime import build_runtime, console_clock, serve
+
+    if speed <= 0:
+        print("practice-bot: --speed must be positive", file=sys.stderr)
+        return 2
+    runtime = await build_runtime(settings, clock=console_clock(speed),
+                                  rng=random.Random(seed) if seed is not None else None)  # noqa: S311
+    adapter = ConsoleAdapter(runtime.service, timezone=settings.default_timezone)
+    tick = max(0.05, min(settings.tick_seconds, settings.tick_seconds / speed * 10))
+    await serve(runtime, [adapter], tick_seconds=tick)
+    return 0
+
+
+async def _run(settings: Settings) -> int:
+    from bot.runtime import build_runtime, platform_adapters, serve
+
+    runtime = await build_runtime(settings)
+    adapters = platform_adapters(settings, runtime.service)
+    if not adapters:
+        from bot.adapters.console import ConsoleAdapter
+
+        log.info("no Slack or Discord tokens set: starting the console on %s", settings.database_url)
+        adapters = [ConsoleAdapter(runtime.service, timezone=settings.default_timezone)]
+    await serve(runtime, adapters, tick_seconds=settings.tick_seconds)
+    return 0
