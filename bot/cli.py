@@ -30,6 +30,7 @@ def _parser() -> argparse.ArgumentParser:
     console.add_argument("--seed", type=int, default=None, help="seed the random choices (reproducible runs)")
 
     commands.add_parser("migrate", help="apply database migrations and exit")
+    commands.add_parser("healthcheck", help="exit 0 if the running bot ticked recently (containers)")
 
     fw = commands.add_parser("framework", help="the framework content")
     fw_commands = fw.add_subparsers(dest="framework_command", metavar="ACTION", required=True)
@@ -72,6 +73,8 @@ def _main(argv: Sequence[str] | None) -> int:
             asyncio.run(migrate(settings.database_url))
             print("database is up to date")
             return 0
+        if args.command == "healthcheck":
+            return _healthcheck(settings)
         if args.command == "console":
             return asyncio.run(_console(settings, speed=args.speed, seed=args.seed))
         if args.command == "run":
@@ -143,4 +146,24 @@ async def _run(settings: Settings) -> int:
         log.info("no Slack or Discord tokens set: starting the console on %s", settings.database_url)
         adapters = [ConsoleAdapter(runtime.service, timezone=settings.default_timezone)]
     await serve(runtime, adapters, tick_seconds=settings.tick_seconds)
+    return 0
+
+
+def _healthcheck(settings: Settings) -> int:
+    """Healthy when the bot's clock ticked recently (the tick also proves the database answers)."""
+    import time
+
+    if settings.heartbeat_file is None:
+        print("practice-bot: set HEARTBEAT_FILE to use the health check", file=sys.stderr)
+        return 1
+    try:
+        age = time.time() - settings.heartbeat_file.stat().st_mtime
+    except FileNotFoundError:
+        print("unhealthy: no heartbeat yet", file=sys.stderr)
+        return 1
+    limit = max(60.0, settings.tick_seconds * 6)
+    if age > limit:
+        print(f"unhealthy: last tick {age:.0f} s ago", file=sys.stderr)
+        return 1
+    print(f"healthy: last tick {age:.0f} s ago")
     return 0

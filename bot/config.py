@@ -65,6 +65,8 @@ class Settings(BaseSettings):
 
     # behaviour
     tick_seconds: float = 5.0
+    heartbeat_file: Path | None = None
+    """Touched on every tick; ``practice-bot healthcheck`` reads its age (containers)."""
     prompt_window_hours: float | None = None
     """How long a daily prompt takes answers; default: until the end of the channel's local day."""
 

@@ -103,9 +103,16 @@ async def serve(runtime: Runtime, adapters: list[Adapter], *, tick_seconds: floa
     for adapter in adapters:
         await adapter.start()
         log.info("%s adapter ready", adapter.name)
-    runtime.ticker = Ticker(runtime.service.tick, interval_seconds=tick_seconds, housekeeping=runtime.service.prune)
+    heartbeat = runtime.settings.heartbeat_file
+
+    async def tick() -> None:
+        await runtime.service.tick()
+        if heartbeat is not None:
+            heartbeat.touch()
+
+    runtime.ticker = Ticker(tick, interval_seconds=tick_seconds, housekeeping=runtime.service.prune)
     runtime.ticker.start()
-    await runtime.service.tick()
+    await tick()
     if ready is not None:
         ready.set()
     stop = asyncio.Event()

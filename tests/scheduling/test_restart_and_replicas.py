@@ -1,0 +1,66 @@
+"""The database is the truth for time: restarts resume, replicas never double-post."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+
+import pytest
+
+from bot.core.refs import ChannelRef, UserRef
+from bot.core.service import CommandContext
+from bot.scheduling.clock import FakeClock
+from tests.fakes import RecordingChat
+from tests.service.conftest import ALICE, START, ServiceFactory, ctx
+
+
+async def test_restart_after_the_deadline_posts_the_overdue_phase_once(
+    make_service: ServiceFactory, clock: FakeClock
+) -> None:
+    first, chat = await make_service(clock)
+    await first.handle_command(ctx(), "interview url-shortener 45")
+    thread = chat.threads[-1]
+    assert len(chat.in_thread(thread)) == 1
+    # the process stops here; time passes beyond the phase's deadline (1 minute)
+    clock.advance(minutes=3)
+    second, chat_after = await make_service(clock, chat=RecordingChat())
+    await second.tick()  # the first tick after start-up
+    await second.tick()
+    await second.dispatcher.drain()
+    inside = chat_after.in_thread(thread)
+    assert [t.split("\n")[0] for t in inside] == ["Time is up for *Real-World Framing*. Moving on.",
+                                                  "*1. Scope & Assumptions*"]
+    interview = await second.store.active_interview(ALICE)
+    assert interview is not None and interview.phase_index == 1
+    # the new phase gets its full budget from the restart, not from the missed deadline
+    assert interview.phase_deadline_at == clock.now() + timedelta(minutes=5)
+
+
+async def test_two_processes_post_each_prompt_and_phase_once(
+    make_service: ServiceFactory, database_url: str
+) -> None:
+    if not database_url.startswith("postgresql"):
+        pytest.skip("replica safety is measured on PostgreSQL; SQLite serialises writers anyway")
+    clock = FakeClock(START)
+    shared_chat = RecordingChat()
+    a, _ = await make_service(clock, chat=shared_chat, seed=1)
+    b, _ = await make_service(clock, chat=shared_chat, seed=2)
+    channels = [ChannelRef("console", f"C{n}", "W1") for n in range(20)]
+    for channel in channels:
+        await a.handle_command(CommandContext(channel, ALICE, can_manage=True), "schedule 09:30 UTC daily")
+    candidates = [UserRef("console", f"u{n}", "W1", f"U{n}") for n in range(10)]
+    for n, user in enumerate(candidates):
+        await a.handle_command(CommandContext(channels[n], user), "interview url-shortener 45")
+    opened = len(shared_chat.sent)
+    clock.advance(minutes=31)  # every prompt due; every phase 0 (1 min) overdue
+    await asyncio.gather(*(svc.tick() for svc in (a, b, a, b)))
+    await asyncio.gather(a.dispatcher.drain(), b.dispatcher.drain())
+    new = shared_chat.sent[opened:]
+    prompts = [s for s in new if s.message.text.startswith("*Daily practice*")]
+    assert len(prompts) == 20
+    assert {s.where for s in prompts} == set(channels)
+    phase_ones = [s for s in new if s.message.text.startswith("*1. Scope & Assumptions*")]
+    assert len(phase_ones) == 10
+    assert len({s.where for s in phase_ones}) == 10
+    time_ups = [s for s in new if s.message.text.startswith("Time is up")]
+    assert len(time_ups) == 10

@@ -1,0 +1,97 @@
+"""Daily prompts: schedule -> claimed post -> thread answers -> streak -> reveal."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from bot.core import texts
+from bot.core.guard import guarded
+from bot.core.messages import Action, InMessage
+from bot.core.refs import MessageRef, ThreadRef, UserRef
+from bot.scheduling.clock import FakeClock
+from tests.service.conftest import ALICE, BOB, CHANNEL, START, ServiceFactory, ctx
+
+
+def reply_in(thread: ThreadRef, user: UserRef, text: str, n: int, clock: FakeClock) -> InMessage:
+    ref = MessageRef(thread.channel, f"r{n}", thread)
+    return InMessage(ref=ref, author=user, text=text, event_key=f"console:r{n}", sent_at=clock.now())
+
+
+async def test_non_admin_cannot_change_the_schedule(make_service: ServiceFactory, clock: FakeClock) -> None:
+    service, _ = await make_service(clock)
+    refused = await guarded(service.handle_command(ctx(BOB), "schedule 09:30 UTC mon-fri"), what="t")
+    assert "Only workspace admins" in refused.messages[0].text
+    assert refused.messages[0].ephemeral
+    assert await service.store.get_channel(CHANNEL) is None
+    shown = await service.handle_command(ctx(BOB), "schedule")
+    assert "No daily prompts here" in shown.messages[0].text
+
+
+async def test_schedule_to_answer_to_streak_to_reveal(make_service: ServiceFactory, clock: FakeClock) -> None:
+    service, chat = await make_service(clock)
+    reply = await service.handle_command(ctx(can_manage=True), "schedule 10:00 Europe/Berlin daily")
+    assert "10:00 Europe/Berlin" in reply.messages[0].text
+    assert not reply.messages[0].ephemeral
+    # START (Mon 09:00 UTC) is 10:00 in Berlin: the first prompt is Tuesday's
+    await service.tick()
+    assert chat.sent == []
+    clock.set(START + timedelta(days=1))
+    await service.tick()
+    prompts = chat.in_channel(CHANNEL)
+    assert len(prompts) == 1 and prompts[0].startswith("*Daily practice*")
+    thread = chat.threads[-1]
+    prompt = await service.store.prompt_by_thread(thread)
+    assert prompt is not None
+
+    early = await service.handle_action(Action(texts.CHECKLIST, str(prompt.id), ALICE, chat.sent[0].ref, "c1"))
+    assert "revealed when the answer window closes" in early.messages[0].text
+
+    answer = reply_in(thread, ALICE, "Postgres for links, Redis cache with TTL, shard by key hash.", 1, clock)
+    await service.handle_message(answer)
+    await service.handle_message(answer)  # redelivered
+    await service.handle_message(reply_in(thread, BOB, "   ", 2, clock))  # empty: not an answer
+    assert len(await service.store.answers_for_prompt(prompt.id)) == 1
+    assert chat.reactions == [(answer.ref, "white_check_mark")]
+    streak = await service.handle_command(ctx(), "streak")
+    assert "Current streak: *1*" in streak.messages[0].text
+
+    await service.tick()
+    assert len(chat.in_channel(CHANNEL)) == 1, "one prompt a day"
+
+    clock.set(prompt.closes_at + timedelta(seconds=1))
+    await service.tick()
+    await service.dispatcher.drain()
+    reveal = chat.in_thread(thread)[-1]
+    assert reveal.startswith("*Checklist revealed*")
+    assert "Alice: *" in reveal and "(offline)" in reveal
+    late = await service.handle_action(Action(texts.CHECKLIST, str(prompt.id), ALICE, chat.sent[0].ref, "c2"))
+    assert late.messages[0].title.startswith("Checklist:")
+
+    board = await service.handle_command(ctx(), "leaderboard week")
+    assert "1. Alice: 1-day streak" in board.messages[0].text
+
+
+async def test_edits_update_and_deletes_withdraw(make_service: ServiceFactory, clock: FakeClock) -> None:
+    service, chat = await make_service(clock)
+    await service.handle_command(ctx(can_manage=True), "prompt")
+    thread = chat.threads[-1]
+    prompt = await service.store.prompt_by_thread(thread)
+    assert prompt is not None
+    message = reply_in(thread, ALICE, "first draft", 1, clock)
+    await service.handle_message(message)
+    await service.handle_edit(message.event_key, "better answer: CDN and cache")
+    answers = await service.store.answers_for_prompt(prompt.id)
+    assert [a.text for a in answers] == ["better answer: CDN and cache"]
+    await service.handle_delete(message.event_key)
+    answers = await service.store.answers_for_prompt(prompt.id)
+    assert answers[0].withdrawn
+    streak = await service.store.get_streak(ALICE)
+    assert streak is None or streak.total_days == 0
+
+
+async def test_prompt_now_once_a_day(make_service: ServiceFactory, clock: FakeClock) -> None:
+    service, chat = await make_service(clock)
+    await service.handle_command(ctx(), "prompt")
+    assert len(chat.in_channel(CHANNEL)) == 1
+    again = await guarded(service.handle_command(ctx(), "prompt"), what="t")
+    assert "Today's prompt is already up" in again.messages[0].text
