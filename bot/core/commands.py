@@ -101,7 +101,9 @@ Command = (
 )
 SteerWord = Literal["next", "skip", "hint", "time", "end"]
 
-_INVISIBLE = re.compile("[\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff]")
+# Zero-width space, direction marks and embeddings, word joiners, BOM. Not U+200C/U+200D: joiners
+# carry meaning inside emoji sequences and several scripts.
+_INVISIBLE = re.compile("[\u200b\u200e\u200f\u202a-\u202e\u2060-\u2064\ufeff]")
 
 
 def strip_invisible(text: str) -> str:

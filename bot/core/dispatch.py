@@ -41,6 +41,7 @@ class Dispatcher:
         self._lock = asyncio.Lock()
         self._again = False
         self._jobs: set[asyncio.Task[None]] = set()
+        self._job_locks: dict[str, tuple[asyncio.Lock, int]] = {}
 
     async def flush(self) -> None:
         """Send everything pending. A call while another flush runs makes that one loop again."""
@@ -71,12 +72,28 @@ class Dispatcher:
         by_target: dict[str, list[OutboxRecord]] = defaultdict(list)
         for row in rows:
             if row.purpose in BACKGROUND_PURPOSES:
-                task = asyncio.create_task(self._run(row))
+                task = asyncio.create_task(self._run_in_turn(row))
                 self._jobs.add(task)
                 task.add_done_callback(self._jobs.discard)
             else:
                 by_target[repr(row.target)].append(row)
         await asyncio.gather(*(self._send_in_order(group) for group in by_target.values()))
+
+    async def _run_in_turn(self, row: OutboxRecord) -> None:
+        """Background jobs for one thread run one after another, in claim order (asyncio locks are
+        FIFO), so a phase's score never lands after the interview's scorecard."""
+        key = repr(row.target)
+        lock, users = self._job_locks.get(key, (asyncio.Lock(), 0))
+        self._job_locks[key] = (lock, users + 1)
+        try:
+            async with lock:
+                await self._run(row)
+        finally:
+            lock, users = self._job_locks[key]
+            if users <= 1:
+                del self._job_locks[key]
+            else:
+                self._job_locks[key] = (lock, users - 1)
 
     async def _send_in_order(self, rows: list[OutboxRecord]) -> None:
         for row in sorted(rows, key=lambda r: r.id):

@@ -1,0 +1,258 @@
+"""``/practice``: one slash command group with every subcommand of the command surface.
+
+Each subcommand turns its options back into the text the core parses (``interview url-shortener 30``),
+so the grammar, its validation and its friendly errors stay in one place. Options have autocomplete
+but accept anything typed: an unknown scenario, section or timezone still reaches the core and gets
+its friendly message.
+
+Deadlines: commands that only read the framework answer at once; the others defer first (Discord
+allows 3 s) and complete with follow-ups.
+
+Interviews: the core posts the parent message in the channel and opens the thread from it (a private
+thread with the candidate added when ``DISCORD_PRIVATE_THREADS`` is set); the command's own reply is
+an ephemeral pointer to the thread, so errors (an interview already running, an unknown scenario)
+stay private too.
+"""
+
+from __future__ import annotations
+
+import logging
+import zoneinfo
+from collections.abc import Awaitable, Callable
+from functools import cache
+from typing import TYPE_CHECKING, Literal
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.adapters.discord import render
+from bot.adapters.discord.chat import CommandScope, command_scope
+from bot.adapters.discord.ids import channel_ref, thread_ref, user_ref
+from bot.adapters.discord.replies import Responder
+from bot.core.errors import NotAllowed
+from bot.core.guard import guarded
+from bot.core.interviews import MAX_MINUTES, MIN_MINUTES
+from bot.core.messages import OutMessage, Reply
+from bot.core.service import CommandContext
+
+if TYPE_CHECKING:
+    from bot.adapters.discord.client import PracticeBot
+
+log = logging.getLogger(__name__)
+
+MAX_CHOICES = 25  # Discord shows at most 25 autocomplete choices
+COMMON_TIMEZONES = (
+    "UTC", "Europe/London", "Europe/Berlin", "Europe/Paris", "America/New_York", "America/Chicago",
+    "America/Denver", "America/Los_Angeles", "America/Sao_Paulo", "Asia/Kolkata", "Asia/Singapore",
+    "Asia/Tokyo", "Australia/Sydney",
+)
+
+Window = Literal["week", "month", "all"]
+
+
+@cache
+def _timezones() -> tuple[str, ...]:
+    return tuple(sorted(zoneinfo.available_timezones()))
+
+
+def _words(*parts: str | int | None) -> str:
+    return " ".join(str(part) for part in parts if part is not None and str(part).strip())
+
+
+def _slug(value: str | None, joiner: str) -> str | None:
+    """Option values are single words in the core's grammar: inner spaces become ``joiner``."""
+    return joiner.join(value.split()) if value and value.strip() else None
+
+
+async def _refusing_politely(call: Awaitable[Reply]) -> Reply:
+    """The core decides who may change a schedule; Discord words the refusal in its own permissions."""
+    try:
+        return await call
+    except NotAllowed:
+        return Reply.one(render.not_manager())
+
+
+@app_commands.guild_only()
+class PracticeCog(commands.GroupCog, group_name="practice", group_description=render.Describe.GROUP):
+    def __init__(self, bot: PracticeBot) -> None:
+        self.bot = bot
+        super().__init__()
+
+    # ------------------------------------------------------------------ plumbing
+    def _context(self, interaction: discord.Interaction[PracticeBot]) -> CommandContext | None:
+        guild_id = interaction.guild_id
+        channel_id = interaction.channel_id
+        if guild_id is None or channel_id is None:
+            return None
+        channel = interaction.channel
+        thread = None
+        parent_id = channel_id
+        if isinstance(channel, discord.Thread) and channel.parent_id:
+            parent_id = channel.parent_id
+            thread = thread_ref(guild_id, parent_id, channel.id)
+            self.bot.threads.remember(channel.id, parent_id)
+        permissions = interaction.permissions
+        can_manage = permissions.administrator or permissions.manage_channels or permissions.manage_guild
+        return CommandContext(
+            channel=channel_ref(guild_id, parent_id),
+            user=user_ref(interaction.user, guild_id),
+            can_manage=can_manage,
+            thread=thread,
+        )
+
+    async def _instant(self, interaction: discord.Interaction[PracticeBot], text: str) -> None:
+        """Commands that only read the framework: answered at once, no defer needed."""
+        responder = Responder(interaction)
+        ctx = self._context(interaction)
+        if ctx is None:
+            await responder.send([render.guild_only()])
+            return
+        reply = await guarded(self.bot.service.handle_command(ctx, text), what=f"discord /practice {text}")
+        await responder.send(reply.messages)
+
+    async def _deferred(
+        self,
+        interaction: discord.Interaction[PracticeBot],
+        text: str,
+        *,
+        ephemeral: bool,
+        private_thread: bool = False,
+        confirmation: Callable[[CommandScope], OutMessage] = lambda scope: render.done(),
+    ) -> None:
+        """Commands that touch the database: defer, run, then complete with follow-ups."""
+        responder = Responder(interaction)
+        ctx = self._context(interaction)
+        if ctx is None:
+            await responder.send([render.guild_only()])
+            return
+        if not await responder.defer(ephemeral=ephemeral):
+            return  # too late: Discord already told the person it failed; doing the work would surprise them
+        scope = CommandScope(int(ctx.channel.channel_id), interaction.user.id, private=private_thread)
+        with command_scope(scope):
+            reply = await guarded(
+                _refusing_politely(self.bot.service.handle_command(ctx, text)), what=f"discord /practice {text}"
+            )
+        messages = list(reply.messages)
+        if not messages:
+            messages = [confirmation(scope)]
+        await responder.send(messages)
+
+    # ------------------------------------------------------------------ subcommands
+    @app_commands.command(name="interview", description=render.Describe.INTERVIEW)
+    @app_commands.describe(scenario=render.Describe.INTERVIEW_SCENARIO, minutes=render.Describe.INTERVIEW_MINUTES)
+    async def interview(
+        self,
+        interaction: discord.Interaction[PracticeBot],
+        scenario: str | None = None,
+        minutes: app_commands.Range[int, MIN_MINUTES, MAX_MINUTES] | None = None,
+    ) -> None:
+        await self._deferred(
+            interaction, _words("interview", _slug(scenario, "-"), minutes), ephemeral=True, private_thread=True,
+            confirmation=lambda scope: render.interview_ready(scope.thread_id),
+        )
+
+    @app_commands.command(name="prompt", description=render.Describe.PROMPT)
+    async def prompt(self, interaction: discord.Interaction[PracticeBot]) -> None:
+        await self._deferred(
+            interaction, "prompt", ephemeral=True, confirmation=lambda scope: render.prompt_posted(scope.thread_id),
+        )
+
+    @app_commands.command(name="schedule", description=render.Describe.SCHEDULE)
+    @app_commands.describe(
+        time=render.Describe.SCHEDULE_TIME,
+        timezone=render.Describe.SCHEDULE_TIMEZONE,
+        weekdays=render.Describe.SCHEDULE_WEEKDAYS,
+    )
+    async def schedule(
+        self,
+        interaction: discord.Interaction[PracticeBot],
+        time: str | None = None,
+        timezone: str | None = None,
+        weekdays: str | None = None,
+    ) -> None:
+        text = _words("schedule", _slug(time, ""), _slug(timezone, "_"), _slug(weekdays, ""))
+        changing = text != "schedule"
+        permissions = interaction.permissions
+        may_change = permissions.administrator or permissions.manage_channels or permissions.manage_guild
+        # A change by someone allowed is announced to the channel; a query or a refusal is private.
+        await self._deferred(interaction, text, ephemeral=not (changing and may_change))
+
+    @app_commands.command(name="streak", description=render.Describe.STREAK)
+    @app_commands.describe(member=render.Describe.STREAK_MEMBER)
+    async def streak(self, interaction: discord.Interaction[PracticeBot], member: discord.User | None = None) -> None:
+        await self._deferred(interaction, _words("streak", f"<@{member.id}>" if member else None), ephemeral=True)
+
+    @app_commands.command(name="leaderboard", description=render.Describe.LEADERBOARD)
+    @app_commands.describe(window=render.Describe.LEADERBOARD_WINDOW)
+    async def leaderboard(self, interaction: discord.Interaction[PracticeBot], window: Window = "all") -> None:
+        await self._deferred(interaction, _words("leaderboard", window), ephemeral=False)
+
+    @app_commands.command(name="sections", description=render.Describe.SECTIONS)
+    async def sections(self, interaction: discord.Interaction[PracticeBot]) -> None:
+        await self._instant(interaction, "sections")
+
+    @app_commands.command(name="section", description=render.Describe.SECTION)
+    @app_commands.describe(number=render.Describe.SECTION_NUMBER)
+    async def section(self, interaction: discord.Interaction[PracticeBot], number: int) -> None:
+        await self._instant(interaction, _words("section", number))
+
+    @app_commands.command(name="scenarios", description=render.Describe.SCENARIOS)
+    async def scenarios(self, interaction: discord.Interaction[PracticeBot]) -> None:
+        await self._instant(interaction, "scenarios")
+
+    @app_commands.command(name="help", description=render.Describe.HELP)
+    async def help(self, interaction: discord.Interaction[PracticeBot]) -> None:
+        await self._instant(interaction, "help")
+
+    # ------------------------------------------------------------------ autocomplete
+    @interview.autocomplete("scenario")
+    async def _scenario_choices(
+        self, interaction: discord.Interaction[PracticeBot], current: str
+    ) -> list[app_commands.Choice[str]]:
+        wanted = current.lower().strip()
+        choices = [
+            app_commands.Choice(name=render.cut(f"{s.title} ({s.id})", 100), value=s.id)
+            for s in self.bot.service.framework.scenarios
+            if wanted in s.id or wanted in s.title.lower()
+        ]
+        return choices[:MAX_CHOICES]
+
+    @section.autocomplete("number")
+    async def _section_choices(
+        self, interaction: discord.Interaction[PracticeBot], current: str
+    ) -> list[app_commands.Choice[int]]:
+        wanted = current.lower().strip()
+        return [
+            app_commands.Choice(name=render.cut(f"{s.number}. {s.title}", 100), value=s.number)
+            for s in self.bot.service.framework.sections
+            if not wanted or str(s.number).startswith(wanted) or wanted in s.title.lower()
+        ][:MAX_CHOICES]
+
+    @schedule.autocomplete("timezone")
+    async def _timezone_choices(
+        self, interaction: discord.Interaction[PracticeBot], current: str
+    ) -> list[app_commands.Choice[str]]:
+        wanted = current.strip().replace(" ", "_").lower()
+        if not wanted:
+            names = list(COMMON_TIMEZONES)
+        else:
+            zones = _timezones()
+            names = [z for z in zones if z.lower().startswith(wanted)]
+            names += [z for z in zones if wanted in z.lower() and z not in names]
+        return [app_commands.Choice(name=name, value=name) for name in names[:MAX_CHOICES]]
+
+    @schedule.autocomplete("weekdays")
+    async def _weekday_choices(
+        self, interaction: discord.Interaction[PracticeBot], current: str
+    ) -> list[app_commands.Choice[str]]:
+        wanted = current.strip().lower()
+        return [
+            app_commands.Choice(name=value, value=value)
+            for value in render.WEEKDAY_SUGGESTIONS
+            if value.startswith(wanted) or not wanted
+        ]
+
+
+async def setup(bot: PracticeBot) -> None:
+    await bot.add_cog(PracticeCog(bot))

@@ -1,0 +1,78 @@
+"""Answering an interaction inside Discord's 3-second window, then completing it.
+
+Work that may touch the database (or, through the outbox, an LLM) is deferred first; the reply
+follows as follow-up messages. A deferred "thinking" response is public or private for good, and
+its first follow-up replaces it, so when the reply wants the other visibility this sends a short
+ephemeral note first (public reply after a private defer) or deletes the public placeholder
+(private reply after a public defer): an error meant for one person is never shown to everyone.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from typing import Any
+
+import discord
+
+from bot.adapters.discord.render import Rendered, posted_below, render, render_one
+from bot.core.errors import new_error_id
+from bot.core.messages import OutMessage
+
+log = logging.getLogger(__name__)
+
+
+class Responder:
+    """One interaction's response: an optional defer, then every message of the reply in order."""
+
+    def __init__(self, interaction: discord.Interaction[Any]) -> None:
+        self.interaction = interaction
+        self._placeholder_ephemeral: bool | None = None
+        """Set while a deferred "thinking" placeholder waits for its first follow-up."""
+
+    async def defer(self, *, ephemeral: bool, thinking: bool = True) -> bool:
+        """Acknowledge now. ``thinking=False`` on a button acknowledges silently (no placeholder).
+
+        False when Discord refused (the interaction expired or was already answered).
+        """
+        try:
+            if thinking or self.interaction.type is not discord.InteractionType.component:
+                await self.interaction.response.defer(ephemeral=ephemeral, thinking=True)
+                self._placeholder_ephemeral = ephemeral
+            else:
+                await self.interaction.response.defer()
+        except discord.HTTPException as exc:
+            log.warning("could not defer interaction %s (%s): %s", self.interaction.id, self.interaction.type, exc)
+            return False
+        return True
+
+    async def send(self, messages: Sequence[OutMessage]) -> None:
+        """Send the reply; delivery failures are logged with an error id (nobody is left to tell)."""
+        try:
+            for message in messages:
+                for part in render(message):
+                    await self._send_part(part, ephemeral=message.ephemeral)
+        except discord.HTTPException:
+            log.exception("error %s answering interaction %s", new_error_id(), self.interaction.id)
+
+    async def _send_part(self, part: Rendered, *, ephemeral: bool) -> None:
+        interaction = self.interaction
+        if not interaction.response.is_done():
+            await interaction.response.send_message(**_kwargs(part), ephemeral=ephemeral)
+            return
+        placeholder, self._placeholder_ephemeral = self._placeholder_ephemeral, None
+        if placeholder is not None and placeholder != ephemeral:
+            if placeholder:
+                await interaction.followup.send(**_kwargs(render_one(posted_below())), ephemeral=True)
+            else:
+                await interaction.delete_original_response()
+        await interaction.followup.send(**_kwargs(part), ephemeral=ephemeral)
+
+
+def _kwargs(part: Rendered) -> dict[str, Any]:
+    kwargs: dict[str, Any] = {"embeds": part.embeds}
+    if part.content:
+        kwargs["content"] = part.content
+    if part.view is not None:
+        kwargs["view"] = part.view
+    return kwargs

@@ -1,0 +1,228 @@
+"""The Slack adapter: a bolt ``AsyncApp`` over Socket Mode or HTTP, and the ``Chat`` it attaches.
+
+Start-up calls ``auth.test`` once (who the bot is, which workspace) and authorizes every
+request from that answer, so no request waits for a Web API call before its ack.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from dataclasses import dataclass
+from typing import Literal
+
+import aiohttp
+from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+from slack_bolt.async_app import AsyncApp
+from slack_bolt.authorization import AuthorizeResult
+from slack_bolt.authorization.async_authorize import AsyncAuthorize
+from slack_bolt.context.async_context import AsyncBoltContext
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.adapters.slack.chat import SlackChat
+from bot.adapters.slack.http import HttpServer, SlackHttpApp
+from bot.adapters.slack.listeners import SlackDeps, register_listeners
+from bot.adapters.slack.pacing import ChannelPacer, Now, RateLimitGate, Sleep, retry_handlers
+from bot.adapters.slack.users import DEFAULT_TTL_SECONDS, UserDirectory
+from bot.adapters.slack.work import KeyedWorkers
+from bot.config import Settings
+from bot.core.service import PracticeService
+
+log = logging.getLogger(__name__)
+
+Mode = Literal["socket", "http"]
+DEFAULT_API_URL = "https://slack.com/api/"
+
+
+class SlackConfigError(ValueError):
+    """The settings cannot run Slack; the message says which variable to set."""
+
+
+@dataclass(frozen=True, slots=True)
+class SlackOptions:
+    """Knobs tests and benchmarks turn; the defaults are what production uses."""
+
+    pacing_seconds: float = 1.0
+    """At most one post per channel per this many seconds (Slack's documented limit)."""
+    max_retries: int = 3
+    max_jitter: float = 1.0
+    sleep: Sleep = asyncio.sleep
+    """How pacing and 429 waits sleep (tests record instead of waiting)."""
+    monotonic: Now = time.monotonic
+    workers: int = 8
+    user_cache_seconds: float = DEFAULT_TTL_SECONDS
+    http_timeout: int = 30
+    connection_limit: int = 100
+
+
+def choose_mode(settings: Settings) -> Mode:
+    """HTTP when asked for (``SLACK_MODE=http``); otherwise Socket Mode, which needs an app token."""
+    if settings.slack_bot_token is None:
+        raise SlackConfigError("SLACK_BOT_TOKEN is not set")
+    if settings.slack_mode == "http":
+        if settings.slack_signing_secret is None:
+            raise SlackConfigError("SLACK_MODE=http needs SLACK_SIGNING_SECRET (Basic Information > App Credentials)")
+        return "http"
+    if settings.slack_app_token is None:
+        raise SlackConfigError(
+            "Socket Mode needs SLACK_APP_TOKEN (an xapp- token with connections:write); "
+            "or set SLACK_MODE=http and SLACK_SIGNING_SECRET to receive requests over HTTP"
+        )
+    return "socket"
+
+
+class StaticAuthorize(AsyncAuthorize):
+    """Every request is for the one workspace ``auth.test`` described at start-up."""
+
+    def __init__(self, identity: AuthorizeResult) -> None:
+        self.identity = identity
+
+    async def __call__(
+        self,
+        *,
+        context: AsyncBoltContext,
+        enterprise_id: str | None,
+        team_id: str | None,
+        user_id: str | None,
+        actor_enterprise_id: str | None = None,
+        actor_team_id: str | None = None,
+        actor_user_id: str | None = None,
+    ) -> AuthorizeResult | None:
+        me = self.identity
+        return AuthorizeResult(
+            enterprise_id=me.enterprise_id,
+            team_id=me.team_id,
+            bot_token=me.bot_token,
+            bot_id=me.bot_id,
+            bot_user_id=me.bot_user_id,
+            bot_scopes=me.bot_scopes,
+            user_id=user_id,
+        )
+
+
+def build_app(*, client: AsyncWebClient, identity: AuthorizeResult, signing_secret: str, mode: Mode) -> AsyncApp:
+    # bolt copies this client per request and sets the token from ``authorize``; giving it one
+    # without a token keeps bolt from warning that the token would be ignored.
+    tokenless = AsyncWebClient(token=None, base_url=client.base_url, session=client.session, timeout=client.timeout,
+                               retry_handlers=client.retry_handlers)
+    # bolt also reads SLACK_BOT_TOKEN from the environment and warns that it goes unused next to
+    # ``client``/``authorize``: that is the intent here, so that one warning is kept quiet.
+    bolt_log = logging.getLogger("slack_bolt.AsyncApp")
+    level = bolt_log.level
+    bolt_log.setLevel(logging.ERROR)
+    try:
+        return AsyncApp(
+            name="practice-bot",
+            client=tokenless,
+            authorize=StaticAuthorize(identity),  # type: ignore[arg-type]  # bolt takes AsyncAuthorize instances
+            signing_secret=signing_secret,
+            # Socket Mode requests come over an authenticated WebSocket and carry no signature.
+            request_verification_enabled=mode == "http",
+        )
+    finally:
+        bolt_log.setLevel(level)
+
+
+class SlackAdapter:
+    name = "slack"
+
+    def __init__(self, settings: Settings, service: PracticeService, *, options: SlackOptions | None = None) -> None:
+        self.mode = choose_mode(settings)
+        self.settings = settings
+        self.service = service
+        self.options = options or SlackOptions()
+        self.gate = RateLimitGate(now=self.options.monotonic, sleep=self.options.sleep)
+        self.pacer = ChannelPacer(self.options.pacing_seconds, now=self.options.monotonic, sleep=self.options.sleep)
+        self.workers = KeyedWorkers(self.options.workers)
+        self.app: AsyncApp | None = None
+        self.client: AsyncWebClient | None = None
+        self.chat: SlackChat | None = None
+        self.users: UserDirectory | None = None
+        self.identity: AuthorizeResult | None = None
+        self._session: aiohttp.ClientSession | None = None
+        self._http: HttpServer | None = None
+        self._socket: AsyncSocketModeHandler | None = None
+        self._ready = False
+        self._stopped = asyncio.Event()
+
+    # ------------------------------------------------------------------ lifecycle
+    async def start(self) -> None:
+        settings, options = self.settings, self.options
+        token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else ""
+        self._session = aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=options.connection_limit))
+        client = AsyncWebClient(
+            token=token,
+            base_url=settings.slack_api_url or DEFAULT_API_URL,
+            session=self._session,
+            timeout=options.http_timeout,
+            retry_handlers=retry_handlers(self.gate, max_retry_count=options.max_retries,
+                                          max_jitter=options.max_jitter, sleep=options.sleep),
+        )
+        self.client = client
+        try:
+            auth = await client.auth_test()
+        except Exception:
+            await self._session.close()
+            raise
+        self.identity = AuthorizeResult.from_auth_test_response(auth_test_response=auth, bot_token=token)
+        log.info("Slack: signed in as %s in workspace %s (%s mode)", auth.get("user"), auth.get("team"), self.mode)
+        self.users = UserDirectory(client, admin_ids=settings.slack_admin_ids, ttl_seconds=options.user_cache_seconds,
+                                   now=options.monotonic)
+        self.chat = SlackChat(client, pacer=self.pacer, gate=self.gate)
+        secret = settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else ""
+        self.app = build_app(client=client, identity=self.identity, signing_secret=secret, mode=self.mode)
+        register_listeners(self.app, self.service, SlackDeps(users=self.users, workers=self.workers))
+        self.service.attach(self.chat)
+        self.workers.start()
+        if self.mode == "http":
+            self._http = HttpServer(SlackHttpApp(self.app, ready=self.is_ready), host=settings.host, port=settings.port)
+            await self._http.start()
+        else:
+            app_token = settings.slack_app_token.get_secret_value() if settings.slack_app_token else ""
+            self._socket = AsyncSocketModeHandler(self.app, app_token, web_client=client)
+            await self._socket.connect_async()  # type: ignore[no-untyped-call]
+            log.info("Slack: Socket Mode connected")
+        self._ready = True
+
+    def is_ready(self) -> bool:
+        return self._ready and not self._stopped.is_set()
+
+    @property
+    def port(self) -> int | None:
+        """The HTTP port actually bound (``PORT=0`` picks a free one)."""
+        return self._http.port if self._http else None
+
+    async def wait(self) -> None:
+        if self._http is not None:
+            done = asyncio.ensure_future(self._http.wait())
+            stopped = asyncio.ensure_future(self._stopped.wait())
+            await asyncio.wait([done, stopped], return_when=asyncio.FIRST_COMPLETED)
+            for task in (done, stopped):
+                task.cancel()
+            return
+        await self._stopped.wait()
+
+    async def stop(self) -> None:
+        if self._stopped.is_set():
+            return
+        self._stopped.set()
+        self._ready = False
+        if self._http is not None:
+            await self._http.stop()  # stop taking requests first...
+        if self._socket is not None:
+            await self._socket.close_async()  # type: ignore[no-untyped-call]
+        await self.workers.stop()  # ...then finish what was already acked
+        if self._session is not None:
+            await self._session.close()
+
+    # ------------------------------------------------------------------ tests and benchmarks
+    async def settle(self, *, within: float = 10.0) -> None:
+        """Wait until acked work and the core's background jobs are done (at most ``within`` s)."""
+        async with asyncio.timeout(within):
+            while True:
+                await self.workers.join()
+                await self.service.dispatcher.drain()
+                if self.workers.backlog == 0 and not self.service.dispatcher.busy:
+                    return
+                await asyncio.sleep(0.005)  # a flush started elsewhere is still running

@@ -1,0 +1,75 @@
+"""The core's ``Chat`` port on the Slack Web API.
+
+A thread is its root message's ts, so ``start_thread`` makes no API call and a post
+into a ``ThreadRef`` is ``chat.postMessage`` with ``thread_ts``. Posts and edits are
+paced per channel and wait out any 429 another call has already been told about.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.adapters.slack.pacing import ChannelPacer, RateLimitGate
+from bot.adapters.slack.render import emoji_name, render
+from bot.core.messages import Capabilities, OutMessage
+from bot.core.refs import MessageRef, Platform, Target, ThreadRef
+
+log = logging.getLogger(__name__)
+
+IGNORED_REACTION_ERRORS = frozenset({"already_reacted"})
+
+
+class SlackChat:
+    platform: Platform = "slack"
+    capabilities = Capabilities(threads=True, buttons=True, edits=True, reactions=True, ephemeral=True,
+                                max_text=3000)
+
+    def __init__(self, client: AsyncWebClient, *, pacer: ChannelPacer, gate: RateLimitGate) -> None:
+        self.client = client
+        self.pacer = pacer
+        self.gate = gate
+
+    async def send(self, where: Target, message: OutMessage) -> MessageRef:
+        channel = where.channel if isinstance(where, ThreadRef) else where
+        thread = where if isinstance(where, ThreadRef) else None
+        rendered = render(message)
+        await self.gate.wait("chat.postMessage")
+        await self.pacer.wait(channel.channel_id)
+        response = await self.client.chat_postMessage(
+            channel=channel.channel_id,
+            text=rendered.text,
+            blocks=rendered.blocks or None,
+            thread_ts=thread.thread_id if thread else None,
+            unfurl_links=False,
+            unfurl_media=False,
+        )
+        ts = response.get("ts")
+        if not isinstance(ts, str):
+            raise RuntimeError(f"chat.postMessage answered without a ts: {response.data!r}"[:300])
+        return MessageRef(channel, ts, thread)
+
+    async def start_thread(self, root: MessageRef, title: str) -> ThreadRef:
+        # Slack threads need no call: replying with thread_ts=root.ts opens one. Slack has no
+        # nested threads, so a root that is itself a reply continues its own thread.
+        return root.thread or ThreadRef(root.channel, root.message_id)
+
+    async def edit(self, ref: MessageRef, message: OutMessage) -> None:
+        rendered = render(message)
+        await self.gate.wait("chat.update")
+        await self.pacer.wait(ref.channel.channel_id)
+        await self.client.chat_update(
+            channel=ref.channel.channel_id, ts=ref.message_id, text=rendered.text, blocks=rendered.blocks
+        )
+
+    async def react(self, ref: MessageRef, emoji: str) -> None:
+        await self.gate.wait("reactions.add")
+        try:
+            await self.client.reactions_add(channel=ref.channel.channel_id, timestamp=ref.message_id,
+                                            name=emoji_name(emoji))
+        except SlackApiError as exc:
+            if exc.response.get("error") not in IGNORED_REACTION_ERRORS:
+                raise
+            log.debug("reaction %s already on %s", emoji, ref.message_id)

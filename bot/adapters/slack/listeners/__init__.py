@@ -1,0 +1,17 @@
+"""Bolt listeners. Each module exposes ``register(app, service, deps)``; handlers ack first."""
+
+from __future__ import annotations
+
+from slack_bolt.async_app import AsyncApp
+
+from bot.adapters.slack.listeners import actions, commands, messages
+from bot.adapters.slack.listeners._common import SlackDeps
+from bot.core.service import PracticeService
+
+__all__ = ["SlackDeps", "register_listeners"]
+
+
+def register_listeners(app: AsyncApp, service: PracticeService, deps: SlackDeps) -> None:
+    commands.register(app, service, deps)
+    messages.register(app, service, deps)
+    actions.register(app, service, deps)

@@ -1,0 +1,90 @@
+"""Work that runs after the ack: a few workers, in arrival order per key.
+
+A handler acks, then submits a job keyed by where it happens (a thread, a user's
+command). Jobs with the same key run one after another, so an answer and the ``next``
+that follows it are handled in the order they were written; different keys run side
+by side on ``workers`` tasks, which also bounds how much post-ack work competes with
+the acks on the event loop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import zlib
+from collections.abc import Awaitable, Callable
+
+from bot.core.errors import new_error_id
+
+log = logging.getLogger(__name__)
+
+Job = Callable[[], Awaitable[None]]
+
+
+class KeyedWorkers:
+    def __init__(self, workers: int = 8) -> None:
+        if workers < 1:
+            raise ValueError("need at least one worker")
+        self._queues: list[asyncio.Queue[tuple[str, Job]]] = [asyncio.Queue() for _ in range(workers)]
+        self._tasks: list[asyncio.Task[None]] = []
+        self.submitted = 0
+        self.processed = 0
+        self._changed = asyncio.Condition()
+
+    def start(self) -> None:
+        if not self._tasks:
+            self._tasks = [asyncio.create_task(self._run(q), name=f"slack-worker-{n}")
+                           for n, q in enumerate(self._queues)]
+
+    def submit(self, key: str, job: Job, *, what: str) -> None:
+        """Queue ``job``; never blocks (the ack path calls it)."""
+        self.submitted += 1
+        queue = self._queues[zlib.crc32(key.encode()) % len(self._queues)]
+        queue.put_nowait((what, job))
+
+    async def _run(self, queue: asyncio.Queue[tuple[str, Job]]) -> None:
+        while True:
+            what, job = await queue.get()
+            try:
+                await job()
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                # Jobs wrap core calls in guarded(); this catches the adapter's own mistakes.
+                log.exception("error %s in Slack job %s", new_error_id(), what)
+            finally:
+                queue.task_done()
+                self.processed += 1
+                async with self._changed:
+                    self._changed.notify_all()
+
+    async def wait_processed(self, count: int, *, within: float = 10.0) -> None:
+        """Wait until at least ``count`` jobs have finished (tests and benchmarks)."""
+        async with asyncio.timeout(within), self._changed:
+            await self._changed.wait_for(lambda: self.processed >= count)
+
+    async def join(self, *, within: float | None = None) -> bool:
+        """Wait for every queued job; False if ``within`` seconds ran out first."""
+        try:
+            async with asyncio.timeout(within):
+                await asyncio.gather(*(q.join() for q in self._queues))
+        except TimeoutError:
+            return False
+        return True
+
+    async def stop(self, *, drain_seconds: float = 10.0) -> None:
+        """Finish queued work (up to ``drain_seconds``), then stop the workers."""
+        if self._tasks and not await self.join(within=drain_seconds):
+            left = sum(q.qsize() for q in self._queues)
+            log.warning("stopping with %d Slack jobs unfinished", left)
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        self._tasks = []
+
+    @property
+    def backlog(self) -> int:
+        return sum(q.qsize() for q in self._queues)

@@ -1,0 +1,1 @@
+"""Scorers: the offline checklist scorer and the OpenAI-compatible LLM scorer."""

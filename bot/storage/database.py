@@ -1,0 +1,118 @@
+"""Engines and migrations.
+
+``create_engine`` gives an async engine for SQLite (aiosqlite) or PostgreSQL (asyncpg).
+``migrate`` runs Alembic's ``upgrade head`` on one connection of such an engine; the
+CLI and ``alembic upgrade head`` reach the same ``migrations/env.py``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import Connection, event
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.pool import StaticPool
+
+from bot.config import normalise_database_url
+
+log = logging.getLogger(__name__)
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+MIGRATIONS_DIR = PROJECT_ROOT / "migrations"
+
+SQLITE_BUSY_TIMEOUT_MS = 30_000
+IMMEDIATE = "sqlite_begin_immediate"
+"""Execution option: on SQLite, start the transaction with ``BEGIN IMMEDIATE``.
+
+A deferred SQLite transaction that reads and then writes fails at once with
+``database is locked`` when another connection committed in between (busy_timeout
+cannot help: waiting would not make its snapshot current). Taking the write lock at
+``BEGIN`` makes such transactions queue for each other instead.
+"""
+
+
+def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
+    """An async engine for ``url`` (plain ``sqlite:///`` and ``postgresql://`` forms accepted)."""
+    url = normalise_database_url(url)
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        return _sqlite_engine(url, in_memory=parsed.database in (None, "", ":memory:"), **kwargs)
+    options: dict[str, Any] = {"pool_pre_ping": True}
+    if "poolclass" not in kwargs:
+        options.update(pool_size=10, max_overflow=10, pool_recycle=1800)
+    options.update(kwargs)
+    return create_async_engine(url, **options)
+
+
+def _sqlite_engine(url: str, *, in_memory: bool, **kwargs: Any) -> AsyncEngine:
+    options: dict[str, Any] = {}
+    if in_memory:
+        # Every connection to ':memory:' is a new empty database: share exactly one.
+        options = {"poolclass": StaticPool}
+    elif "poolclass" not in kwargs:
+        # SQLite has one writer at a time; a few connections are enough for concurrent reads.
+        options = {"pool_size": 5, "max_overflow": 5, "pool_timeout": 30}
+    options.update(kwargs)
+    engine = create_async_engine(url, **options)
+
+    @event.listens_for(engine.sync_engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # Let SQLAlchemy emit BEGIN itself (see _on_begin) instead of the driver's implicit one.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        try:
+            if not in_memory:
+                cursor.execute("PRAGMA journal_mode=WAL")
+                cursor.execute("PRAGMA synchronous=NORMAL")
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        finally:
+            cursor.close()
+
+    @event.listens_for(engine.sync_engine, "begin")
+    def _on_begin(connection: Connection) -> None:
+        immediate = connection.get_execution_options().get(IMMEDIATE, False)
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+    return engine
+
+
+def alembic_config(url: str | None = None) -> Config:
+    """Alembic's config for this project, without reading ``alembic.ini``.
+
+    The URL travels in ``config.attributes`` (not the ini's interpolated options, which
+    would choke on ``%`` in an encoded password); ``env.py`` falls back to ``Settings``.
+    """
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    if url is not None:
+        config.attributes["url"] = normalise_database_url(url)
+    return config
+
+
+async def migrate(url: str) -> None:
+    """Bring the database at ``url`` to the newest revision (``alembic upgrade head``)."""
+    engine = create_engine(url)
+    try:
+        async with engine.begin() as connection:
+            await connection.run_sync(_upgrade_on, url)
+    finally:
+        await engine.dispose()
+    log.info("database migrated to head")
+
+
+def _upgrade_on(connection: Connection, url: str) -> None:
+    config = alembic_config(url)
+    config.attributes["connection"] = connection
+    command.upgrade(config, "head")
+
+
+def migrate_sync(url: str) -> None:
+    """``migrate`` for callers without an event loop (the CLI, scripts)."""
+    asyncio.run(migrate(url))

@@ -1,0 +1,203 @@
+"""Mock interviews: created once, then moved on only through versioned transitions."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Select, select, update
+
+from bot.core.records import InterviewChanges, InterviewDraft, InterviewRecord, InterviewStatus, OutboxDraft
+from bot.core.refs import MessageRef, ThreadRef, UserRef
+from bot.storage.base import StoreBase
+from bot.storage.mapping import interview_record, interview_status, phases_json, thread_key
+from bot.storage.models import Channel, Interview, Member
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class _Progress:
+    """The columns a transition may change."""
+
+    status: InterviewStatus
+    phase_index: int
+    phase_started_at: datetime | None
+    phase_deadline_at: datetime | None
+    nudge_at: datetime | None
+    nudged: bool
+    hints_used: tuple[str, ...]
+    skipped: tuple[int, ...]
+    thread: ThreadRef | None
+
+    @classmethod
+    def of(cls, row: Interview) -> _Progress:
+        return cls(
+            status=interview_status(row.status),
+            phase_index=row.phase_index,
+            phase_started_at=row.phase_started_at,
+            phase_deadline_at=row.phase_deadline_at,
+            nudge_at=row.nudge_at,
+            nudged=row.nudged,
+            hints_used=tuple(row.hints_used),
+            skipped=tuple(row.skipped),
+            thread=ThreadRef.parse(row.thread_ref) if row.thread_ref else None,
+        )
+
+    def apply(self, changes: InterviewChanges) -> _Progress:
+        """``changes`` on top of this state: ``clear_deadlines`` first, then every field that is set."""
+        progress = self
+        if changes.clear_deadlines:
+            progress = replace(progress, phase_deadline_at=None, nudge_at=None)
+        updates: dict[str, Any] = {
+            name: getattr(changes, name)
+            for name in ("status", "phase_index", "phase_started_at", "phase_deadline_at", "nudge_at", "nudged",
+                         "hints_used", "skipped", "thread")
+            if getattr(changes, name) is not None
+        }
+        return replace(progress, **updates)
+
+    @property
+    def due_at(self) -> datetime | None:
+        """When the clock must next look at this interview: the unsent nudge or the deadline."""
+        if self.status != "active":
+            return None
+        moments = [self.phase_deadline_at]
+        if not self.nudged:
+            moments.append(self.nudge_at)
+        present = [moment for moment in moments if moment is not None]
+        return min(present) if present else None
+
+    def columns(self) -> dict[str, Any]:
+        return {
+            "status": self.status,
+            "phase_index": self.phase_index,
+            "phase_started_at": self.phase_started_at,
+            "phase_deadline_at": self.phase_deadline_at,
+            "nudge_at": self.nudge_at,
+            "nudged": self.nudged,
+            "hints_used": list(self.hints_used),
+            "skipped": list(self.skipped),
+            "thread_ref": self.thread.serialise() if self.thread else None,
+            "thread_key": thread_key(self.thread) if self.thread else None,
+            "due_at": self.due_at,
+        }
+
+
+def _with_refs() -> Select[Interview, Channel, Member]:
+    return (
+        select(Interview, Channel, Member)
+        .join(Channel, Interview.channel_id == Channel.id)
+        .join(Member, Interview.candidate_id == Member.id)
+    )
+
+
+class InterviewQueries(StoreBase):
+    async def create_interview(
+        self, draft: InterviewDraft, *, changes: InterviewChanges, outbox: Sequence[OutboxDraft] = ()
+    ) -> InterviewRecord:
+        """A new active interview at version 1 with ``changes`` applied, plus its outbox rows."""
+        start = _Progress(
+            status="active", phase_index=0, phase_started_at=None, phase_deadline_at=None, nudge_at=None,
+            nudged=False, hints_used=(), skipped=(), thread=None,
+        )
+        async with self._write() as session:
+            channel = await self._ensure_channel(session, draft.channel)
+            candidate = await self._ensure_member(session, draft.candidate)
+            row = Interview(
+                channel_id=channel.id,
+                candidate_id=candidate.id,
+                scenario_id=draft.scenario_id,
+                total_minutes=draft.total_minutes,
+                phases=phases_json(draft.phases),
+                version=1,
+                started_at=draft.started_at,
+                **start.apply(changes).columns(),
+            )
+            session.add(row)
+            await session.flush()
+            await self._enqueue_in(session, outbox, subject_id=row.id)
+            return interview_record(row, channel, candidate)
+
+    async def get_interview(self, interview_id: int) -> InterviewRecord | None:
+        return await self._one_interview(_with_refs().where(Interview.id == interview_id))
+
+    async def active_interview(self, candidate: UserRef) -> InterviewRecord | None:
+        return await self._one_interview(
+            _with_refs()
+            .where(
+                Member.platform == candidate.platform,
+                Member.workspace == candidate.workspace,
+                Member.external_id == candidate.user_id,
+                Interview.status == "active",
+            )
+            .order_by(Interview.id.desc())
+        )
+
+    async def interview_by_thread(self, thread: ThreadRef) -> InterviewRecord | None:
+        return await self._one_interview(
+            _with_refs().where(Interview.thread_key == thread_key(thread)).order_by(Interview.id.desc())
+        )
+
+    async def interview_by_message(self, message: MessageRef) -> InterviewRecord | None:
+        """The interview whose thread contains ``message`` or is rooted at it.
+
+        "Rooted at" is found through the thread id: a Slack thread's id is its root
+        message's ts, and a Discord thread started from a message has that message's id.
+        (The store is never told an interview's root message, so an adapter whose thread
+        ids differ from root ids, like the console, is only found from inside the thread.)
+        """
+        keys = [thread_key(ThreadRef(message.channel, message.message_id))]
+        if message.thread is not None:
+            keys.append(thread_key(message.thread))
+        return await self._one_interview(
+            _with_refs().where(Interview.thread_key.in_(keys)).order_by(Interview.id.desc())
+        )
+
+    async def transition_interview(
+        self,
+        interview_id: int,
+        *,
+        expected_version: int,
+        changes: InterviewChanges,
+        outbox: Sequence[OutboxDraft] = (),
+    ) -> InterviewRecord | None:
+        """Apply ``changes`` only if the row is still at ``expected_version`` (then version + 1),
+        with the outbox rows in the same transaction. ``None`` when someone else won."""
+        async with self._write() as session:
+            row = await session.get(Interview, interview_id)
+            if row is None or row.version != expected_version:
+                return None
+            progress = _Progress.of(row).apply(changes)
+            statement = (
+                update(Interview)
+                .where(Interview.id == interview_id, Interview.version == expected_version)
+                .values(version=Interview.version + 1, **progress.columns())
+                .returning(Interview.id)
+                .execution_options(synchronize_session=False)
+            )
+            if (await session.execute(statement)).first() is None:
+                log.debug("interview %s moved on in another process", interview_id)
+                return None
+            await self._enqueue_in(session, outbox, subject_id=interview_id)
+            query = _with_refs().where(Interview.id == interview_id).execution_options(populate_existing=True)
+            interview, channel, candidate = (await session.execute(query)).one()
+            return interview_record(interview, channel, candidate)
+
+    async def due_interviews(self, now: datetime, *, limit: int = 500) -> list[InterviewRecord]:
+        """Active interviews whose deadline has passed or whose unsent nudge is due."""
+        query = _with_refs().where(Interview.due_at <= now).order_by(Interview.due_at, Interview.id).limit(limit)
+        async with self._read() as session:
+            rows = await session.execute(query)
+            return [interview_record(interview, channel, candidate) for interview, channel, candidate in rows]
+
+    async def _one_interview(self, query: Select[Interview, Channel, Member]) -> InterviewRecord | None:
+        async with self._read() as session:
+            row = (await session.execute(query.limit(1))).first()
+            if row is None:
+                return None
+            interview, channel, candidate = row
+            return interview_record(interview, channel, candidate)

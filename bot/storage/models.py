@@ -1,0 +1,301 @@
+"""SQLAlchemy models: the tables behind ``SqlStore``.
+
+Every datetime column is an aware UTC ``datetime`` in Python (``UtcDateTime``), also on
+SQLite, which has no timezone type. Refs are stored as their ``serialise()`` text; rows
+looked up by thread or root message carry a short key (``thread_key``/``message_key``,
+see ``bot.storage.mapping``) so the lookup is an index seek, not a JSON scan.
+
+The first migration (``migrations/versions/0001_initial.py``) is written by hand from
+these models; ``tests/storage/test_migrations.py`` fails if the two ever disagree.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    Date,
+    DateTime,
+    Dialect,
+    Double,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    Time,
+    TypeDecorator,
+    UniqueConstraint,
+    false,
+)
+from sqlalchemy import (
+    text as sql_text,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+EMPTY = sql_text("''")
+
+Id = BigInteger().with_variant(Integer(), "sqlite")
+"""64-bit ids on PostgreSQL; SQLite only auto-increments an ``INTEGER PRIMARY KEY``."""
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """An aware UTC datetime on every backend.
+
+    PostgreSQL stores ``timestamptz``. SQLite has no timezone type, so the value is
+    stored as naive UTC text (fixed width, so comparisons in SQL stay correct) and
+    comes back with ``tzinfo=UTC``. Naive datetimes are refused: their meaning is a guess.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None or value.utcoffset() is None:
+            raise ValueError(f"naive datetime {value!r}: storage takes timezone-aware datetimes only")
+        value = value.astimezone(UTC)
+        if dialect.name == "sqlite":
+            return value.replace(tzinfo=None)
+        return value
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    type_annotation_map: dict[Any, Any] = {  # noqa: RUF012 (SQLAlchemy reads this class attribute)
+        datetime: UtcDateTime(),
+        date: Date(),
+        time: Time(),
+        str: String(),
+        int: Integer(),
+        bool: Boolean(),
+        float: Double(),
+    }
+
+
+class Channel(Base):
+    __tablename__ = "channel"
+    __table_args__ = (
+        UniqueConstraint("platform", "workspace", "external_id"),
+        # due_channels: WHERE enabled AND next_prompt_at <= now
+        Index("ix_channel_due", "enabled", "next_prompt_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    platform: Mapped[str] = mapped_column(String(16))
+    workspace: Mapped[str] = mapped_column(server_default=EMPTY)
+    external_id: Mapped[str]
+    local_time: Mapped[time | None]
+    timezone: Mapped[str | None]
+    weekdays: Mapped[str | None] = mapped_column(String(16))
+    """Comma-separated weekday numbers, 0 = Monday (``"0,1,2,3,4"``)."""
+    enabled: Mapped[bool] = mapped_column(server_default=false())
+    next_prompt_at: Mapped[datetime | None]
+
+
+class Member(Base):
+    """A person, with their streak kept incrementally (``bot.core.streaks.StreakState``)."""
+
+    __tablename__ = "member"
+    __table_args__ = (
+        UniqueConstraint("platform", "workspace", "external_id"),
+        # The leaderboard reads both indexes backwards (every sort key is DESC, so plain
+        # ascending indexes serve it on SQLite and PostgreSQL alike; see bot.storage.leaderboard).
+        # Live streaks: one seek per live day, rows already in rank order.
+        Index("ix_member_board_live", "platform", "workspace", "last_day", "current_streak", "longest_streak",
+              "total_days"),
+        # 'all' board, members without a live streak: by longest streak, then days.
+        Index("ix_member_board_longest", "platform", "workspace", "longest_streak", "total_days"),
+    )
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    platform: Mapped[str] = mapped_column(String(16))
+    workspace: Mapped[str] = mapped_column(server_default=EMPTY)
+    external_id: Mapped[str]
+    display_name: Mapped[str] = mapped_column(server_default=EMPTY)
+    timezone: Mapped[str | None]
+    current_streak: Mapped[int] = mapped_column(server_default=sql_text("0"))
+    longest_streak: Mapped[int] = mapped_column(server_default=sql_text("0"))
+    total_days: Mapped[int] = mapped_column(server_default=sql_text("0"))
+    last_day: Mapped[date | None]
+    week_start: Mapped[date | None]
+    week_days: Mapped[int] = mapped_column(server_default=sql_text("0"))
+    month_start: Mapped[date | None]
+    month_days: Mapped[int] = mapped_column(server_default=sql_text("0"))
+
+
+class PracticeDay(Base):
+    __tablename__ = "practice_day"
+    __table_args__ = (UniqueConstraint("member_id", "local_date"),)
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    member_id: Mapped[int] = mapped_column(Id, ForeignKey("member.id", ondelete="CASCADE"))
+    local_date: Mapped[date]
+
+
+class DailyPrompt(Base):
+    __tablename__ = "daily_prompt"
+    __table_args__ = (
+        UniqueConstraint("channel_id", "local_date"),
+        # due_prompt_closings: WHERE NOT closed AND closes_at <= now
+        Index("ix_daily_prompt_due", "closed", "closes_at"),
+        Index("ix_daily_prompt_thread_key", "thread_key"),
+        Index("ix_daily_prompt_message_key", "message_key"),
+    )
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    channel_id: Mapped[int] = mapped_column(Id, ForeignKey("channel.id", ondelete="CASCADE"))
+    local_date: Mapped[date]
+    section: Mapped[int]
+    scenario_id: Mapped[str]
+    item_id: Mapped[str]
+    question: Mapped[str] = mapped_column(Text)
+    closes_at: Mapped[datetime]
+    message_ref: Mapped[str | None] = mapped_column(Text)
+    thread_ref: Mapped[str | None] = mapped_column(Text)
+    thread_key: Mapped[str | None]
+    message_key: Mapped[str | None]
+    closed: Mapped[bool] = mapped_column(server_default=false())
+
+
+class Interview(Base):
+    __tablename__ = "interview"
+    __table_args__ = (
+        CheckConstraint("status IN ('active', 'finished', 'ended')", name="status"),
+        # due_interviews: WHERE due_at <= now (due_at is NULL unless active)
+        Index("ix_interview_due_at", "due_at"),
+        Index("ix_interview_candidate_id_status", "candidate_id", "status"),
+        Index("ix_interview_thread_key", "thread_key"),
+    )
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    channel_id: Mapped[int] = mapped_column(Id, ForeignKey("channel.id", ondelete="CASCADE"))
+    candidate_id: Mapped[int] = mapped_column(Id, ForeignKey("member.id", ondelete="CASCADE"))
+    scenario_id: Mapped[str]
+    total_minutes: Mapped[int]
+    phases: Mapped[list[list[int]]] = mapped_column(JSON)
+    """``[[section, budget_seconds], ...]``"""
+    status: Mapped[str] = mapped_column(String(16))
+    phase_index: Mapped[int] = mapped_column(server_default=sql_text("0"))
+    phase_started_at: Mapped[datetime | None]
+    phase_deadline_at: Mapped[datetime | None]
+    nudge_at: Mapped[datetime | None]
+    nudged: Mapped[bool] = mapped_column(server_default=false())
+    due_at: Mapped[datetime | None]
+    """The earliest of the deadline and the unsent nudge while active, else NULL (kept by the store)."""
+    hints_used: Mapped[list[str]] = mapped_column(JSON)
+    skipped: Mapped[list[int]] = mapped_column(JSON)
+    thread_ref: Mapped[str | None] = mapped_column(Text)
+    thread_key: Mapped[str | None]
+    version: Mapped[int] = mapped_column(server_default=sql_text("1"))
+    started_at: Mapped[datetime]
+
+
+class Answer(Base):
+    __tablename__ = "answer"
+    __table_args__ = (
+        UniqueConstraint("event_key"),
+        Index("ix_answer_member_id_local_date", "member_id", "local_date"),
+        Index("ix_answer_prompt_id", "prompt_id"),
+        Index("ix_answer_interview_id_phase_index", "interview_id", "phase_index"),
+    )
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    member_id: Mapped[int] = mapped_column(Id, ForeignKey("member.id", ondelete="CASCADE"))
+    text: Mapped[str] = mapped_column(Text)
+    event_key: Mapped[str]
+    created_at: Mapped[datetime]
+    local_date: Mapped[date]
+    message_ref: Mapped[str | None] = mapped_column(Text)
+    prompt_id: Mapped[int | None] = mapped_column(Id, ForeignKey("daily_prompt.id", ondelete="SET NULL"))
+    interview_id: Mapped[int | None] = mapped_column(Id, ForeignKey("interview.id", ondelete="SET NULL"))
+    phase_index: Mapped[int | None]
+    withdrawn: Mapped[bool] = mapped_column(server_default=false())
+
+
+class Score(Base):
+    __tablename__ = "score"
+    __table_args__ = (
+        CheckConstraint("scorer IN ('offline', 'llm')", name="scorer"),
+        Index("ix_score_interview_id_phase_index", "interview_id", "phase_index"),
+        Index("ix_score_answer_id", "answer_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    answer_id: Mapped[int | None] = mapped_column(Id, ForeignKey("answer.id", ondelete="CASCADE"))
+    interview_id: Mapped[int | None] = mapped_column(Id, ForeignKey("interview.id", ondelete="CASCADE"))
+    phase_index: Mapped[int | None]
+    section: Mapped[int]
+    scorer: Mapped[str] = mapped_column(String(16))
+    model: Mapped[str] = mapped_column(server_default=EMPTY)
+    score: Mapped[float]
+    verdicts: Mapped[list[dict[str, str]]] = mapped_column(JSON)
+    feedback: Mapped[str] = mapped_column(Text)
+    follow_up: Mapped[str] = mapped_column(Text, server_default=EMPTY)
+    prompt_tokens: Mapped[int] = mapped_column(server_default=sql_text("0"))
+    completion_tokens: Mapped[int] = mapped_column(server_default=sql_text("0"))
+    fallback_reason: Mapped[str] = mapped_column(Text, server_default=EMPTY)
+    created_at: Mapped[datetime]
+
+
+class Outbox(Base):
+    """One message to send; claimed (pending -> sending) before it is sent, marked after."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (
+        UniqueConstraint("dedupe_key"),
+        CheckConstraint("state IN ('pending', 'sending', 'sent', 'dead')", name="state"),
+        # claim_outbox: WHERE state IN ('pending', 'sending') ... ORDER BY id
+        Index("ix_outbox_state_id", "state", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    target: Mapped[str] = mapped_column(Text)
+    text: Mapped[str] = mapped_column(Text)
+    purpose: Mapped[str] = mapped_column(String(16))
+    dedupe_key: Mapped[str]
+    payload: Mapped[str] = mapped_column(Text, server_default=EMPTY)
+    subject_id: Mapped[int | None] = mapped_column(Id)
+    state: Mapped[str] = mapped_column(String(16), server_default="pending")
+    attempts: Mapped[int] = mapped_column(server_default=sql_text("0"))
+    available_at: Mapped[datetime | None]
+    """NULL: as soon as possible (the store has no clock; see ``claim_outbox``)."""
+    claimed_at: Mapped[datetime | None]
+    sent_ref: Mapped[str | None] = mapped_column(Text)
+    error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime]
+
+
+class ProcessedEvent(Base):
+    __tablename__ = "processed_event"
+    __table_args__ = (
+        UniqueConstraint("platform", "event_key"),
+        Index("ix_processed_event_seen_at", "seen_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    platform: Mapped[str] = mapped_column(String(16))
+    event_key: Mapped[str]
+    seen_at: Mapped[datetime]

@@ -1,0 +1,102 @@
+"""The outbox (claimed before sending, marked after) and inbound event idempotency."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from typing import Any, cast
+
+from sqlalchemy import CursorResult, and_, delete, or_, select, update
+
+from bot.core.records import OutboxDraft, OutboxRecord
+from bot.core.refs import MessageRef, Platform
+from bot.storage.base import StoreBase
+from bot.storage.mapping import outbox_record
+from bot.storage.models import Outbox, ProcessedEvent
+
+log = logging.getLogger(__name__)
+
+
+class OutboxQueries(StoreBase):
+    async def enqueue(self, drafts: Sequence[OutboxDraft]) -> None:
+        """Insert outbox rows, ignoring any whose ``dedupe_key`` exists."""
+        async with self._write() as session:
+            await self._enqueue_in(session, drafts)
+
+    async def claim_outbox(
+        self, now: datetime, *, limit: int = 50, stale_after_seconds: int = 120
+    ) -> list[OutboxRecord]:
+        """Claim pending rows due at ``now`` (or rows claimed longer ago than ``stale_after_seconds``,
+        whose sender presumably died), oldest first.
+
+        The oldest claimable ids are read first (PostgreSQL: ``FOR UPDATE SKIP LOCKED``, so a
+        concurrent claimer takes other rows instead of waiting), then claimed with one
+        ``UPDATE ... WHERE id IN (those ids) AND <still claimable> RETURNING``: a row another
+        process claimed in between no longer matches, so no row is ever claimed twice. (One
+        statement with ``id IN (SELECT ... LIMIT n FOR UPDATE SKIP LOCKED)`` is a known trap on
+        PostgreSQL: the subquery may run again per row and claim more than ``limit``.)
+        Each claim counts as an attempt: the returned ``attempts`` includes the one about to be made.
+        """
+        stale_before = now - timedelta(seconds=stale_after_seconds)
+        claimable = or_(
+            and_(Outbox.state == "pending", or_(Outbox.available_at.is_(None), Outbox.available_at <= now)),
+            and_(Outbox.state == "sending", Outbox.claimed_at <= stale_before),
+        )
+        oldest = select(Outbox.id).where(claimable).order_by(Outbox.id).limit(limit)
+        if self.dialect == "postgresql":
+            oldest = oldest.with_for_update(skip_locked=True)
+        async with self._write() as session:
+            ids = list(await session.scalars(oldest))
+            if not ids:
+                return []
+            statement = (
+                update(Outbox)
+                .where(Outbox.id.in_(ids), claimable)
+                .values(state="sending", claimed_at=now, attempts=Outbox.attempts + 1)
+                .returning(Outbox)
+                .execution_options(synchronize_session=False)
+            )
+            rows = list(await session.scalars(statement))
+        return sorted((outbox_record(row) for row in rows), key=lambda record: record.id)
+
+    async def mark_sent(self, outbox_id: int, *, message: MessageRef) -> None:
+        await self._set(outbox_id, state="sent", sent_ref=message.serialise(), error=None)
+
+    async def mark_failed(self, outbox_id: int, *, error: str, retry_at: datetime | None) -> None:
+        """Record a failed send: back to pending at ``retry_at``, or dead when ``None``."""
+        if retry_at is None:
+            log.warning("outbox row %s is dead: %s", outbox_id, error)
+            await self._set(outbox_id, state="dead", error=error)
+        else:
+            await self._set(outbox_id, state="pending", available_at=retry_at, claimed_at=None, error=error)
+
+    async def _set(self, outbox_id: int, **values: Any) -> None:
+        statement = (
+            update(Outbox).where(Outbox.id == outbox_id).values(**values).execution_options(synchronize_session=False)
+        )
+        async with self._write() as session:
+            await session.execute(statement)
+
+    # ------------------------------------------------------------------------------- inbound events
+    async def remember_event(self, platform: Platform, key: str, *, now: datetime) -> bool:
+        """True the first time a platform event key is seen, False on redelivery."""
+        statement = (
+            self._insert(ProcessedEvent)
+            .values(platform=platform, event_key=key, seen_at=now)
+            .on_conflict_do_nothing(index_elements=["platform", "event_key"])
+            .returning(ProcessedEvent.id)
+        )
+        async with self._write() as session:
+            return (await session.execute(statement)).first() is not None
+
+    async def prune_events(self, *, older_than: datetime) -> int:
+        """Forget event keys seen before ``older_than``; the number forgotten."""
+        statement = (
+            delete(ProcessedEvent)
+            .where(ProcessedEvent.seen_at < older_than)
+            .execution_options(synchronize_session=False)
+        )
+        async with self._write() as session:
+            result = cast("CursorResult[Any]", await session.execute(statement))
+            return result.rowcount

@@ -1,0 +1,138 @@
+"""Daily prompts: claimed once per channel and local date, closed once."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from datetime import date, datetime
+
+from sqlalchemy import Select, select, update
+
+from bot.core.records import DailyPromptDraft, DailyPromptRecord, OutboxDraft
+from bot.core.refs import ChannelRef, MessageRef, ThreadRef
+from bot.storage.base import StoreBase
+from bot.storage.mapping import message_key, prompt_record, thread_key
+from bot.storage.models import Channel, DailyPrompt
+
+log = logging.getLogger(__name__)
+
+
+def _with_channel() -> Select[DailyPrompt, Channel]:
+    return select(DailyPrompt, Channel).join(Channel, DailyPrompt.channel_id == Channel.id)
+
+
+def _of_channel(query: Select[DailyPrompt, Channel], ref: ChannelRef) -> Select[DailyPrompt, Channel]:
+    return query.where(
+        Channel.platform == ref.platform, Channel.workspace == ref.workspace, Channel.external_id == ref.channel_id
+    )
+
+
+class PromptQueries(StoreBase):
+    async def claim_daily_prompt(
+        self, draft: DailyPromptDraft, *, outbox: Sequence[OutboxDraft] = ()
+    ) -> DailyPromptRecord | None:
+        """Insert the prompt (unique per channel and local date) and its outbox rows atomically.
+
+        ``None`` when the channel already has a prompt for that date; then nothing is written.
+        """
+        async with self._write() as session:
+            channel = await self._ensure_channel(session, draft.channel)
+            statement = (
+                self._insert(DailyPrompt)
+                .values(
+                    channel_id=channel.id,
+                    local_date=draft.local_date,
+                    section=draft.section,
+                    scenario_id=draft.scenario_id,
+                    item_id=draft.item_id,
+                    question=draft.question,
+                    closes_at=draft.closes_at,
+                    closed=False,
+                )
+                .on_conflict_do_nothing(index_elements=["channel_id", "local_date"])
+                .returning(DailyPrompt.id)
+            )
+            prompt_id = (await session.execute(statement)).scalar_one_or_none()
+            if prompt_id is None:
+                log.debug("prompt for %s on %s was claimed by another process", draft.channel, draft.local_date)
+                return None
+            await self._enqueue_in(session, outbox, subject_id=prompt_id)
+            prompt, channel = (await session.execute(_with_channel().where(DailyPrompt.id == prompt_id))).one()
+            return prompt_record(prompt, channel)
+
+    async def recent_prompts(self, channel: ChannelRef, *, since: date) -> list[DailyPromptRecord]:
+        query = (
+            _of_channel(_with_channel(), channel)
+            .where(DailyPrompt.local_date >= since)
+            .order_by(DailyPrompt.local_date.desc(), DailyPrompt.id.desc())
+        )
+        async with self._read() as session:
+            return [prompt_record(prompt, channel) for prompt, channel in await session.execute(query)]
+
+    async def get_prompt(self, prompt_id: int) -> DailyPromptRecord | None:
+        return await self._one_prompt(_with_channel().where(DailyPrompt.id == prompt_id))
+
+    async def set_prompt_message(self, prompt_id: int, *, message: MessageRef, thread: ThreadRef) -> None:
+        statement = (
+            update(DailyPrompt)
+            .where(DailyPrompt.id == prompt_id)
+            .values(
+                message_ref=message.serialise(),
+                message_key=message_key(message),
+                thread_ref=thread.serialise(),
+                thread_key=thread_key(thread),
+            )
+            .execution_options(synchronize_session=False)
+        )
+        async with self._write() as session:
+            await session.execute(statement)
+
+    async def prompt_by_thread(self, thread: ThreadRef) -> DailyPromptRecord | None:
+        return await self._one_prompt(
+            _with_channel().where(DailyPrompt.thread_key == thread_key(thread)).order_by(DailyPrompt.id.desc())
+        )
+
+    async def prompt_by_message(self, message: MessageRef) -> DailyPromptRecord | None:
+        """The prompt whose root message is ``message`` (for buttons on it)."""
+        return await self._one_prompt(
+            _with_channel().where(DailyPrompt.message_key == message_key(message)).order_by(DailyPrompt.id.desc())
+        )
+
+    async def latest_prompt(self, channel: ChannelRef) -> DailyPromptRecord | None:
+        return await self._one_prompt(
+            _of_channel(_with_channel(), channel).order_by(DailyPrompt.local_date.desc(), DailyPrompt.id.desc())
+        )
+
+    async def due_prompt_closings(self, now: datetime, *, limit: int = 500) -> list[DailyPromptRecord]:
+        """Posted (root message known), unclosed prompts with ``closes_at <= now``, earliest first."""
+        query = (
+            _with_channel()
+            .where(~DailyPrompt.closed, DailyPrompt.closes_at <= now, DailyPrompt.message_ref.is_not(None))
+            .order_by(DailyPrompt.closes_at, DailyPrompt.id)
+            .limit(limit)
+        )
+        async with self._read() as session:
+            return [prompt_record(prompt, channel) for prompt, channel in await session.execute(query)]
+
+    async def claim_prompt_close(self, prompt_id: int, *, outbox: Sequence[OutboxDraft] = ()) -> bool:
+        """Mark closed if not yet closed and enqueue ``outbox`` in the same transaction; True for the one winner."""
+        statement = (
+            update(DailyPrompt)
+            .where(DailyPrompt.id == prompt_id, ~DailyPrompt.closed)
+            .values(closed=True)
+            .returning(DailyPrompt.id)
+            .execution_options(synchronize_session=False)
+        )
+        async with self._write() as session:
+            if (await session.execute(statement)).first() is None:
+                return False
+            await self._enqueue_in(session, outbox, subject_id=prompt_id)
+            return True
+
+    async def _one_prompt(self, query: Select[DailyPrompt, Channel]) -> DailyPromptRecord | None:
+        async with self._read() as session:
+            row = (await session.execute(query.limit(1))).first()
+            if row is None:
+                return None
+            prompt, channel = row
+            return prompt_record(prompt, channel)

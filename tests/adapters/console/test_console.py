@@ -1,0 +1,90 @@
+"""The console adapter, end to end: a scripted session on a pipe plays to the end and exits."""
+
+from __future__ import annotations
+
+import io
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from bot.adapters.console import ConsoleAdapter
+from bot.core.service import PracticeService
+from bot.scheduling.clock import FakeClock
+from bot.scoring.offline import OfflineScorer
+from bot.storage.database import create_engine, migrate
+from bot.storage.repository import SqlStore
+from framework import load
+
+SCRIPT = """/practice help
+/practice interview url-shortener 15
+We design with the team we have: they know Postgres and Python, so pragmatic choices win.
+next
+Why now: growth goal. Personas: marketers and casual users. p95 latency 50 ms, 20k requests per second.
+hint
+next
+/practice streak
+"""
+
+
+def run_console(tmp_path: Path, script: str, *args: str) -> subprocess.CompletedProcess[str]:
+    env = dict(os.environ, DATABASE_URL=f"sqlite:///{tmp_path}/console.db", LOG_LEVEL="WARNING")
+    for key in ("SLACK_BOT_TOKEN", "DISCORD_TOKEN", "OPENAI_API_KEY", "OPENAI_BASE_URL"):
+        env.pop(key, None)
+    return subprocess.run([sys.executable, "-m", "bot", *args], input=script, capture_output=True, text=True,
+                          env=env, timeout=120, check=False)
+
+
+def test_scripted_session_on_a_pipe_plays_to_the_end(tmp_path: Path) -> None:
+    result = run_console(tmp_path, SCRIPT, "console", "--speed", "600")
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert "practice-bot console ready" in out
+    assert "/practice interview [scenario] [minutes]" in out
+    assert "[thread 1] 0. Real-World Framing" in out
+    assert "[thread 1] 1. Scope & Assumptions" in out
+    assert "[thread 1] Hint" in out
+    # after end of input the clock (600x) runs the remaining phases out to the scorecard
+    assert "[thread 1] 7. Scalability, Reliability & Performance" in out
+    assert "[thread 1] Scorecard: URL shortener" in out
+    assert "Current streak: 1 day" in out
+    assert "Traceback" not in out + result.stderr
+
+
+def test_run_without_tokens_starts_the_console(tmp_path: Path) -> None:
+    result = run_console(tmp_path, "/practice sections\n/quit\n", "run")
+    assert result.returncode == 0, result.stderr
+    assert "practice-bot console ready" in result.stdout
+    assert "5. Backend Core Services (10 min)" in result.stdout
+    assert (tmp_path / "console.db").exists()
+
+
+def test_bad_input_in_the_console_is_answered_not_crashed(tmp_path: Path) -> None:
+    script = "/practice interview nowhere 5\n/practice schedule 9:99\n/practice section 42\n!7\n/thread 9\n"
+    result = run_console(tmp_path, script, "console")
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert "10 to 90 minutes" in out
+    assert "not a time of day" in out
+    assert "no section 42" in out
+    assert "(no such button)" in out
+    assert "(no such thread" in out
+
+
+async def test_console_adapter_in_process_marks_thread_messages(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path}/inproc.db"
+    await migrate(url)
+    store = SqlStore(create_engine(url))
+    service = PracticeService(store=store, framework=load(), scorer=OfflineScorer(), clock=FakeClock())
+    out = io.StringIO()
+    adapter = ConsoleAdapter(service, timezone="UTC", stdin=io.StringIO(""), stdout=out)
+    await adapter.start()
+    await adapter.stop()
+    await adapter.handle_line("/practice interview chat-app 10")
+    await adapter.handle_line("!2")
+    await adapter.handle_line("Users: teens and families; MVP is 1:1 messaging")
+    await store.close()
+    text = out.getvalue()
+    assert "bot> Mock interview: Chat app" in text or "Mock interview:" in text
+    assert "[thread 1] Hint" in text
+    assert "[!1] Next section  [!2] Hint  [!3] End interview" in text

@@ -1,0 +1,132 @@
+"""``/practice`` through the real CommandTree: sync, instant answers, deferrals, autocomplete, permissions."""
+
+from __future__ import annotations
+
+from bot.core.refs import ChannelRef
+from tests.adapters.discord.conftest import HarnessFactory
+from tests.adapters.discord.fake_api import APPLICATION_ID, CHANNEL_ID, GUILD_ID, FakeDiscord
+from tests.adapters.discord.harness import ADMIN, ALICE, BOB, MANAGE_CHANNELS, DiscordHarness
+
+EPHEMERAL = 64
+SUBCOMMANDS = {"interview", "prompt", "schedule", "streak", "leaderboard", "sections", "section", "scenarios", "help"}
+CHANNEL = ChannelRef("discord", str(CHANNEL_ID), str(GUILD_ID))
+
+
+def callback(fake: FakeDiscord, interaction_id: int) -> dict[str, object]:
+    calls = fake.find("POST", rf"/interactions/{interaction_id}/[^/]+/callback", status=200)
+    assert len(calls) == 1, fake.summary()
+    body: dict[str, object] = calls[0].json
+    return body
+
+
+def followups(fake: FakeDiscord, interaction_id: int) -> list[dict[str, object]]:
+    return [c.json for c in fake.find("POST", rf"/webhooks/{APPLICATION_ID}/token-{interaction_id}-\d+", status=200)]
+
+
+async def test_login_syncs_every_subcommand_to_the_development_guild(harness: DiscordHarness,
+                                                                       fake: FakeDiscord) -> None:
+    assert [c.path for c in fake.calls[:2]] == ["/users/@me", "/oauth2/applications/@me"]
+    (sync,) = fake.find("PUT", r"/applications/\d+/guilds/\d+/commands")
+    assert sync.path == f"/applications/{APPLICATION_ID}/guilds/{GUILD_ID}/commands"
+    (group,) = sync.json
+    assert group["name"] == "practice"
+    assert group["contexts"] == [0]  # guild only
+    options = {o["name"]: o for o in group["options"]}
+    assert set(options) == SUBCOMMANDS
+    autocompleted = {
+        (sub, o["name"]) for sub, spec in options.items() for o in spec["options"] if o.get("autocomplete")
+    }
+    assert autocompleted == {("interview", "scenario"), ("schedule", "timezone"), ("schedule", "weekdays"),
+                             ("section", "number")}
+    assert not fake.find("PUT", rf"/applications/{APPLICATION_ID}/commands")
+
+
+async def test_without_a_development_guild_commands_sync_globally(make_harness: HarnessFactory,
+                                                                  fake: FakeDiscord) -> None:
+    await make_harness(discord_dev_guild_id=None)
+    (sync,) = fake.find("PUT", r"/applications/\d+/commands")
+    assert sync.path == f"/applications/{APPLICATION_ID}/commands"
+    assert not fake.find("PUT", r"/applications/\d+/guilds/\d+/commands")
+
+
+async def test_framework_commands_answer_at_once_as_ephemeral_embeds(harness: DiscordHarness,
+                                                                      fake: FakeDiscord) -> None:
+    interaction_id = await harness.slash("section", number=6)
+    body = callback(fake, interaction_id)
+    assert body["type"] == 4  # a message right away, no defer: nothing slow behind it
+    data = body["data"]
+    assert isinstance(data, dict)
+    assert data["flags"] == EPHEMERAL
+    (embed,) = data["embeds"]
+    assert embed["title"].startswith("Section 6: ")
+    assert "**" not in embed["title"]
+    assert "_(from 6." in embed["description"]
+
+
+async def test_unknown_values_get_friendly_messages(harness: DiscordHarness, fake: FakeDiscord) -> None:
+    section = await harness.slash("section", number=12)
+    assert callback(fake, section)["data"] == {"content": "There is no section 12: sections are numbered 0 to 9.",
+                                               "embeds": [], "flags": EPHEMERAL, "tts": False,
+                                               "allowed_mentions": {"parse": ["users"]}}
+    scenario = await harness.slash("interview", scenario="url shortner")
+    (reply,) = followups(fake, scenario)
+    assert reply["content"] == (
+        "Unknown scenario `url-shortner`. Did you mean `url-shortener`? Try `/practice scenarios`."
+    )
+    assert reply["flags"] == EPHEMERAL
+    timezone = await harness.slash("schedule", user=ADMIN, permissions=MANAGE_CHANNELS, timezone="Mars/Olympus")
+    assert "Unknown timezone `Mars/Olympus`" in str(followups(fake, timezone)[-1]["content"])
+    assert not fake.find("POST", rf"/channels/{CHANNEL_ID}/messages")  # nothing was posted for any of them
+
+
+async def test_autocomplete_suggests_scenarios_sections_timezones_and_weekdays(harness: DiscordHarness) -> None:
+    scenarios = await harness.autocomplete("interview", "scenario", scenario="short")
+    assert {"name": "URL shortener (url-shortener)", "value": "url-shortener"} in scenarios
+    sections = await harness.autocomplete("section", "number", number="stor")
+    assert [s["value"] for s in sections] == [6]
+    assert sections[0]["name"] == "6. Data Storage & Retrieval"
+    timezones = await harness.autocomplete("schedule", "timezone", timezone="berl")
+    assert timezones[0] == {"name": "Europe/Berlin", "value": "Europe/Berlin"}
+    assert len(await harness.autocomplete("schedule", "timezone", timezone="a")) == 25
+    weekdays = await harness.autocomplete("schedule", "weekdays", weekdays="we")
+    assert [w["value"] for w in weekdays] == ["weekends"]
+
+
+async def test_a_schedule_change_needs_manage_channels(harness: DiscordHarness, fake: FakeDiscord) -> None:
+    refused = await harness.slash("schedule", user=BOB, time="09:30", timezone="Europe/Berlin", weekdays="mon-fri")
+    assert callback(fake, refused)["data"] == {"flags": EPHEMERAL}  # private from the start
+    (reply,) = followups(fake, refused)
+    assert "Manage Channels" in str(reply["content"]) and reply["flags"] == EPHEMERAL
+    assert await harness.service.store.get_channel(CHANNEL) is None
+
+    allowed = await harness.slash("schedule", user=ADMIN, permissions=MANAGE_CHANNELS, time="09:30",
+                                  timezone="Europe/Berlin", weekdays="mon-fri")
+    assert callback(fake, allowed).get("data") is None  # a public defer: the change is announced
+    (announced,) = followups(fake, allowed)
+    assert "Daily prompts here at 09:30 Europe/Berlin on Mon,Tue,Wed,Thu,Fri" in str(announced["content"])
+    assert "flags" not in announced or not announced["flags"]
+    channel = await harness.service.store.get_channel(CHANNEL)
+    assert channel is not None and channel.schedule is not None and channel.schedule.timezone == "Europe/Berlin"
+
+    manage_server = await harness.slash("schedule", user=ADMIN, permissions=1 << 5, weekdays="off")
+    assert "off" in str(followups(fake, manage_server)[0]["content"])
+
+
+async def test_a_query_after_a_public_defer_would_stay_private(harness: DiscordHarness, fake: FakeDiscord) -> None:
+    # A manager who changes nothing valid: deferred publicly, the error is private (placeholder deleted).
+    interaction_id = await harness.slash("schedule", user=ADMIN, permissions=MANAGE_CHANNELS, weekdays="someday")
+    assert fake.find("DELETE", rf"/webhooks/{APPLICATION_ID}/token-{interaction_id}-\d+/messages/@original")
+    (reply,) = followups(fake, interaction_id)
+    assert reply["flags"] == EPHEMERAL and "weekdays" in str(reply["content"])
+
+
+async def test_streak_and_leaderboard(harness: DiscordHarness, fake: FakeDiscord) -> None:
+    mine = await harness.slash("streak")
+    assert callback(fake, mine)["data"] == {"flags": EPHEMERAL}
+    assert "Alice has no practice days yet" in str(followups(fake, mine)[0]["content"])
+    bobs = await harness.slash("streak", member=BOB)
+    assert followups(fake, bobs)[0]["content"] == f"I haven't seen <@{BOB.id}> practise here yet."
+    board = await harness.slash("leaderboard", window="week", user=ALICE)
+    assert callback(fake, board).get("data") is None  # public
+    (embed,) = followups(fake, board)[0]["embeds"]  # type: ignore[misc]
+    assert embed["title"] == "Leaderboard, this week"

@@ -1,0 +1,150 @@
+"""429s are retried after Retry-After; posting is paced per channel; a claimed prompt posts once."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import AsyncIterator
+
+import pytest
+from slack_sdk.http_retry.request import HttpRequest
+from slack_sdk.http_retry.response import HttpResponse
+from slack_sdk.http_retry.state import RetryState
+
+from bot.adapters.slack import SlackAdapter, SlackOptions
+from bot.adapters.slack.pacing import ChannelPacer, GatedRateLimitRetryHandler, RateLimitGate, method_of
+from bot.core.service import PracticeService
+from bot.scheduling.clock import FakeClock
+from tests.adapters.slack.conftest import ALICE, CHANNEL, SECRET, SlackHarness, slack_settings
+from tests.adapters.slack.mock_api import MockSlackApi
+from tests.adapters.slack.signed import SignedClient
+
+
+class FakeTime:
+    """A monotonic clock and a sleep that only records (the pacer's arithmetic, no waiting)."""
+
+    def __init__(self, *, advance: bool = False) -> None:
+        self.now = 100.0
+        self.slept: list[float] = []
+        self.advance = advance
+
+    def monotonic(self) -> float:
+        return self.now
+
+    async def sleep(self, seconds: float) -> None:
+        self.slept.append(round(seconds, 6))
+        if self.advance:
+            self.now += seconds
+
+
+async def test_a_429_is_retried_after_retry_after(slack: SlackHarness) -> None:
+    slack.api.fail_next("chat.postMessage", retry_after=1)
+    assert await slack.command("prompt", user=ALICE) == []
+    attempts = slack.api.calls_to("chat.postMessage")
+    assert [c.status for c in attempts] == [429, 200]
+    assert attempts[1].at - attempts[0].at >= 1.0, "waited Retry-After before retrying"
+    assert len(slack.roots()) == 1, "posted once"
+    assert slack.adapter.gate.blocked_for("chat.postMessage") == 0
+
+
+@pytest.fixture
+async def recorded_sleep_slack(api: MockSlackApi, service: PracticeService, clock: FakeClock
+                               ) -> AsyncIterator[tuple[SlackHarness, FakeTime]]:
+    fake = FakeTime(advance=True)
+    options = SlackOptions(pacing_seconds=0, max_jitter=0, sleep=fake.sleep, monotonic=fake.monotonic)
+    adapter = SlackAdapter(slack_settings(api), service, options=options)
+    await adapter.start()
+    try:
+        async with SignedClient(f"http://127.0.0.1:{adapter.port}", SECRET) as client:
+            yield SlackHarness(adapter, api, service, clock, client), fake
+    finally:
+        await adapter.stop()
+
+
+async def test_the_retry_waits_exactly_what_slack_asked(recorded_sleep_slack: tuple[SlackHarness, FakeTime]) -> None:
+    slack, fake = recorded_sleep_slack
+    slack.api.fail_next("chat.postMessage", retry_after=30, times=2)
+    await slack.command("prompt", user=ALICE)
+    assert fake.slept == [30.0, 30.0], "Retry-After, twice, and no real waiting"
+    assert [c.status for c in slack.api.calls_to("chat.postMessage")] == [429, 429, 200]
+    assert len(slack.roots()) == 1
+
+
+
+async def test_retries_give_up_after_max_retries_and_the_outbox_tries_again_later(
+    recorded_sleep_slack: tuple[SlackHarness, FakeTime],
+) -> None:
+    slack, _ = recorded_sleep_slack
+    slack.api.fail_next("chat.postMessage", retry_after=1, times=4)  # 1 try + 3 retries
+    await slack.command("prompt", user=ALICE)
+    assert slack.roots() == []
+    await slack.tick(seconds=30)  # the dispatcher's backoff has passed
+    assert len(slack.roots()) == 1, "the claimed prompt is posted once, later"
+    await slack.tick(minutes=5)
+    assert len(slack.roots()) == 1
+
+
+async def test_channel_pacer_gives_each_channel_one_slot_per_interval() -> None:
+    fake = FakeTime()
+    pacer = ChannelPacer(1.0, now=fake.monotonic, sleep=fake.sleep)
+
+    async def burst() -> list[float]:
+        """Five posts reserved at the same moment (as concurrent senders would)."""
+        return [await pacer.wait(channel) for channel in ("C1", "C1", "C2", "C1", "C2")]
+
+    assert await burst() == [0.0, 1.0, 0.0, 2.0, 1.0]
+    assert fake.slept == [1.0, 2.0, 1.0]
+    fake.now += 10
+    assert await burst() == [0.0, 1.0, 0.0, 2.0, 1.0], "a quiet channel posts at once"
+    assert await ChannelPacer(0).wait("C1") == 0.0
+
+
+async def test_channel_pacer_forgets_idle_channels() -> None:
+    fake = FakeTime()
+    pacer = ChannelPacer(1.0, now=fake.monotonic, sleep=fake.sleep)
+    for n in range(3000):
+        fake.now += 0.01
+        await pacer.wait(f"C{n}")
+    assert len(pacer) < 1100, "10,000 channels do not stay in memory forever"
+
+
+async def test_the_429_handler_shares_the_pause_through_the_gate() -> None:
+    fake = FakeTime(advance=True)
+    gate = RateLimitGate(now=fake.monotonic, sleep=fake.sleep)
+    handler = GatedRateLimitRetryHandler(gate, max_jitter=1.0, sleep=fake.sleep, jitter=lambda: 0.25)
+    request = HttpRequest(method="POST", url="http://127.0.0.1:9/api/chat.postMessage", headers={})
+    response = HttpResponse(status_code=429, headers={"Retry-After": ["7"]}, body={"ok": False})
+    state = RetryState()
+
+    assert await handler.can_retry_async(state=state, request=request, response=response)
+    fake.advance = False
+    await handler.prepare_for_next_attempt_async(state=state, request=request, response=response)
+    assert fake.slept == [7.25], "Retry-After plus jitter"
+    assert state.current_attempt == 1
+    assert gate.blocked_for("chat.postMessage") == 7
+    assert gate.blocked_for("users.info") == 0, "limits are per method"
+    fake.advance = True
+    assert await gate.wait("chat.postMessage") == 7
+    assert gate.blocked_for("chat.postMessage") == 0
+    assert method_of("https://slack.com/api/users.info?user=U1") == "users.info"
+
+
+@pytest.fixture
+async def paced_slack(api: MockSlackApi, service: PracticeService, clock: FakeClock) -> AsyncIterator[SlackHarness]:
+    adapter = SlackAdapter(slack_settings(api), service, options=SlackOptions(pacing_seconds=0.25, max_jitter=0))
+    await adapter.start()
+    try:
+        async with SignedClient(f"http://127.0.0.1:{adapter.port}", SECRET) as client:
+            yield SlackHarness(adapter, api, service, clock, client)
+    finally:
+        await adapter.stop()
+
+
+async def test_posts_in_one_channel_are_paced(paced_slack: SlackHarness) -> None:
+    await paced_slack.command("interview url-shortener 20", user=ALICE)
+    [parent] = paced_slack.roots()
+    await paced_slack.say(ALICE, "next", thread_ts=parent.ts)
+    times = [c.at for c in paced_slack.api.posts(channel=CHANNEL)]
+    assert len(times) == 3
+    gaps = [later - earlier for earlier, later in itertools.pairwise(times)]
+    assert min(gaps) >= 0.2, gaps  # 0.25 s apart when sent; loopback jitter is far below 50 ms
+

@@ -1,0 +1,3 @@
+from tests.service.conftest import clock, make_service
+
+__all__ = ["clock", "make_service"]

@@ -1,0 +1,37 @@
+"""Shared pieces of the LLM scorer tests: scorer factory, recorded sleeps, the offline scorer."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot.scoring.llm import LlmScorer, RetryPolicy
+from bot.scoring.offline import OfflineScorer
+from tests.scoring.fake_llm_server import FakeLlm
+
+TIMEOUT = 0.2
+"""Small enough that the slow-server test costs a fifth of a second."""
+
+
+class Sleeps:
+    """Stands in for ``asyncio.sleep``: records the delays, waits for nothing."""
+
+    def __init__(self) -> None:
+        self.calls: list[float] = []
+
+    async def __call__(self, seconds: float) -> None:
+        self.calls.append(seconds)
+
+
+def scorer_for(fake: FakeLlm | str, *, sleeps: Sleeps | None = None, **overrides: Any) -> LlmScorer:
+    options: dict[str, Any] = {
+        "model": "fake-model",
+        "fallback": OfflineScorer(),
+        "base_url": fake if isinstance(fake, str) else fake.base_url,
+        "timeout_seconds": TIMEOUT,
+        "max_concurrency": 4,
+        "retry": RetryPolicy(max_retries=2, backoff_base_seconds=0.01, backoff_max_seconds=0.05,
+                             retry_after_cap_seconds=5),
+        "sleep": sleeps or Sleeps(),
+    }
+    options.update(overrides)
+    return LlmScorer(**options)

@@ -1,0 +1,107 @@
+"""The outbox: dedupe, claims (never twice), stale reclaim, retries, dead rows; inbound events."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime, timedelta
+
+from bot.core.records import OutboxDraft
+from bot.core.refs import ChannelRef, MessageRef, ThreadRef
+from bot.storage.repository import SqlStore
+from tests.storage.conftest import StoreFactory
+
+CHANNEL = ChannelRef("slack", "C1", "T1")
+THREAD = ThreadRef(CHANNEL, "1.0")
+NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+
+
+def draft(key: str, *, where: ChannelRef | ThreadRef = THREAD, subject: int | None = None) -> OutboxDraft:
+    return OutboxDraft(where, f"text {key}", "notice", key, payload='{"n": 1}', subject_id=subject)
+
+
+async def test_enqueue_round_trip_and_dedupe(store: SqlStore) -> None:
+    await store.enqueue([draft("a", subject=7), draft("b", where=CHANNEL)])
+    await store.enqueue([draft("a"), draft("c"), draft("c")])  # existing and repeated keys are ignored
+    await store.enqueue([])
+    rows = await store.claim_outbox(NOW)
+    assert [(r.dedupe_key, r.target, r.subject_id, r.attempts) for r in rows] == [
+        ("a", THREAD, 7, 1), ("b", CHANNEL, None, 1), ("c", THREAD, None, 1)]
+    first = rows[0]
+    assert (first.text, first.purpose, first.payload) == ("text a", "notice", '{"n": 1}')
+    assert first.created_at.tzinfo is not None
+
+
+async def test_claims_oldest_first_and_never_twice(store: SqlStore) -> None:
+    await store.enqueue([draft(str(n)) for n in range(5)])
+    first = await store.claim_outbox(NOW, limit=2)
+    second = await store.claim_outbox(NOW, limit=10)
+    assert [r.dedupe_key for r in first] == ["0", "1"]
+    assert [r.dedupe_key for r in second] == ["2", "3", "4"]
+    assert await store.claim_outbox(NOW + timedelta(seconds=119)) == []
+
+
+async def test_a_stale_claim_is_claimed_again(store: SqlStore) -> None:
+    await store.enqueue([draft("a")])
+    (claimed,) = await store.claim_outbox(NOW)
+    assert await store.claim_outbox(NOW + timedelta(seconds=60), stale_after_seconds=120) == []
+    (again,) = await store.claim_outbox(NOW + timedelta(seconds=120), stale_after_seconds=120)
+    assert (again.id, again.attempts) == (claimed.id, 2)
+    # the reclaim refreshed the claim time: not stale again until another 120 s
+    assert await store.claim_outbox(NOW + timedelta(seconds=200)) == []
+
+
+async def test_mark_sent_finishes_a_row(store: SqlStore) -> None:
+    await store.enqueue([draft("a")])
+    (row,) = await store.claim_outbox(NOW)
+    await store.mark_sent(row.id, message=MessageRef(CHANNEL, "1.1", THREAD))
+    assert await store.claim_outbox(NOW + timedelta(days=1)) == []
+    await store.enqueue([draft("a")])  # the dedupe key outlives the send
+    assert await store.claim_outbox(NOW + timedelta(days=1)) == []
+
+
+async def test_mark_failed_retries_at_the_given_time_then_dies(store: SqlStore) -> None:
+    await store.enqueue([draft("a")])
+    (row,) = await store.claim_outbox(NOW)
+    await store.mark_failed(row.id, error="boom", retry_at=NOW + timedelta(seconds=10))
+    assert await store.claim_outbox(NOW + timedelta(seconds=9)) == []
+    (retry,) = await store.claim_outbox(NOW + timedelta(seconds=10))
+    assert (retry.id, retry.attempts) == (row.id, 2)
+    await store.mark_failed(row.id, error="boom again", retry_at=None)
+    assert await store.claim_outbox(NOW + timedelta(days=30)) == []
+
+
+async def test_concurrent_claimers_split_the_rows(store_factory: StoreFactory) -> None:
+    stores = [store_factory(), store_factory()]
+    await stores[0].enqueue([draft(str(n)) for n in range(40)])
+    batches = await asyncio.gather(*(stores[n % 2].claim_outbox(NOW, limit=7) for n in range(8)))
+    claimed = [row.id for batch in batches for row in batch]
+    assert len(claimed) == len(set(claimed)) == 40
+
+
+async def test_two_processes_claiming_one_row_exactly_one_wins(store_factory: StoreFactory) -> None:
+    first, second = store_factory(), store_factory()
+    for n in range(10):
+        await first.enqueue([draft(f"row{n}")])
+        results = await asyncio.gather(first.claim_outbox(NOW), second.claim_outbox(NOW))
+        assert sorted(len(r) for r in results) == [0, 1]
+
+
+async def test_remember_event_once_per_platform(store: SqlStore) -> None:
+    assert await store.remember_event("slack", "Ev1", now=NOW)
+    assert not await store.remember_event("slack", "Ev1", now=NOW + timedelta(seconds=5))
+    assert await store.remember_event("discord", "Ev1", now=NOW)
+
+
+async def test_concurrent_redeliveries_are_remembered_once(store_factory: StoreFactory) -> None:
+    stores = [store_factory(), store_factory()]
+    results = await asyncio.gather(*(stores[n % 2].remember_event("slack", "Ev1", now=NOW) for n in range(6)))
+    assert sorted(results) == [False] * 5 + [True]
+
+
+async def test_prune_events_forgets_old_keys(store: SqlStore) -> None:
+    await store.remember_event("slack", "old", now=NOW - timedelta(days=4))
+    await store.remember_event("slack", "new", now=NOW)
+    assert await store.prune_events(older_than=NOW - timedelta(days=3)) == 1
+    assert await store.prune_events(older_than=NOW - timedelta(days=3)) == 0
+    assert await store.remember_event("slack", "old", now=NOW)
+    assert not await store.remember_event("slack", "new", now=NOW)
