@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import json
 import logging
+import os
 import sys
 from collections.abc import Sequence
 
@@ -65,7 +66,11 @@ def _main(argv: Sequence[str] | None) -> int:
         return 2
     from bot.runtime import configure_logging
 
-    configure_logging(settings.log_level)
+    # The console shares the terminal with the log: keep it to warnings unless LOG_LEVEL says otherwise.
+    console = args.command == "console" or (args.command == "run" and not (
+        settings.slack_configured or settings.discord_configured))
+    explicit = "LOG_LEVEL" in os.environ
+    configure_logging(settings.log_level if explicit or not console else "WARNING")
     try:
         if args.command == "migrate":
             from bot.storage.database import migrate

@@ -24,7 +24,7 @@ from framework import load
 log = logging.getLogger(__name__)
 
 QUIET_LOGGERS = ("discord", "discord.http", "discord.gateway", "slack_sdk", "slack_bolt", "apscheduler",
-                 "httpx", "openai", "uvicorn.access", "aiosqlite", "asyncio")
+                 "httpx", "openai", "uvicorn.access", "aiosqlite", "asyncio", "alembic")
 
 
 def configure_logging(level: str, *, stream: TextIO | None = None) -> None:
@@ -35,6 +35,8 @@ def configure_logging(level: str, *, stream: TextIO | None = None) -> None:
     )
     for name in QUIET_LOGGERS:
         logging.getLogger(name).setLevel(max(logging.WARNING, logging.getLogger().level))
+    # A tick that outlasts its interval is skipped by design (max_instances=1); not worth a warning.
+    logging.getLogger("apscheduler.scheduler").setLevel(logging.ERROR)
 
 
 def build_scorer(settings: Settings, *, offline_only: bool = False) -> Scorer:

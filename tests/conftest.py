@@ -168,9 +168,9 @@ def postgres_server() -> Iterator[PostgresServer]:
             break
         except RuntimeError:
             if attempt == 2:
-                log = logfile.read_text() if logfile.exists() else ""
+                server_log = logfile.read_text() if logfile.exists() else ""
                 shutil.rmtree(base, ignore_errors=True)
-                raise RuntimeError(f"PostgreSQL did not start:\n{log}") from None
+                raise RuntimeError(f"PostgreSQL did not start:\n{server_log}") from None
     try:
         yield PostgresServer("127.0.0.1", port)
     finally:

@@ -279,12 +279,17 @@ def streak_message(name: str, streak: StreakRecord | None, current: int) -> OutM
     )
 
 
+def _days(count: int) -> str:
+    return f"{count} day" if count == 1 else f"{count} days"
+
+
 def leaderboard_message(window: str, rows: Sequence[LeaderboardRow]) -> OutMessage:
     heading = {"week": "this week", "month": "this month", "all": "all time"}[window]
     if not rows:
         return _msg(f"Leaderboard, {heading}", ["Nobody has practised yet. Be the first!"])
     lines = [
-        f"{row.rank}. {row.member.mention}: {row.current}-day streak (longest {row.longest}, {row.days} days)"
+        f"{row.rank}. {row.member.mention}: {row.current}-day streak "
+        f"(longest {row.longest}, {_days(row.days)})"
         for row in rows
     ]
     return _msg(f"Leaderboard, {heading}", lines)

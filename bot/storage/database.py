@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +25,20 @@ from bot.config import normalise_database_url
 log = logging.getLogger(__name__)
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
-MIGRATIONS_DIR = PROJECT_ROOT / "migrations"
+
+
+def migrations_dir() -> Path:
+    """Alembic's scripts: beside the source tree (a checkout, an editable install), else in the
+    working directory (the container copies them to /app), else ``$MIGRATIONS_DIR``."""
+    candidates = [PROJECT_ROOT / "migrations", Path.cwd() / "migrations"]
+    if os.environ.get("MIGRATIONS_DIR"):
+        candidates.insert(0, Path(os.environ["MIGRATIONS_DIR"]))
+    for candidate in candidates:
+        if (candidate / "env.py").is_file():
+            return candidate
+    raise FileNotFoundError("cannot find the migrations folder; set MIGRATIONS_DIR")
+
+
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 IMMEDIATE = "sqlite_begin_immediate"
@@ -90,17 +104,26 @@ def alembic_config(url: str | None = None) -> Config:
     would choke on ``%`` in an encoded password); ``env.py`` falls back to ``Settings``.
     """
     config = Config()
-    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    config.set_main_option("script_location", str(migrations_dir()))
     if url is not None:
         config.attributes["url"] = normalise_database_url(url)
     return config
 
 
+MIGRATION_LOCK_ID = 0x70726163  # "prac": a PostgreSQL advisory lock id for migrations
+
+
 async def migrate(url: str) -> None:
-    """Bring the database at ``url`` to the newest revision (``alembic upgrade head``)."""
+    """Bring the database at ``url`` to the newest revision (``alembic upgrade head``).
+
+    Safe when several processes start at once: the upgrade runs in one transaction that
+    first takes a lock (PostgreSQL: an advisory lock; SQLite: ``BEGIN IMMEDIATE``), so the
+    others wait and then find the database at head. An in-memory SQLite database lives
+    only as long as its engine, so there is nothing for this function to migrate.
+    """
     engine = create_engine(url)
     try:
-        async with engine.begin() as connection:
+        async with engine.execution_options(**{IMMEDIATE: True}).begin() as connection:
             await connection.run_sync(_upgrade_on, url)
     finally:
         await engine.dispose()
@@ -108,6 +131,8 @@ async def migrate(url: str) -> None:
 
 
 def _upgrade_on(connection: Connection, url: str) -> None:
+    if connection.dialect.name == "postgresql":
+        connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({MIGRATION_LOCK_ID})")
     config = alembic_config(url)
     config.attributes["connection"] = connection
     command.upgrade(config, "head")

@@ -36,11 +36,9 @@ async def test_restart_after_the_deadline_posts_the_overdue_phase_once(
     assert interview.phase_deadline_at == clock.now() + timedelta(minutes=5)
 
 
-async def test_two_processes_post_each_prompt_and_phase_once(
-    make_service: ServiceFactory, database_url: str
-) -> None:
-    if not database_url.startswith("postgresql"):
-        pytest.skip("replica safety is measured on PostgreSQL; SQLite serialises writers anyway")
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+async def test_two_processes_post_each_prompt_and_phase_once(make_service: ServiceFactory) -> None:
+    """Two services, each with its own engine (as two processes), tick one PostgreSQL at once."""
     clock = FakeClock(START)
     shared_chat = RecordingChat()
     a, _ = await make_service(clock, chat=shared_chat, seed=1)

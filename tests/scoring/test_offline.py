@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 from collections import Counter
 from pathlib import Path
@@ -349,11 +350,11 @@ def test_labelled_set_is_big_varied_and_matches_the_content() -> None:
 
 
 @pytest.fixture(scope="module")
-async def agreement() -> Agreement:
-    return await evaluate(OfflineScorer(), load_labelled(LABELLED), load())
+def agreement() -> Agreement:
+    return asyncio.run(evaluate(OfflineScorer(), load_labelled(LABELLED), load()))
 
 
-async def test_agreement_with_human_labels_stays_above_the_floor(agreement: Agreement) -> None:
+def test_agreement_with_human_labels_stays_above_the_floor(agreement: Agreement) -> None:
     assert agreement.accuracy >= MIN_ACCURACY_ALL, agreement.render()
     assert agreement.macro_f1 >= MIN_MACRO_F1_ALL, agreement.render()
     assert agreement.score_mae <= MAX_SCORE_MAE_ALL, agreement.render()
@@ -368,7 +369,7 @@ async def test_agreement_on_held_out_answers_stays_above_the_floor() -> None:
     assert result.accuracy >= MIN_ACCURACY_HELD_OUT, result.render()
 
 
-async def test_evaluate_counts_every_item_once(agreement: Agreement) -> None:
+def test_evaluate_counts_every_item_once(agreement: Agreement) -> None:
     labelled = load_labelled(LABELLED)
     assert agreement.answers == len(labelled)
     assert agreement.items == sum(len(example.expected) for example in labelled)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import subprocess
 import sys
@@ -121,3 +122,15 @@ async def test_migrate_builds_an_empty_postgresql_database(pg_url_factory: Calla
             assert await connection.run_sync(_diffs) == []
     finally:
         await engine.dispose()
+
+
+async def test_processes_starting_together_migrate_once(tmp_path: Path,
+                                                        pg_url_factory: Callable[..., Awaitable[str]]) -> None:
+    for url in (f"sqlite:///{tmp_path / 'race.db'}", await pg_url_factory(migrated=False)):
+        await asyncio.gather(*(migrate(url) for _ in range(3)))
+        engine = create_engine(url)
+        try:
+            async with engine.connect() as connection:
+                assert await connection.run_sync(_diffs) == []
+        finally:
+            await engine.dispose()

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import getpass
 import itertools
 import logging
 import sys
@@ -98,13 +99,14 @@ class ConsoleAdapter:
     name = "console"
 
     def __init__(self, service: PracticeService, *, timezone: str, stdin: TextIO | None = None,
-                 stdout: TextIO | None = None, user_name: str = "you") -> None:
+                 stdout: TextIO | None = None, user_name: str | None = None) -> None:
         self._service = service
         self._stdin = stdin or sys.stdin
         self.chat = ConsoleChat(stdout or sys.stdout)
         self._timezone = timezone
         self.channel = ChannelRef("console", "practice", "local")
-        self.user = UserRef("console", user_name, "local", user_name)
+        name = user_name or _login_name()
+        self.user = UserRef("console", name, "local", name)
         self._ids = itertools.count(1)
         self._task: asyncio.Task[None] | None = None
         self._stopping = asyncio.Event()
@@ -208,3 +210,10 @@ class ConsoleAdapter:
         if message.ref.thread is None:
             self.chat.write("(messages outside a thread are not answers; start with `/practice interview`)")
         return Reply()
+
+
+def _login_name() -> str:
+    try:
+        return getpass.getuser() or "you"
+    except (KeyError, OSError):  # no passwd entry (containers)
+        return "you"

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 import aiohttp
+from pydantic import SecretStr
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.authorization import AuthorizeResult
@@ -70,6 +71,23 @@ def choose_mode(settings: Settings) -> Mode:
             "or set SLACK_MODE=http and SLACK_SIGNING_SECRET to receive requests over HTTP"
         )
     return "socket"
+
+
+def _secret(value: SecretStr | None) -> str:
+    return value.get_secret_value() if value is not None else ""
+
+
+def web_client(settings: Settings, options: SlackOptions, *, gate: RateLimitGate,
+               session: aiohttp.ClientSession) -> AsyncWebClient:
+    """The bot's Web API client: ``SLACK_API_URL`` if set, one shared connection pool, 429s retried."""
+    return AsyncWebClient(
+        token=_secret(settings.slack_bot_token),
+        base_url=settings.slack_api_url or DEFAULT_API_URL,
+        session=session,
+        timeout=options.http_timeout,
+        retry_handlers=retry_handlers(gate, max_retry_count=options.max_retries, max_jitter=options.max_jitter,
+                                      sleep=options.sleep),
+    )
 
 
 class StaticAuthorize(AsyncAuthorize):
@@ -149,16 +167,9 @@ class SlackAdapter:
     # ------------------------------------------------------------------ lifecycle
     async def start(self) -> None:
         settings, options = self.settings, self.options
-        token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else ""
+        token = _secret(settings.slack_bot_token)
         self._session = aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=options.connection_limit))
-        client = AsyncWebClient(
-            token=token,
-            base_url=settings.slack_api_url or DEFAULT_API_URL,
-            session=self._session,
-            timeout=options.http_timeout,
-            retry_handlers=retry_handlers(self.gate, max_retry_count=options.max_retries,
-                                          max_jitter=options.max_jitter, sleep=options.sleep),
-        )
+        client = web_client(settings, options, gate=self.gate, session=self._session)
         self.client = client
         try:
             auth = await client.auth_test()
@@ -170,7 +181,7 @@ class SlackAdapter:
         self.users = UserDirectory(client, admin_ids=settings.slack_admin_ids, ttl_seconds=options.user_cache_seconds,
                                    now=options.monotonic)
         self.chat = SlackChat(client, pacer=self.pacer, gate=self.gate)
-        secret = settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else ""
+        secret = _secret(settings.slack_signing_secret)
         self.app = build_app(client=client, identity=self.identity, signing_secret=secret, mode=self.mode)
         register_listeners(self.app, self.service, SlackDeps(users=self.users, workers=self.workers))
         self.service.attach(self.chat)
@@ -179,8 +190,7 @@ class SlackAdapter:
             self._http = HttpServer(SlackHttpApp(self.app, ready=self.is_ready), host=settings.host, port=settings.port)
             await self._http.start()
         else:
-            app_token = settings.slack_app_token.get_secret_value() if settings.slack_app_token else ""
-            self._socket = AsyncSocketModeHandler(self.app, app_token, web_client=client)
+            self._socket = AsyncSocketModeHandler(self.app, _secret(settings.slack_app_token), web_client=client)
             await self._socket.connect_async()  # type: ignore[no-untyped-call]
             log.info("Slack: Socket Mode connected")
         self._ready = True

@@ -116,7 +116,7 @@ class FakeDiscord:
         await site.start()
         server = site._server
         assert server is not None
-        self.port = server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        self.port = int(server.sockets[0].getsockname()[1])  # type: ignore[attr-defined]
 
     async def stop(self) -> None:
         for socket in list(self._sockets):

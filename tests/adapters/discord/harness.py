@@ -151,7 +151,7 @@ class DiscordHarness:
         await done
         return interaction_id
 
-    async def autocomplete(self, subcommand: str, focused: str, **options: object) -> list[JsonObject]:
+    async def autocomplete(self, subcommand: str, focused: str, **options: Any) -> list[JsonObject]:
         payload = self.slash_payload(subcommand, focused=focused, **options)
         interaction_id = payload["id"]
         self.bot._connection.parse_interaction_create(payload)  # type: ignore[arg-type]

@@ -12,14 +12,13 @@ import pytest
 
 from bot.adapters.discord import DiscordAdapter, DiscordStartError
 from bot.adapters.slack import SlackAdapter
-from bot.config import Settings
 from bot.core.records import Schedule
 from bot.core.refs import ChannelRef, UserRef
 from bot.runtime import build_runtime, platform_adapters, serve
 from bot.scheduling.clock import FakeClock
 from tests.adapters.discord.conftest import START, HarnessFactory
-from tests.adapters.discord.fake_api import APPLICATION_ID, CHANNEL_ID, GUILD_ID, FakeDiscord
-from tests.adapters.discord.harness import ALICE
+from tests.adapters.discord.fake_api import CHANNEL_ID, GUILD_ID, FakeDiscord
+from tests.adapters.discord.harness import ALICE, settings
 from tests.adapters.slack.mock_api import TEAM_ID, MockSlackApi
 
 EXPECTED_INTENTS = discord.Intents(guilds=True, guild_messages=True, message_content=True).value
@@ -62,12 +61,8 @@ async def test_a_refused_message_content_intent_fails_start_with_a_clear_message
 
 async def test_slack_and_discord_run_on_one_core_and_one_database(fake: FakeDiscord, tmp_path: Path) -> None:
     async with MockSlackApi() as slack_api:
-        settings = Settings(  # type: ignore[call-arg]
-            _env_file=None,
+        config = settings(
             database_url=f"sqlite:///{tmp_path / 'both.db'}",
-            discord_token="fake-token",
-            discord_application_id=str(APPLICATION_ID),
-            discord_dev_guild_id=GUILD_ID,
             slack_bot_token="xoxb-test-token",
             slack_signing_secret="secret",
             slack_mode="http",
@@ -76,8 +71,8 @@ async def test_slack_and_discord_run_on_one_core_and_one_database(fake: FakeDisc
             port=0,
         )
         clock = FakeClock(START)
-        runtime = await build_runtime(settings, clock=clock, offline_only=True)
-        adapters = platform_adapters(settings, runtime.service)
+        runtime = await build_runtime(config, clock=clock, offline_only=True)
+        adapters = platform_adapters(config, runtime.service)
         assert [type(a) for a in adapters] == [SlackAdapter, DiscordAdapter]
         ready = asyncio.Event()
         serving = asyncio.create_task(serve(runtime, adapters, tick_seconds=3600, ready=ready))
