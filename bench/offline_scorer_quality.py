@@ -1,7 +1,9 @@
 """Agreement of the offline scorer with the hand-labelled answers.
 
 Prints item-level accuracy, precision/recall/F1 per verdict, the confusion matrix, the mean
-absolute score error, and (with ``--disagreements``) every item the scorer got wrong.
+absolute score error, and (with ``--disagreements``) every item the scorer got wrong. The
+figures are also given apart for the answers the scorer was tuned on and for the held-out
+answers (``holdout: true``), written after tuning: the held-out figure is the honest one.
 
     python -m bench.offline_scorer_quality [--disagreements]
 """

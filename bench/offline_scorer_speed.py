@@ -2,7 +2,8 @@
 
 Builds realistic answers by joining labelled answers of a section until they reach 2,000
 characters, then times ``score_sync`` over many runs (after a warm-up that also fills the
-per-section signal cache) and prints p50/p95/p99. Target: p95 < 5 ms.
+per-section signal cache) and prints p50/p95/p99 of wall-clock time, and of this thread's CPU
+time, which other processes on a busy machine do not inflate. Target: p95 < 5 ms (wall clock).
 
     python -m bench.offline_scorer_speed [--runs 2000] [--chars 2000]
 """
@@ -55,18 +56,22 @@ def main() -> None:
     answers = build_answers(load_labelled(LABELLED), args.chars, args.runs)
     for section_number, text in answers[:50]:  # warm-up: compile every section's signals once
         scorer.score_sync(section=fw.section(section_number), scenario=None, question="", answer=text)
-    timings_ms = []
+    wall_ms: list[float] = []
+    cpu_ms: list[float] = []
     for section_number, text in answers:
         section = fw.section(section_number)
-        started = time.perf_counter()
+        wall_start, cpu_start = time.perf_counter(), time.thread_time()
         scorer.score_sync(section=section, scenario=None, question="", answer=text)
-        timings_ms.append((time.perf_counter() - started) * 1000)
-    timings_ms.sort()
-    p95 = percentile(timings_ms, 0.95)
-    print(f"offline scorer, {len(timings_ms)} runs on {args.chars}-char answers")
-    print(f"p50 {percentile(timings_ms, 0.50):.3f} ms  p95 {p95:.3f} ms  p99 {percentile(timings_ms, 0.99):.3f} ms  "
-          f"max {timings_ms[-1]:.3f} ms  mean {statistics.fmean(timings_ms):.3f} ms")
-    print(f"target p95 < {TARGET_P95_MS} ms: {'met' if p95 < TARGET_P95_MS else 'NOT met'}")
+        cpu_ms.append((time.thread_time() - cpu_start) * 1000)
+        wall_ms.append((time.perf_counter() - wall_start) * 1000)
+    print(f"offline scorer, {len(wall_ms)} runs on {args.chars}-char answers")
+    for name, timings in (("wall clock", wall_ms), ("thread CPU", cpu_ms)):
+        timings.sort()
+        print(f"{name:<10}  p50 {percentile(timings, 0.50):.3f} ms  p95 {percentile(timings, 0.95):.3f} ms  "
+              f"p99 {percentile(timings, 0.99):.3f} ms  max {timings[-1]:.3f} ms  "
+              f"mean {statistics.fmean(timings):.3f} ms")
+    p95 = percentile(wall_ms, 0.95)
+    print(f"target p95 < {TARGET_P95_MS} ms (wall clock): {'met' if p95 < TARGET_P95_MS else 'NOT met'}")
 
 
 if __name__ == "__main__":

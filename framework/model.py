@@ -191,9 +191,12 @@ class Framework(_Strict):
 _SECTION_FILE = re.compile(r"^section_(\d)\.yaml$")
 
 
+_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml's parser: ~5x faster at start-up
+
+
 def _read_yaml(path: Path) -> Any:
     try:
-        return yaml.safe_load(path.read_text(encoding="utf-8"))
+        return yaml.load(path.read_text(encoding="utf-8"), Loader=_Loader)  # noqa: S506 (a safe loader)
     except OSError as exc:
         raise ContentError(f"{path.name}: cannot read ({exc.strerror})") from exc
     except yaml.YAMLError as exc:

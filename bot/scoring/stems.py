@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 
 # A word (with inner apostrophes: "don't", "team's"; a number is split from its unit, so
 # "200ms" reads as "200 ms" while "p95" and "s3" stay whole), a sentence end, a line break, or a
-# clause break ("but" is one too, see ``tokenise``). Negation only reaches back within a clause.
+# clause break ("but" is one too, see ``tokenise``). The offline scorer's negations stop at clause breaks.
 _TOKEN = re.compile(r"[a-z][a-z0-9]*(?:'[a-z0-9]+)*|[0-9]+|[.!?]+(?=\s|$)|\n|[,;:()\[\]]|\s[-\u2013\u2014]\s")
 _WORD_START = frozenset("abcdefghijklmnopqrstuvwxyz0123456789")
 _SENTENCE_END = frozenset(".!?\n")

@@ -10,17 +10,19 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import re
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from alembic import command
-from alembic.config import Config
-from sqlalchemy import Connection, event
+from sqlalchemy import Connection, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.pool import StaticPool
 
 from bot.config import normalise_database_url
+
+if TYPE_CHECKING:
+    from alembic.config import Config
 
 log = logging.getLogger(__name__)
 
@@ -103,6 +105,8 @@ def alembic_config(url: str | None = None) -> Config:
     The URL travels in ``config.attributes`` (not the ini's interpolated options, which
     would choke on ``%`` in an encoded password); ``env.py`` falls back to ``Settings``.
     """
+    from alembic.config import Config  # alembic costs ~0.2 s to import: only when migrating
+
     config = Config()
     config.set_main_option("script_location", str(migrations_dir()))
     if url is not None:
@@ -123,6 +127,10 @@ async def migrate(url: str) -> None:
     """
     engine = create_engine(url)
     try:
+        heads = script_heads()
+        if heads and await _current_revisions(engine) == heads:
+            # Start-up fast path: already at head, so alembic is not even imported.
+            return
         async with engine.execution_options(**{IMMEDIATE: True}).begin() as connection:
             await connection.run_sync(_upgrade_on, url)
     finally:
@@ -130,9 +138,35 @@ async def migrate(url: str) -> None:
     log.info("database migrated to head")
 
 
+_REVISION = re.compile(r"^revision(?::[^=]*)?=\s*[\"']([^\"']+)[\"']", re.M)
+_DOWN_REVISION = re.compile(r"^down_revision(?::[^=]*)?=\s*[\"']([^\"']+)[\"']", re.M)
+
+
+def script_heads() -> set[str]:
+    """Head revisions of the migration scripts, read without importing alembic (~0.2 s)."""
+    revisions: set[str] = set()
+    parents: set[str] = set()
+    for path in (migrations_dir() / "versions").glob("*.py"):
+        source = path.read_text(encoding="utf-8")
+        revisions.update(_REVISION.findall(source))
+        parents.update(_DOWN_REVISION.findall(source))
+    return revisions - parents
+
+
+async def _current_revisions(engine: AsyncEngine) -> set[str]:
+    try:
+        async with engine.connect() as connection:
+            rows = await connection.execute(text("SELECT version_num FROM alembic_version"))
+            return {str(row[0]) for row in rows}
+    except Exception:  # no such table yet (a fresh database): alembic decides
+        return set()
+
+
 def _upgrade_on(connection: Connection, url: str) -> None:
     if connection.dialect.name == "postgresql":
         connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({MIGRATION_LOCK_ID})")
+    from alembic import command
+
     config = alembic_config(url)
     config.attributes["connection"] = connection
     command.upgrade(config, "head")

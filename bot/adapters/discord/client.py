@@ -22,9 +22,13 @@ import logging
 from typing import Any
 
 import discord
+from discord import app_commands
 from discord.ext import commands
 
 from bot.adapters.discord.chat import DiscordChat, ThreadDirectory
+from bot.adapters.discord.replies import Responder
+from bot.core import texts
+from bot.core.errors import new_error_id
 from bot.core.service import PracticeService
 
 log = logging.getLogger(__name__)
@@ -44,6 +48,18 @@ def practice_intents() -> discord.Intents:
     return intents
 
 
+class PracticeTree(app_commands.CommandTree["PracticeBot"]):
+    """Commands wrap every core call in ``guarded``; this catches anything that still escapes
+    (a bug in the adapter, a failed transform) so nobody is left with "thinking..." forever."""
+
+    async def on_error(self, interaction: discord.Interaction[PracticeBot], error: app_commands.AppCommandError,
+                       /) -> None:
+        error_id = new_error_id()
+        log.error("error %s in /%s", error_id, interaction.command.qualified_name if interaction.command else "?",
+                  exc_info=error)
+        await Responder(interaction).send([texts.apology(error_id)])
+
+
 class PracticeBot(commands.Bot):
     def __init__(
         self,
@@ -61,6 +77,7 @@ class PracticeBot(commands.Bot):
             allowed_mentions=discord.AllowedMentions(everyone=False, roles=False, users=True, replied_user=False),
             max_messages=None,  # raw edit/delete events carry all we need; no message cache to grow
             chunk_guilds_at_startup=False,
+            tree_cls=PracticeTree,
             **options,
         )
         self.service = service

@@ -11,8 +11,6 @@ import discord
 
 from bot.core.refs import ChannelRef, MessageRef, ThreadRef, UserRef
 
-PLATFORM = "discord"
-
 
 def channel_ref(guild_id: int, channel_id: int) -> ChannelRef:
     return ChannelRef("discord", str(channel_id), str(guild_id))

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import re
+
+import pytest
+
+from bot.core.messages import Reply
 from bot.core.refs import ChannelRef
 from tests.adapters.discord.conftest import HarnessFactory
 from tests.adapters.discord.fake_api import APPLICATION_ID, CHANNEL_ID, GUILD_ID, FakeDiscord
@@ -130,3 +135,36 @@ async def test_streak_and_leaderboard(harness: DiscordHarness, fake: FakeDiscord
     assert callback(fake, board).get("data") is None  # public
     embeds = followups(fake, board)[0]["embeds"]
     assert isinstance(embeds, list) and [e["title"] for e in embeds] == ["Leaderboard, this week"]
+
+
+async def test_an_unexpected_error_gets_an_apology_with_an_error_id(
+    harness: DiscordHarness, fake: FakeDiscord, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    async def broken(*_: object) -> Reply:
+        raise RuntimeError("database on fire")
+
+    monkeypatch.setattr(harness.service, "handle_command", broken)
+    interaction_id = await harness.slash("streak")
+    (reply,) = followups(fake, interaction_id)
+    assert reply["flags"] == EPHEMERAL
+    error_id = re.search(r"error id (E-[0-9A-F]{8})", str(reply["content"]))
+    assert error_id is not None
+    assert any(error_id.group(1) in r.getMessage() and r.exc_info for r in caplog.records)
+    assert "database on fire" not in str(reply["content"])
+
+
+async def test_an_error_escaping_a_command_is_answered_by_the_tree(
+    harness: DiscordHarness, fake: FakeDiscord, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(*_: object) -> None:
+        raise RuntimeError("adapter bug")
+
+    cog = harness.bot.get_cog("PracticeCog")  # the extension's own module object: not importable as-is
+    assert cog is not None
+    monkeypatch.setattr(cog, "_context", broken)
+    payload = harness.slash_payload("help")
+    harness.bot._connection.parse_interaction_create(payload)  # type: ignore[arg-type]
+    path = rf"/interactions/{payload['id']}/[^/]+/callback"
+    await fake.wait_for(lambda: fake.find("POST", path))
+    data = fake.find("POST", path)[0].json["data"]
+    assert data["flags"] == EPHEMERAL and "Sorry, something went wrong" in data["content"]

@@ -20,6 +20,7 @@ import discord
 from discord.ext import commands
 
 from bot.adapters.discord.ids import message_event_key, message_ref, thread_ref, user_ref
+from bot.core.errors import new_error_id
 from bot.core.guard import guarded
 from bot.core.messages import InMessage, Reply
 
@@ -77,6 +78,14 @@ class ThreadMessages(commands.Cog):
         guild_id = getattr(message.channel, "guild_id", None)
         return guild_id if isinstance(guild_id, int) else None
 
+    async def _parent_of(self, channel_id: int, channel: object = None) -> int | None:
+        """The thread's parent channel; ``None`` outside threads, or when Discord cannot say right now."""
+        try:
+            return await self.bot.threads.parent_of(channel_id, channel)
+        except (discord.HTTPException, OSError):
+            log.exception("error %s looking up channel %s; its event is skipped", new_error_id(), channel_id)
+            return None
+
     @commands.Cog.listener()
     async def on_message(self, message: discord.Message) -> None:
         try:
@@ -89,7 +98,7 @@ class ThreadMessages(commands.Cog):
         if guild_id is None or message.author.bot or message.type not in ANSWER_TYPES:
             return
         thread_id = message.channel.id
-        parent_id = await self.bot.threads.parent_of(thread_id, message.channel)
+        parent_id = await self._parent_of(thread_id, message.channel)
         if parent_id is None:
             return  # outside threads nothing is an answer
         inbound = InMessage(
@@ -113,7 +122,7 @@ class ThreadMessages(commands.Cog):
             guild_id = payload.guild_id or _snowflake(data.get("guild_id"))
             if guild_id is None or "content" not in data or (author and author.get("bot")):
                 return
-            if await self.bot.threads.parent_of(payload.channel_id) is None:
+            if await self._parent_of(payload.channel_id) is None:
                 return
             key = message_event_key(guild_id, payload.channel_id, payload.message_id)
             async with self._locks.hold(payload.channel_id):
@@ -136,7 +145,7 @@ class ThreadMessages(commands.Cog):
             self.bot.dispatch(HANDLED_EVENT, "bulk_delete", payload.channel_id)
 
     async def _withdraw(self, guild_id: int | None, channel_id: int, message_ids: list[int]) -> None:
-        if guild_id is None or await self.bot.threads.parent_of(channel_id) is None:
+        if guild_id is None or await self._parent_of(channel_id) is None:
             return
         async with self._locks.hold(channel_id):
             for message_id in message_ids:
