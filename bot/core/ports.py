@@ -142,7 +142,9 @@ class Store(Protocol):
     # interviews -----------------------------------------------------------------------
     async def create_interview(
         self, draft: InterviewDraft, *, changes: InterviewChanges, outbox: Sequence[OutboxDraft] = ()
-    ) -> InterviewRecord: ...
+    ) -> InterviewRecord | None:
+        """``None`` when the candidate already has an active interview (decided by the database)."""
+        ...
 
     async def get_interview(self, interview_id: int) -> InterviewRecord | None: ...
 

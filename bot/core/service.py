@@ -168,6 +168,9 @@ class PracticeService:
         interview = await self.store.create_interview(
             draft, changes=replace(enter_phase(phases, 0, now), thread=thread)
         )
+        if interview is None:  # a second command raced this one and won
+            await chat.edit(root, texts.error_message("Not started: you already have an interview running."))
+            raise UserError("You already have an interview running. Say `end` in its thread to stop it first.")
         await self.store.enqueue([self._phase_opening(interview)])
         await self.dispatcher.flush()
         return Reply()

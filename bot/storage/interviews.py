@@ -9,6 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Select, select, update
+from sqlalchemy.exc import IntegrityError
 
 from bot.core.records import InterviewChanges, InterviewDraft, InterviewRecord, InterviewStatus, OutboxDraft
 from bot.core.refs import MessageRef, ThreadRef, UserRef
@@ -98,8 +99,9 @@ def _with_refs() -> Select[Interview, Channel, Member]:
 class InterviewQueries(StoreBase):
     async def create_interview(
         self, draft: InterviewDraft, *, changes: InterviewChanges, outbox: Sequence[OutboxDraft] = ()
-    ) -> InterviewRecord:
-        """A new active interview at version 1 with ``changes`` applied, plus its outbox rows."""
+    ) -> InterviewRecord | None:
+        """A new active interview at version 1 with ``changes`` applied, plus its outbox rows;
+        ``None`` when the candidate already has an active one (a unique partial index decides)."""
         start = _Progress(
             status="active", phase_index=0, phase_started_at=None, phase_deadline_at=None, nudge_at=None,
             nudged=False, hints_used=(), skipped=(), thread=None,
@@ -117,8 +119,12 @@ class InterviewQueries(StoreBase):
                 started_at=draft.started_at,
                 **start.apply(changes).columns(),
             )
-            session.add(row)
-            await session.flush()
+            try:
+                async with session.begin_nested():
+                    session.add(row)
+                    await session.flush()
+            except IntegrityError:
+                return None
             await self._enqueue_in(session, outbox, subject_id=row.id)
             return interview_record(row, channel, candidate)
 

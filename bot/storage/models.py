@@ -188,6 +188,9 @@ class Interview(Base):
         Index("ix_interview_due_at", "due_at"),
         Index("ix_interview_candidate_id_status", "candidate_id", "status"),
         Index("ix_interview_thread_key", "thread_key"),
+        # One running interview per candidate, enforced by the database (two commands at once).
+        Index("uq_interview_one_active", "candidate_id", unique=True,
+              sqlite_where=sql_text("status = 'active'"), postgresql_where=sql_text("status = 'active'")),
     )
 
     id: Mapped[int] = mapped_column(Id, primary_key=True)

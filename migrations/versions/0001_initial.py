@@ -149,6 +149,11 @@ def upgrade() -> None:
     op.create_index("ix_interview_due_at", "interview", ["due_at"])
     op.create_index("ix_interview_candidate_id_status", "interview", ["candidate_id", "status"])
     op.create_index("ix_interview_thread_key", "interview", ["thread_key"])
+    # One running interview per candidate, enforced by the database (two commands at once).
+    op.create_index(
+        "uq_interview_one_active", "interview", ["candidate_id"], unique=True,
+        sqlite_where=sa.text("status = 'active'"), postgresql_where=sa.text("status = 'active'"),
+    )
 
     op.create_table(
         "answer",

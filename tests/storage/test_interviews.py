@@ -137,3 +137,18 @@ async def test_one_transition_wins_across_processes(store_factory: StoreFactory)
     rows = await first.claim_outbox(START, limit=100)
     assert len(rows) == 5
     assert len({row.dedupe_key.split(":")[1] for row in rows}) == 5  # one row per step, from its winner
+
+
+async def test_one_active_interview_per_candidate_even_when_two_commands_race(
+    store_factory: StoreFactory,
+) -> None:
+    first, second = store_factory(), store_factory()
+    results = await asyncio.gather(
+        first.create_interview(DRAFT, changes=opening(0)),
+        second.create_interview(DRAFT, changes=opening(0)),
+    )
+    assert sum(r is not None for r in results) == 1
+    winner = next(r for r in results if r is not None)
+    await first.transition_interview(winner.id, expected_version=winner.version,
+                                     changes=InterviewChanges(status="finished", clear_deadlines=True))
+    assert await second.create_interview(DRAFT, changes=opening(0)) is not None  # finished ones don't count
