@@ -33,6 +33,15 @@ def _parser() -> argparse.ArgumentParser:
     commands.add_parser("migrate", help="apply database migrations and exit")
     commands.add_parser("healthcheck", help="exit 0 if the running bot ticked recently (containers)")
 
+    from bot.scoring.cli import add_score_arguments
+
+    score = commands.add_parser("score", help="score an answer read from stdin and print its scorecard")
+    add_score_arguments(score)
+    commands.add_parser("stats", help="scoring usage: sections scored, LLM tokens per section (admins)")
+    discord = commands.add_parser("discord", help="Discord helpers")
+    discord_commands = discord.add_subparsers(dest="discord_command", metavar="ACTION", required=True)
+    discord_commands.add_parser("invite-url", help="print the OAuth2 URL that adds the bot to a server")
+
     fw = commands.add_parser("framework", help="the framework content")
     fw_commands = fw.add_subparsers(dest="framework_command", metavar="ACTION", required=True)
     export = fw_commands.add_parser("export", help="print all sections, items and scenarios")
@@ -80,6 +89,16 @@ def _main(argv: Sequence[str] | None) -> int:
             return 0
         if args.command == "healthcheck":
             return _healthcheck(settings)
+        if args.command == "score":
+            from bot.scoring.cli import run_score
+
+            return run_score(args, settings)
+        if args.command == "stats":
+            return asyncio.run(_stats(settings))
+        if args.command == "discord":
+            from bot.adapters.discord.invite import main as invite_main
+
+            return invite_main(settings)
         if args.command == "console":
             return asyncio.run(_console(settings, speed=args.speed, seed=args.seed))
         if args.command == "run":
@@ -171,4 +190,18 @@ def _healthcheck(settings: Settings) -> int:
         print(f"unhealthy: last tick {age:.0f} s ago", file=sys.stderr)
         return 1
     print(f"healthy: last tick {age:.0f} s ago")
+    return 0
+
+
+async def _stats(settings: Settings) -> int:
+    from bot.scoring.stats import format_stats
+    from bot.storage.database import create_engine, migrate
+    from bot.storage.repository import SqlStore
+
+    await migrate(settings.database_url)
+    store = SqlStore(create_engine(settings.database_url))
+    try:
+        print(format_stats(await store.usage_totals()))
+    finally:
+        await store.close()
     return 0

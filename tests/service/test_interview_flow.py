@@ -121,9 +121,7 @@ async def test_a_whole_interview_on_the_fake_clock_ends_with_a_scorecard(
 ) -> None:
     service, chat = await make_service(clock)
     thread = await start(service, chat, minutes=15)
-    n = 0
-    for _ in range(8):
-        n += 1
+    for n in range(1, 9):
         await service.handle_message(said(service, ALICE, thread, GOOD_SCOPE, n, clock.now()))
         clock.advance(minutes=5)
         await service.tick()
