@@ -55,7 +55,7 @@ def _free_port() -> int:
 def _run(command: list[str]) -> None:
     if os.geteuid() == 0:  # initdb and pg_ctl refuse to run as root
         command = ["runuser", "-u", PG_USER, "--", *command]
-    result = subprocess.run(command, capture_output=True, text=True, check=False)  # noqa: S603
+    result = subprocess.run(command, capture_output=True, text=True, check=False)
     if result.returncode != 0:
         raise RuntimeError(f"{' '.join(command)} failed ({result.returncode}):\n{result.stdout}\n{result.stderr}")
 
@@ -86,7 +86,7 @@ class PostgresServer:
             await connection.close()
 
     def version(self) -> str:
-        result = subprocess.run([str(self.bindir / "postgres"), "--version"],  # noqa: S603
+        result = subprocess.run([str(self.bindir / "postgres"), "--version"],
                                 capture_output=True, text=True, check=False)
         return result.stdout.strip()
 

@@ -311,9 +311,11 @@ class LlmScorer:
             delay: float | None = None
             try:
                 async with self._slots:
-                    reply = await client.chat.completions.create(**params, timeout=self.timeout_seconds)
+                    # httpx's timeout is per read; the deadline bounds a server that trickles bytes too.
+                    async with asyncio.timeout(self.timeout_seconds * 1.5):
+                        reply = await client.chat.completions.create(**params, timeout=self.timeout_seconds)
                 return cast("ChatCompletion", reply)
-            except openai.APITimeoutError as exc:
+            except (openai.APITimeoutError, TimeoutError) as exc:
                 raise _Fallback("timed out", f"no reply within {self.timeout_seconds:g} s") from exc
             except openai.APIConnectionError as exc:
                 why = f"cannot reach the endpoint ({exc.__cause__ or exc})"

@@ -31,6 +31,8 @@ class Reply:
     headers: dict[str, str] = field(default_factory=dict)
     hang_seconds: float = 0.0
     """Hold the request this long (or until the server stops) before answering."""
+    trickle_seconds: float = 0.0
+    """Send the body in 20 pieces spread over this long (each gap shorter than a read timeout)."""
 
 
 def completion(content: str | None, *, finish_reason: str = "stop", refusal: str | None = None,
@@ -57,6 +59,10 @@ def error_body(message: str, *, type_: str = "invalid_request_error", code: str 
 # the faults ---------------------------------------------------------------------------------
 def slow(seconds: float = 5.0) -> Reply:
     return Reply(hang_seconds=seconds, body=completion("{}"))
+
+
+def trickle(seconds: float = 2.0) -> Reply:
+    return Reply(body=completion("{}"), trickle_seconds=seconds)
 
 
 def rate_limited(retry_after: str | None = "1") -> Reply:
@@ -279,7 +285,15 @@ class FakeLlm:
                     self.send_header(name, value)
                 self.send_header("Content-Length", str(len(data)))
                 self.end_headers()
-                self.wfile.write(data)
+                if not reply.trickle_seconds:
+                    self.wfile.write(data)
+                    return
+                step = max(1, len(data) // 20)
+                for start in range(0, len(data), step):
+                    self.wfile.write(data[start : start + step])
+                    self.wfile.flush()
+                    if fake._stopping.wait(timeout=reply.trickle_seconds / 20):
+                        return
 
         return Handler
 

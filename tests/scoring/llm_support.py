@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from bot.config import Settings
 from bot.scoring.llm import LlmScorer, RetryPolicy
 from bot.scoring.offline import OfflineScorer
 from tests.scoring.fake_llm_server import FakeLlm
@@ -35,3 +36,8 @@ def scorer_for(fake: FakeLlm | str, *, sleeps: Sleeps | None = None, **overrides
     }
     options.update(overrides)
     return LlmScorer(**options)
+
+
+def make_settings(**values: Any) -> Settings:
+    """Settings from ``values`` only: no ``.env`` file (the environment still applies, as in production)."""
+    return Settings(_env_file=None, **values)  # type: ignore[call-arg]  # pydantic-settings' init-only option

@@ -15,6 +15,7 @@ from bot.scoring.cli import add_score_arguments, run_score
 from bot.scoring.stats import format_stats
 from tests.scoring import fake_llm_server as fakes
 from tests.scoring.fake_llm_server import FakeLlm
+from tests.scoring.llm_support import make_settings
 
 ANSWER = "Web is React and the mobile apps are React Native. A WebSocket pushes new messages to clients.\n"
 BRAIN = fakes.scripted_brain({
@@ -35,8 +36,8 @@ def fake() -> Iterator[FakeLlm]:
 
 
 def settings(base_url: str | None = None) -> Settings:
-    return Settings(openai_base_url=base_url, openai_api_key=None, openai_model="fake-model",
-                    llm_timeout_seconds=2, _env_file=None)
+    return make_settings(openai_base_url=base_url, openai_api_key=None, openai_model="fake-model",
+                         llm_timeout_seconds=2)
 
 
 def run(argv: list[str], config: Settings, answer: str = ANSWER) -> tuple[int, str, str]:

@@ -15,7 +15,6 @@ from pathlib import Path
 
 import pytest
 
-from bot.config import Settings
 from bot.core.records import ScoreCard
 from bot.scoring import prompt
 from bot.scoring.llm import DUMMY_API_KEY, LlmScorer, RetryPolicy, retry_after_seconds
@@ -23,7 +22,7 @@ from bot.scoring.offline import OfflineScorer
 from framework import Scenario, Section, load
 from tests.scoring import fake_llm_server as fakes
 from tests.scoring.fake_llm_server import FakeLlm, Reply
-from tests.scoring.llm_support import TIMEOUT, Sleeps, scorer_for
+from tests.scoring.llm_support import TIMEOUT, Sleeps, make_settings, scorer_for
 
 SECTION = load().section(3)
 SCENARIO = load().scenario("chat-app")
@@ -213,6 +212,16 @@ async def test_a_slow_endpoint_times_out_and_falls_back(scorer: LlmScorer, fake:
     assert len(fake.requests) == 1
 
 
+async def test_a_server_trickling_bytes_cannot_outlast_the_deadline(scorer: LlmScorer, fake: FakeLlm) -> None:
+    fake.queue(fakes.trickle(3))  # a piece every 0.15 s: no single read times out
+    started = time.monotonic()
+
+    card = await score(scorer)
+
+    assert card.fallback_reason == "timed out"
+    assert time.monotonic() - started < 1.5
+
+
 async def test_429_waits_as_retry_after_says_then_succeeds(scorer: LlmScorer, fake: FakeLlm, sleeps: Sleeps) -> None:
     fake.queue(fakes.rate_limited("2"))
 
@@ -328,8 +337,8 @@ async def test_a_hundred_interviews_ending_at_once_queue_behind_the_limit(fake: 
 
 # settings and start-up -------------------------------------------------------------------------
 def test_from_settings_uses_the_settings_and_a_dummy_key_for_local_servers() -> None:
-    settings = Settings(openai_base_url="http://127.0.0.1:11434/v1", openai_model="llama3.2",
-                        llm_timeout_seconds=12, llm_max_concurrency=3, llm_max_retries=1, _env_file=None)
+    settings = make_settings(openai_base_url="http://127.0.0.1:11434/v1", openai_api_key=None,
+                             openai_model="llama3.2", llm_timeout_seconds=12, llm_max_concurrency=3, llm_max_retries=1)
     llm = LlmScorer.from_settings(settings, fallback=OfflineScorer())
 
     assert (llm.model, llm.base_url, llm.timeout_seconds, llm.max_concurrency) == (
@@ -337,7 +346,8 @@ def test_from_settings_uses_the_settings_and_a_dummy_key_for_local_servers() -> 
     assert llm.retry == RetryPolicy(max_retries=1)
     assert llm._api_key == DUMMY_API_KEY
 
-    keyed = LlmScorer.from_settings(Settings(openai_api_key="sk-test", _env_file=None), fallback=OfflineScorer())
+    keyed = LlmScorer.from_settings(make_settings(openai_api_key="sk-test", openai_base_url=None),
+                                    fallback=OfflineScorer())
     assert keyed._api_key == "sk-test" and keyed.base_url is None
 
 
@@ -347,8 +357,7 @@ def test_importing_the_llm_scorer_does_not_import_openai() -> None:
             "LlmScorer.from_settings(Settings(openai_base_url='http://127.0.0.1:9/v1', _env_file=None), "
             "fallback=OfflineScorer()); print(json.dumps('openai' in sys.modules))")
     root = Path(__file__).resolve().parents[2]
-    out = subprocess.run([sys.executable,  # noqa: S603  (our own interpreter and code)
-                          "-c", "import json; " + code], cwd=root, capture_output=True,
+    out = subprocess.run([sys.executable, "-c", "import json; " + code], cwd=root, capture_output=True,
                          text=True, check=True, timeout=60)
     assert json.loads(out.stdout) is False
 

@@ -47,19 +47,25 @@ class DiscordAdapter:
     async def login(self) -> None:
         """REST only: log in, load the cogs, sync commands, and attach the Chat to the service."""
         self._service.attach(self.bot.chat)
-        await self.bot.login(self._token)
+        try:
+            await self.bot.login(self._token)
+        except BaseException:
+            await self.bot.close()  # no half-open HTTP session left behind
+            raise
 
     async def start(self) -> None:
         """Log in, then run the gateway in a background task; return once Discord says ready."""
         await self.login()
         self._gateway = asyncio.create_task(self.bot.connect(reconnect=True), name="discord-gateway")
         ready = asyncio.create_task(self.bot.wait_until_ready(), name="discord-ready")
-        await asyncio.wait({self._gateway, ready}, return_when=asyncio.FIRST_COMPLETED)
-        if ready.done():
+        try:
+            await asyncio.wait({self._gateway, ready}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            ready.cancel()
+        if self.bot.is_ready():
             log.info("discord ready as %s", self.bot.user)
             return
-        ready.cancel()
-        error = self._gateway.exception()
+        error = self._gateway.exception() if self._gateway.done() else None
         await self.bot.close()
         if isinstance(error, discord.PrivilegedIntentsRequired):
             raise DiscordStartError(INTENTS_HELP) from error

@@ -26,7 +26,7 @@ from bot.adapters.slack.http import HttpServer, SlackHttpApp
 from bot.adapters.slack.listeners import SlackDeps, register_listeners
 from bot.adapters.slack.pacing import ChannelPacer, Now, RateLimitGate, Sleep, retry_handlers
 from bot.adapters.slack.users import DEFAULT_TTL_SECONDS, UserDirectory
-from bot.adapters.slack.work import KeyedWorkers
+from bot.adapters.slack.work import DEFAULT_MAX_DEFER, IngressMeter, KeyedWorkers
 from bot.config import Settings
 from bot.core.service import PracticeService
 
@@ -52,6 +52,8 @@ class SlackOptions:
     """How pacing and 429 waits sleep (tests record instead of waiting)."""
     monotonic: Now = time.monotonic
     workers: int = 8
+    max_defer: float = DEFAULT_MAX_DEFER
+    """Post-ack work waits at most this long for a moment with no unacked request (HTTP mode)."""
     user_cache_seconds: float = DEFAULT_TTL_SECONDS
     http_timeout: int = 30
     connection_limit: int = 100
@@ -152,7 +154,9 @@ class SlackAdapter:
         self.options = options or SlackOptions()
         self.gate = RateLimitGate(now=self.options.monotonic, sleep=self.options.sleep)
         self.pacer = ChannelPacer(self.options.pacing_seconds, now=self.options.monotonic, sleep=self.options.sleep)
-        self.workers = KeyedWorkers(self.options.workers)
+        self.ingress = IngressMeter()
+        self.workers = KeyedWorkers(self.options.workers, ingress=self.ingress if self.mode == "http" else None,
+                                    max_defer=self.options.max_defer)
         self.app: AsyncApp | None = None
         self.client: AsyncWebClient | None = None
         self.chat: SlackChat | None = None
@@ -183,11 +187,13 @@ class SlackAdapter:
         self.chat = SlackChat(client, pacer=self.pacer, gate=self.gate)
         secret = _secret(settings.slack_signing_secret)
         self.app = build_app(client=client, identity=self.identity, signing_secret=secret, mode=self.mode)
-        register_listeners(self.app, self.service, SlackDeps(users=self.users, workers=self.workers))
+        register_listeners(self.app, self.service,
+                           SlackDeps(users=self.users, workers=self.workers, session=self._session))
         self.service.attach(self.chat)
         self.workers.start()
         if self.mode == "http":
-            self._http = HttpServer(SlackHttpApp(self.app, ready=self.is_ready), host=settings.host, port=settings.port)
+            asgi = SlackHttpApp(self.app, ready=self.is_ready, ingress=self.ingress)
+            self._http = HttpServer(asgi, host=settings.host, port=settings.port)
             await self._http.start()
         else:
             self._socket = AsyncSocketModeHandler(self.app, _secret(settings.slack_app_token), web_client=client)

@@ -18,6 +18,8 @@ import uvicorn
 from slack_bolt.adapter.asgi.async_handler import AsyncSlackRequestHandler
 from slack_bolt.async_app import AsyncApp
 
+from bot.adapters.slack.work import IngressMeter
+
 log = logging.getLogger(__name__)
 
 EVENTS_PATH = "/slack/events"
@@ -30,9 +32,10 @@ Send = Callable[[Message], Awaitable[None]]
 class SlackHttpApp:
     """The ASGI application: health endpoints, everything else to bolt."""
 
-    def __init__(self, app: AsyncApp, *, ready: Callable[[], bool]) -> None:
+    def __init__(self, app: AsyncApp, *, ready: Callable[[], bool], ingress: IngressMeter | None = None) -> None:
         self._bolt = AsyncSlackRequestHandler(app, path=EVENTS_PATH)
         self._ready = ready
+        self._ingress = ingress
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and scope["method"] in {"GET", "HEAD"}:
@@ -43,7 +46,14 @@ class SlackHttpApp:
                 ready = self._ready()
                 await _plain(send, 200 if ready else 503, "ready" if ready else "starting")
                 return
-        await self._bolt(scope, receive, send)  # type: ignore[arg-type]  # bolt's scope type is narrower
+        if self._ingress is None or scope["type"] != "http":
+            await self._bolt(scope, receive, send)  # type: ignore[arg-type]  # bolt's scope type is narrower
+            return
+        self._ingress.enter()
+        try:
+            await self._bolt(scope, receive, send)  # type: ignore[arg-type]
+        finally:
+            self._ingress.leave()
 
 
 async def _plain(send: Send, status: int, text: str) -> None:

@@ -1,10 +1,17 @@
-"""Work that runs after the ack: a few workers, in arrival order per key.
+"""Work that runs after the ack: a few workers, in arrival order per key, acks first.
 
 A handler acks, then submits a job keyed by where it happens (a thread, a user's
 command). Jobs with the same key run one after another, so an answer and the ``next``
 that follows it are handled in the order they were written; different keys run side
 by side on ``workers`` tasks, which also bounds how much post-ack work competes with
 the acks on the event loop.
+
+Acks come first in time as well: with an ``IngressMeter`` (HTTP mode), a worker starts
+its next job only when no Slack request is waiting for its ack, or once the job has
+waited ``max_defer`` seconds. A burst of requests (everyone answering the 9:30 prompt)
+is acked at full speed and the work catches up right after, instead of every ack
+queueing behind database and Web API work on the one event loop; the deferral bound
+keeps a sustained stream from starving the work.
 """
 
 from __future__ import annotations
@@ -12,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 import zlib
 from collections.abc import Awaitable, Callable
 
@@ -21,12 +29,47 @@ log = logging.getLogger(__name__)
 
 Job = Callable[[], Awaitable[None]]
 
+DEFAULT_MAX_DEFER = 5.0
+
+
+class IngressMeter:
+    """How many Slack requests are between arrival and ack right now."""
+
+    def __init__(self) -> None:
+        self.in_flight = 0
+        self._idle = asyncio.Event()
+        self._idle.set()
+
+    def enter(self) -> None:
+        self.in_flight += 1
+        self._idle.clear()
+
+    def leave(self) -> None:
+        self.in_flight -= 1
+        if self.in_flight <= 0:
+            self.in_flight = 0
+            self._idle.set()
+
+    async def quiet(self, *, within: float) -> bool:
+        """Wait until no request is in flight (True) or ``within`` seconds passed (False)."""
+        if self._idle.is_set():
+            return True
+        try:
+            async with asyncio.timeout(within):
+                await self._idle.wait()
+        except TimeoutError:
+            return False
+        return True
+
 
 class KeyedWorkers:
-    def __init__(self, workers: int = 8) -> None:
+    def __init__(self, workers: int = 8, *, ingress: IngressMeter | None = None,
+                 max_defer: float = DEFAULT_MAX_DEFER) -> None:
         if workers < 1:
             raise ValueError("need at least one worker")
-        self._queues: list[asyncio.Queue[tuple[str, Job]]] = [asyncio.Queue() for _ in range(workers)]
+        self.ingress = ingress
+        self.max_defer = max_defer
+        self._queues: list[asyncio.Queue[tuple[str, Job, float]]] = [asyncio.Queue() for _ in range(workers)]
         self._tasks: list[asyncio.Task[None]] = []
         self.submitted = 0
         self.processed = 0
@@ -41,12 +84,15 @@ class KeyedWorkers:
         """Queue ``job``; never blocks (the ack path calls it)."""
         self.submitted += 1
         queue = self._queues[zlib.crc32(key.encode()) % len(self._queues)]
-        queue.put_nowait((what, job))
+        queue.put_nowait((what, job, time.monotonic()))
 
-    async def _run(self, queue: asyncio.Queue[tuple[str, Job]]) -> None:
+    async def _run(self, queue: asyncio.Queue[tuple[str, Job, float]]) -> None:
         while True:
-            what, job = await queue.get()
+            what, job, submitted_at = await queue.get()
             try:
+                if self.ingress is not None:
+                    waited = time.monotonic() - submitted_at
+                    await self.ingress.quiet(within=max(0.0, self.max_defer - waited))
                 await job()
             except asyncio.CancelledError:
                 raise

@@ -10,8 +10,8 @@ Cloudflare ban), the interaction callback answers ``?with_response=1`` with an
 Threads and messages the bot creates are kept, so ``GET /channels/{id}`` knows a thread's parent,
 and tests can pick up a posted message (with its components) to press its buttons.
 
-For benchmarks it also runs in a process of its own (``ProcessFakeDiscord``), so the figures are the
-bot's and not the fake's competing for the same interpreter; ``GET /_calls`` then lists what it saw.
+For benchmarks it also runs in a process of its own (``fake_process.ProcessFakeDiscord``); ``GET /_calls``
+then lists what it saw.
 """
 
 from __future__ import annotations
@@ -19,15 +19,11 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
-import multiprocessing
 import re
-import threading
 import time
-import urllib.request
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from multiprocessing.connection import Connection
 from typing import Any
 
 from aiohttp import WSMsgType, web
@@ -85,7 +81,6 @@ class FakeDiscord:
         self._ids = itertools.count(1_200_000_000_000_000_000, 1 << 22)
         self._rate_limits: list[_RateLimit] = []
         self._waiters: list[tuple[asyncio.AbstractEventLoop, asyncio.Event]] = []
-        self._lock = threading.Lock()
         self._sockets: list[web.WebSocketResponse] = []
         self._sequence = itertools.count(1)
         self._runner: web.AppRunner | None = None
@@ -126,8 +121,7 @@ class FakeDiscord:
 
     # ------------------------------------------------------------------ test controls
     def next_id(self) -> int:
-        with self._lock:
-            return next(self._ids)
+        return next(self._ids)
 
     def add_text_channel(self, channel_id: int, *, guild_id: int = GUILD_ID, name: str = "practice") -> JsonObject:
         channel = {
@@ -389,50 +383,6 @@ class FakeDiscord:
         finally:
             self._sockets.remove(socket)
         return socket
-
-
-class ProcessFakeDiscord:
-    """The fake in a child process; ``calls()`` fetches what it recorded (``at`` is comparable with
-    this process's ``time.perf_counter()``: both read the system-wide monotonic clock on Linux)."""
-
-    def __init__(self) -> None:
-        context = multiprocessing.get_context("spawn")
-        self._parent, child = context.Pipe()
-        self._process = context.Process(target=_serve_in_child, args=(child,), name="fake-discord", daemon=True)
-        self.port = 0
-
-    @property
-    def base_url(self) -> str:
-        return f"http://127.0.0.1:{self.port}{API_PREFIX}"
-
-    def __enter__(self) -> ProcessFakeDiscord:
-        self._process.start()
-        if not self._parent.poll(30):
-            raise RuntimeError("the fake Discord process did not start")
-        self.port = int(self._parent.recv())
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._parent.send("stop")
-        self._process.join(timeout=10)
-        if self._process.is_alive():
-            self._process.kill()
-
-    def calls(self) -> list[Call]:
-        with urllib.request.urlopen(f"http://127.0.0.1:{self.port}/_calls", timeout=30) as response:
-            rows = json.loads(response.read())
-        return [Call(method, path, None, {}, status, at) for method, path, status, at in rows]
-
-
-def _serve_in_child(pipe: Connection) -> None:
-    async def serve() -> None:
-        fake = FakeDiscord()
-        await fake.start()
-        pipe.send(fake.port)
-        await asyncio.get_running_loop().run_in_executor(None, pipe.recv)
-        await fake.stop()
-
-    asyncio.run(serve())
 
 
 def _json(payload: Any, *, status: int = 200, headers: dict[str, str] | None = None) -> web.Response:

@@ -16,6 +16,7 @@ from typing import Any
 import discord
 
 from bot.adapters.discord import DiscordAdapter
+from bot.adapters.discord.client import PracticeBot
 from bot.config import Settings
 from bot.core.service import PracticeService
 from bot.scheduling.clock import FakeClock
@@ -75,7 +76,7 @@ class DiscordHarness:
         self._message_ids = itertools.count(1)
 
     @property
-    def bot(self) -> discord.Client:
+    def bot(self) -> PracticeBot:
         return self.adapter.bot
 
     async def login(self) -> None:

@@ -65,6 +65,11 @@ def _slug(value: str | None, joiner: str) -> str | None:
     return joiner.join(value.split()) if value and value.strip() else None
 
 
+def may_manage_schedule(permissions: discord.Permissions) -> bool:
+    """Manage Channels (in this channel) or Manage Server; administrators have both."""
+    return permissions.administrator or permissions.manage_channels or permissions.manage_guild
+
+
 async def _refusing_politely(call: Awaitable[Reply]) -> Reply:
     """The core decides who may change a schedule; Discord words the refusal in its own permissions."""
     try:
@@ -92,12 +97,10 @@ class PracticeCog(commands.GroupCog, group_name="practice", group_description=re
             parent_id = channel.parent_id
             thread = thread_ref(guild_id, parent_id, channel.id)
             self.bot.threads.remember(channel.id, parent_id)
-        permissions = interaction.permissions
-        can_manage = permissions.administrator or permissions.manage_channels or permissions.manage_guild
         return CommandContext(
             channel=channel_ref(guild_id, parent_id),
             user=user_ref(interaction.user, guild_id),
-            can_manage=can_manage,
+            can_manage=may_manage_schedule(interaction.permissions),
             thread=thread,
         )
 
@@ -173,10 +176,9 @@ class PracticeCog(commands.GroupCog, group_name="practice", group_description=re
     ) -> None:
         text = _words("schedule", _slug(time, ""), _slug(timezone, "_"), _slug(weekdays, ""))
         changing = text != "schedule"
-        permissions = interaction.permissions
-        may_change = permissions.administrator or permissions.manage_channels or permissions.manage_guild
         # A change by someone allowed is announced to the channel; a query or a refusal is private.
-        await self._deferred(interaction, text, ephemeral=not (changing and may_change))
+        await self._deferred(interaction, text,
+                             ephemeral=not (changing and may_manage_schedule(interaction.permissions)))
 
     @app_commands.command(name="streak", description=render.Describe.STREAK)
     @app_commands.describe(member=render.Describe.STREAK_MEMBER)

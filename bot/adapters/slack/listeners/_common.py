@@ -6,8 +6,9 @@ import logging
 from collections.abc import Awaitable
 from dataclasses import dataclass
 
-from slack_bolt.context.respond.async_respond import AsyncRespond
+import aiohttp
 from slack_sdk.errors import SlackApiError
+from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from bot.adapters.slack.render import not_in_channel, response_payload
 from bot.adapters.slack.users import UserDirectory
@@ -28,6 +29,8 @@ class SlackDeps:
 
     users: UserDirectory
     workers: KeyedWorkers
+    session: aiohttp.ClientSession | None = None
+    """The adapter's connection pool, reused for response URLs (bolt's ``respond`` opens one per call)."""
 
 
 async def _translated(call: Awaitable[Reply]) -> Reply:
@@ -49,11 +52,17 @@ async def no_reply(call: Awaitable[None]) -> Reply:
     return Reply()
 
 
-async def send_reply(respond: AsyncRespond, reply: Reply) -> None:
+async def send_reply(deps: SlackDeps, response_url: str, reply: Reply) -> None:
     """Each message through ``response_url``: ephemeral or in channel as the core decided."""
+    if not reply.messages:
+        return
+    if not response_url:
+        log.warning("no response_url to answer with; %d message(s) dropped", len(reply.messages))
+        return
+    webhook = AsyncWebhookClient(response_url, session=deps.session)
     for message in reply.messages:
         try:
-            result = await respond(**response_payload(message))
+            result = await webhook.send(**response_payload(message))
         except Exception:
             log.exception("could not answer through response_url")
             return

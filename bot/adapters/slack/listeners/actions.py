@@ -9,7 +9,6 @@ from typing import Any
 
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.context.ack.async_ack import AsyncAck
-from slack_bolt.context.respond.async_respond import AsyncRespond
 
 from bot.adapters.slack.events import action_key, channel_ref, message_ref, team_of
 from bot.adapters.slack.listeners._common import SlackDeps, core_call, send_reply
@@ -21,7 +20,7 @@ ACTION_IDS = (texts.NEXT, texts.HINT, texts.END, texts.CHECKLIST)
 
 
 def register(app: AsyncApp, service: PracticeService, deps: SlackDeps) -> None:
-    async def on_button(ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], respond: AsyncRespond) -> None:
+    async def on_button(ack: AsyncAck, body: dict[str, Any], action: dict[str, Any]) -> None:
         await ack()
         team = team_of(body)
         user = body.get("user") or {}
@@ -43,7 +42,7 @@ def register(app: AsyncApp, service: PracticeService, deps: SlackDeps) -> None:
                 event_key=action_key(team, user_id, str(action.get("action_ts") or body.get("trigger_id", ""))),
             )
             reply = await core_call(service.handle_action(neutral), what=f"slack button {neutral.action}")
-            await send_reply(respond, reply)
+            await send_reply(deps, str(body.get("response_url", "")), reply)
 
         thread_key = f"thread:{team}:{channel_id}:{thread_ts or ts}"
         deps.workers.submit(thread_key, run, what=f"button {action.get('action_id')}")

@@ -6,7 +6,6 @@ from typing import Any
 
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.context.ack.async_ack import AsyncAck
-from slack_bolt.context.respond.async_respond import AsyncRespond
 
 from bot.adapters.slack.events import channel_ref, team_of
 from bot.adapters.slack.listeners._common import SlackDeps, core_call, send_reply
@@ -17,7 +16,7 @@ COMMAND = "/practice"
 
 def register(app: AsyncApp, service: PracticeService, deps: SlackDeps) -> None:
     @app.command(COMMAND)
-    async def practice(ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond) -> None:
+    async def practice(ack: AsyncAck, body: dict[str, Any]) -> None:
         await ack()
         team = team_of(body)
         user_id = str(body.get("user_id", ""))
@@ -31,6 +30,6 @@ def register(app: AsyncApp, service: PracticeService, deps: SlackDeps) -> None:
                 user_timezone=user.timezone if user else None,
             )
             reply = await core_call(service.handle_command(ctx, str(body.get("text", ""))), what="slack /practice")
-            await send_reply(respond, reply)
+            await send_reply(deps, str(body.get("response_url", "")), reply)
 
         deps.workers.submit(f"user:{team}:{user_id}", run, what=COMMAND)

@@ -1,0 +1,216 @@
+"""P2: the daily fan-out to 10,000 channels against a mock Slack that enforces Slack's limits.
+
+The mock (its own process) accepts at most one ``chat.postMessage`` per second per channel and
+``--workspace-rate`` per one-second window across the workspace, and answers 429 with
+``Retry-After`` beyond them. It counts accepted posts per channel, so duplicates and missed
+posts are read from what "Slack" received.
+
+Two pipelines, reported separately:
+
+* ``service``: the real thing. 10,000 channels scheduled for the same minute in one database;
+  ``--replicas`` bot processes tick it at once (each: PracticeService + SqlStore + the Slack
+  Chat with its per-channel pacer, shared 429 gate and retry handler). Each prompt is claimed
+  in the database before it is posted, so replicas never post twice.
+* ``chat``: the Slack Chat alone, ``--concurrency`` sends in flight: what the adapter can do
+  when the database is not the bottleneck.
+
+    python -m bench.slack_fanout [--channels 10000] [--workspace-rate 100] [--replicas 2]
+                                 [--pipeline service|chat|both]
+
+Target: messages/s >= 90 % of the mock's ceiling (``--workspace-rate``), 0 duplicates, 0 missed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import logging
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+
+from bench._slack import Child, mock_stats, spawn
+
+log = logging.getLogger("bench.slack_fanout")
+
+
+def _settings(api_url: str, database_url: str) -> Any:
+    from bot.config import Settings
+
+    return Settings(_env_file=None, slack_bot_token="xoxb-bench", slack_api_url=api_url,  # type: ignore[call-arg]
+                    database_url=database_url)
+
+
+async def _chat(api_url: str, database_url: str) -> tuple[Any, aiohttp.ClientSession]:
+    """The adapter's Chat exactly as ``SlackAdapter.start`` builds it (minus bolt and the socket)."""
+    from bot.adapters.slack import SlackChat, SlackOptions
+    from bot.adapters.slack.adapter import web_client
+    from bot.adapters.slack.pacing import ChannelPacer, RateLimitGate
+
+    options = SlackOptions()
+    gate = RateLimitGate()
+    session = aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=options.connection_limit))
+    client = web_client(_settings(api_url, database_url), options, gate=gate, session=session)
+    return SlackChat(client, pacer=ChannelPacer(options.pacing_seconds), gate=gate), session
+
+
+# ---------------------------------------------------------------------------- service pipeline
+async def setup_channels(database_url: str, channels: int) -> None:
+    """``channels`` channels, each scheduled daily at this UTC minute (so due right now)."""
+    from bot.core.records import Schedule
+    from bot.core.refs import ChannelRef
+    from bot.storage.database import create_engine, migrate
+    from bot.storage.repository import SqlStore
+
+    await migrate(database_url)
+    store = SqlStore(create_engine(database_url))
+    now = datetime.now(UTC).replace(second=0, microsecond=0)
+    schedule = Schedule(local_time=now.time(), timezone="UTC", weekdays=frozenset(range(7)))
+    try:
+        for n in range(channels):
+            await store.save_schedule(ChannelRef("slack", f"C{n:05d}", "T0TEAM"), schedule=schedule,
+                                      next_prompt_at=now)
+    finally:
+        await store.close()
+
+
+async def replica(api_url: str, database_url: str) -> None:
+    """One bot process: tick until nothing is due and the outbox holds nothing unsent."""
+    import random
+
+    from sqlalchemy import text
+
+    from bot.core.service import PracticeService
+    from bot.scheduling.clock import SystemClock
+    from bot.scoring.offline import OfflineScorer
+    from bot.storage.database import create_engine
+    from bot.storage.repository import SqlStore
+    from framework import load
+
+    engine = create_engine(database_url)
+    store = SqlStore(engine)
+    service = PracticeService(store=store, framework=load(), scorer=OfflineScorer(), clock=SystemClock(),
+                              rng=random.Random())
+    chat, session = await _chat(api_url, database_url)
+    service.attach(chat)
+    print("PORT 0", flush=True)  # ready
+    try:
+        while True:
+            await service.tick()
+            await service.dispatcher.drain()
+            async with engine.connect() as connection:
+                unsent = (await connection.execute(
+                    text("SELECT count(*) FROM outbox WHERE state IN ('pending', 'sending')"))).scalar_one()
+            if unsent == 0 and not await store.due_channels(datetime.now(UTC), limit=1):
+                return
+            if not await store.due_channels(datetime.now(UTC), limit=1):
+                await asyncio.sleep(0.2)  # rows in backoff or in another replica's hands
+    finally:
+        await session.close()
+        await store.close()
+
+
+async def run_service(args: argparse.Namespace, api: Child) -> dict[str, Any]:
+    with tempfile.TemporaryDirectory() as tmp:
+        database_url = args.database_url or f"sqlite:///{Path(tmp) / 'fanout.db'}"
+        started = time.perf_counter()
+        await setup_channels(database_url, args.channels)
+        print(f"  set-up: {args.channels} channels scheduled in {time.perf_counter() - started:.1f} s")
+        api_url = f"http://127.0.0.1:{api.port}/api/"
+        replicas = [await spawn("-m", "bench.slack_fanout", "--replica", "--api-url", api_url,
+                                "--database-url", database_url) for _ in range(args.replicas)]
+        started = time.perf_counter()
+        await asyncio.gather(*(r.process.wait() for r in replicas))
+        wall = time.perf_counter() - started
+        codes = [r.process.returncode for r in replicas]
+        return {"wall": wall, "exit_codes": codes, **await mock_stats(api.port)}
+
+
+# ---------------------------------------------------------------------------- chat pipeline
+async def run_chat(args: argparse.Namespace, api: Child) -> dict[str, Any]:
+    from bot.core import texts
+    from bot.core.refs import ChannelRef
+
+    chat, session = await _chat(f"http://127.0.0.1:{api.port}/api/", "sqlite:///unused.db")
+    message = texts.help_message()  # a few hundred characters with blocks, like a daily prompt
+    pending = iter(range(args.channels))
+    errors = 0
+
+    async def sender() -> None:
+        nonlocal errors
+        for n in pending:
+            try:
+                await chat.send(ChannelRef("slack", f"C{n:05d}", "T0TEAM"), message)
+            except Exception as exc:  # counted as missed; the service's outbox would retry them
+                errors += 1
+                log.debug("send failed: %s", exc)
+
+    started = time.perf_counter()
+    try:
+        await asyncio.gather(*(sender() for _ in range(args.concurrency)))
+    finally:
+        await session.close()
+    return {"wall": time.perf_counter() - started, "errors": errors, **await mock_stats(api.port)}
+
+
+# ---------------------------------------------------------------------------- report
+def report(label: str, args: argparse.Namespace, result: dict[str, Any]) -> None:
+    accepted = int(result["accepted_total"])
+    window = (result["last_at"] or 0) - (result["first_at"] or 0)
+    rate = (accepted - 1) / window if window > 0 else float("nan")
+    ceiling = args.workspace_rate
+    channels = set(result["per_channel"])
+    missed = args.channels - len(channels & {f"C{n:05d}" for n in range(args.channels)})
+    print(f"{label}")
+    print(f"  {accepted} posts accepted in {window:.1f} s (first to last accepted post): {rate:.1f} messages/s "
+          f"= {100 * rate / ceiling:.1f} % of the mock's ceiling of {ceiling}/s (target >= 90 %)")
+    print(f"  duplicates {result['duplicates']} (target 0), missed {missed} (target 0); 429s answered: "
+          f"{result['rejected_workspace']} workspace, {result['rejected_channel']} per channel; "
+          f"wall {result['wall']:.1f} s" + (f"; exit codes {result['exit_codes']}" if "exit_codes" in result else "")
+          + (f"; send errors {result['errors']}" if "errors" in result else ""))
+
+
+async def run(args: argparse.Namespace) -> None:
+    pipelines = ["service", "chat"] if args.pipeline == "both" else [args.pipeline]
+    print(f"P2 daily fan-out to {args.channels} channels; mock limits: 1 message/s per channel, "
+          f"{args.workspace_rate} messages/s per workspace, 429 + Retry-After beyond")
+    for pipeline in pipelines:
+        api = await spawn("-m", "tests.adapters.slack.mock_api", "--channel-interval", "1",
+                          "--workspace-rate", str(args.workspace_rate))
+        try:
+            if pipeline == "service":
+                result = await run_service(args, api)
+                report(f"service: {args.replicas} replica process(es) ticking one database", args, result)
+            else:
+                result = await run_chat(args, api)
+                report(f"chat: the Slack Chat alone, {args.concurrency} sends in flight", args, result)
+        finally:
+            await api.stop()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--channels", type=int, default=10_000)
+    parser.add_argument("--workspace-rate", type=int, default=100)
+    parser.add_argument("--replicas", type=int, default=2)
+    parser.add_argument("--concurrency", type=int, default=100)
+    parser.add_argument("--pipeline", choices=["service", "chat", "both"], default="both")
+    parser.add_argument("--database-url", default=None, help="default: a temporary SQLite file")
+    parser.add_argument("--replica", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--api-url", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    logging.basicConfig(level=logging.WARNING)
+    with contextlib.suppress(KeyboardInterrupt):
+        if args.replica:
+            asyncio.run(replica(args.api_url, args.database_url))
+        else:
+            asyncio.run(run(args))
+
+
+if __name__ == "__main__":
+    main()
