@@ -24,7 +24,7 @@ from framework import load
 log = logging.getLogger(__name__)
 
 QUIET_LOGGERS = ("discord", "discord.http", "discord.gateway", "slack_sdk", "slack_bolt", "apscheduler",
-                 "httpx", "openai", "uvicorn.access", "aiosqlite", "asyncio", "alembic")
+                 "httpx", "httpx2", "openai", "uvicorn.access", "aiosqlite", "asyncio", "alembic")
 
 
 def configure_logging(level: str, *, stream: TextIO | None = None) -> None:
@@ -65,6 +65,9 @@ class Runtime:
             with contextlib.suppress(Exception):
                 await adapter.stop()
         await self.service.dispatcher.drain()
+        close_scorer = getattr(self.service.scorer, "aclose", None)
+        if close_scorer is not None:  # the LLM scorer holds an HTTP client
+            await close_scorer()
         await self.store.close()
 
 

@@ -10,7 +10,9 @@ from bot.scoring.offline import OfflineScorer
 from tests.scoring.fake_llm_server import FakeLlm
 
 TIMEOUT = 0.2
-"""Small enough that the slow-server test costs a fifth of a second."""
+"""For the timeout tests: small enough that a slow server costs a fifth of a second."""
+REPLY_TIMEOUT = 3.0
+"""For every other test: replies are instant, but a loaded CI machine must not turn them into timeouts."""
 
 
 class Sleeps:
@@ -28,7 +30,7 @@ def scorer_for(fake: FakeLlm | str, *, sleeps: Sleeps | None = None, **overrides
         "model": "fake-model",
         "fallback": OfflineScorer(),
         "base_url": fake if isinstance(fake, str) else fake.base_url,
-        "timeout_seconds": TIMEOUT,
+        "timeout_seconds": REPLY_TIMEOUT,
         "max_concurrency": 4,
         "retry": RetryPolicy(max_retries=2, backoff_base_seconds=0.01, backoff_max_seconds=0.05,
                              retry_after_cap_seconds=5),

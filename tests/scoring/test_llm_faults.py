@@ -201,22 +201,28 @@ async def test_tokens_spent_on_an_unusable_reply_are_still_counted(scorer: LlmSc
     assert (card.prompt_tokens, card.completion_tokens) == (900, 1200)
 
 
-async def test_a_slow_endpoint_times_out_and_falls_back(scorer: LlmScorer, fake: FakeLlm) -> None:
+async def test_a_slow_endpoint_times_out_and_falls_back(fake: FakeLlm) -> None:
     fake.queue(fakes.slow(5))
+    scorer = scorer_for(fake, timeout_seconds=TIMEOUT)
     started = time.monotonic()
-
-    card = await score(scorer)
+    try:
+        card = await score(scorer)
+    finally:
+        await scorer.aclose()
 
     assert time.monotonic() - started < TIMEOUT + 1.5
     assert card.scorer == "offline" and card.fallback_reason == "timed out"
     assert len(fake.requests) == 1
 
 
-async def test_a_server_trickling_bytes_cannot_outlast_the_deadline(scorer: LlmScorer, fake: FakeLlm) -> None:
+async def test_a_server_trickling_bytes_cannot_outlast_the_deadline(fake: FakeLlm) -> None:
     fake.queue(fakes.trickle(3))  # a piece every 0.15 s: no single read times out
+    scorer = scorer_for(fake, timeout_seconds=TIMEOUT)
     started = time.monotonic()
-
-    card = await score(scorer)
+    try:
+        card = await score(scorer)
+    finally:
+        await scorer.aclose()
 
     assert card.fallback_reason == "timed out"
     assert time.monotonic() - started < 1.5
@@ -317,7 +323,8 @@ async def test_real_sleeps_are_bounded_by_the_policy(fake: FakeLlm) -> None:
 # concurrency ------------------------------------------------------------------------------------
 async def test_a_hundred_interviews_ending_at_once_queue_behind_the_limit(fake: FakeLlm) -> None:
     limit = 4
-    llm = scorer_for(fake, max_concurrency=limit)
+    # a generous timeout: the gate holds requests, and a timed-out one would free its slot
+    llm = scorer_for(fake, max_concurrency=limit, timeout_seconds=30)
     fake.gate = threading.Event()
     try:
         tasks = [asyncio.create_task(score(llm)) for _ in range(100)]

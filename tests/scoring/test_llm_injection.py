@@ -42,7 +42,7 @@ def fake() -> Iterator[FakeLlm]:
 
 @pytest.fixture
 async def scorer(fake: FakeLlm) -> AsyncIterator[LlmScorer]:
-    llm = scorer_for(fake, timeout_seconds=5)
+    llm = scorer_for(fake)
     yield llm
     await llm.aclose()
 

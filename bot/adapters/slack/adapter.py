@@ -24,7 +24,15 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.adapters.slack.chat import SlackChat
 from bot.adapters.slack.http import HttpServer, SlackHttpApp
 from bot.adapters.slack.listeners import SlackDeps, register_listeners
-from bot.adapters.slack.pacing import ChannelPacer, Now, RateLimitGate, Sleep, retry_handlers
+from bot.adapters.slack.pacing import (
+    DEFAULT_MAX_JITTER,
+    DEFAULT_MAX_RETRIES,
+    ChannelPacer,
+    Now,
+    RateLimitGate,
+    Sleep,
+    retry_handlers,
+)
 from bot.adapters.slack.users import DEFAULT_TTL_SECONDS, UserDirectory
 from bot.adapters.slack.work import DEFAULT_MAX_DEFER, IngressMeter, KeyedWorkers
 from bot.config import Settings
@@ -46,8 +54,9 @@ class SlackOptions:
 
     pacing_seconds: float = 1.0
     """At most one post per channel per this many seconds (Slack's documented limit)."""
-    max_retries: int = 3
-    max_jitter: float = 1.0
+    max_retries: int = DEFAULT_MAX_RETRIES
+    """429 retries per call; past them the outbox retries the post later."""
+    max_jitter: float = DEFAULT_MAX_JITTER
     sleep: Sleep = asyncio.sleep
     """How pacing and 429 waits sleep (tests record instead of waiting)."""
     monotonic: Now = time.monotonic

@@ -36,8 +36,7 @@ class SlackChat:
         channel = where.channel if isinstance(where, ThreadRef) else where
         thread = where if isinstance(where, ThreadRef) else None
         rendered = render(message)
-        await self.gate.wait("chat.postMessage")
-        await self.pacer.wait(channel.channel_id)
+        await self._turn("chat.postMessage", channel.channel_id)
         response = await self.client.chat_postMessage(
             channel=channel.channel_id,
             text=rendered.text,
@@ -46,10 +45,17 @@ class SlackChat:
             unfurl_links=False,
             unfurl_media=False,
         )
+        self.gate.succeeded("chat.postMessage")
         ts = response.get("ts")
         if not isinstance(ts, str):
             raise RuntimeError(f"chat.postMessage answered without a ts: {response.data!r}"[:300])
         return MessageRef(channel, ts, thread)
+
+    async def _turn(self, method: str, channel_id: str) -> None:
+        """The channel's slot first (one per second), then the workspace's (pause, pace)."""
+        await self.pacer.wait(channel_id)
+        await self.gate.wait(method)
+        self.pacer.sent(channel_id)
 
     async def start_thread(self, root: MessageRef, title: str) -> ThreadRef:
         # Slack threads need no call: replying with thread_ts=root.ts opens one. Slack has no
@@ -58,17 +64,18 @@ class SlackChat:
 
     async def edit(self, ref: MessageRef, message: OutMessage) -> None:
         rendered = render(message)
-        await self.gate.wait("chat.update")
-        await self.pacer.wait(ref.channel.channel_id)
+        await self._turn("chat.update", ref.channel.channel_id)
         await self.client.chat_update(
             channel=ref.channel.channel_id, ts=ref.message_id, text=rendered.text, blocks=rendered.blocks
         )
+        self.gate.succeeded("chat.update")
 
     async def react(self, ref: MessageRef, emoji: str) -> None:
         await self.gate.wait("reactions.add")
         try:
             await self.client.reactions_add(channel=ref.channel.channel_id, timestamp=ref.message_id,
                                             name=emoji_name(emoji))
+            self.gate.succeeded("reactions.add")
         except SlackApiError as exc:
             if exc.response.get("error") not in IGNORED_REACTION_ERRORS:
                 raise

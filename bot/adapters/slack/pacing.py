@@ -1,11 +1,17 @@
-"""Posting politely: one message per second per channel, and one shared memory of 429s.
+"""Posting politely: one message per second per channel, and what Slack's 429s teach.
 
-Slack allows ``chat.postMessage`` about one message per second per channel (short
-bursts tolerated) plus a workspace-wide limit it enforces with HTTP 429 and
-``Retry-After``. ``ChannelPacer`` keeps the first promise on our side; the retry
-handler below is slack_sdk's ``AsyncRateLimitErrorRetryHandler`` that also tells a
-``RateLimitGate`` about the pause, so calls that have not been sent yet wait it out
-instead of each collecting their own 429.
+Slack allows ``chat.postMessage`` about one message per second per channel (short bursts
+tolerated) plus a workspace-wide limit it enforces with HTTP 429 and ``Retry-After``.
+
+* ``ChannelPacer`` keeps the per-channel promise on our side.
+* ``RateLimitGate`` remembers, per Web API method, what a 429 said: nothing more is sent
+  until ``Retry-After`` has passed, and from then on calls are paced just under the rate
+  that had succeeded in the second before the 429 (the workspace's allowance, as far as
+  we can see it). So a fan-out to thousands of channels pays for one burst of 429s and
+  then runs at about the allowance, instead of colliding with every window. A pace is
+  forgotten after a minute without 429s: demand changes, and so does Slack.
+* ``GatedRateLimitRetryHandler`` is slack_sdk's ``AsyncRateLimitErrorRetryHandler``
+  that reports each 429 to the gate and retries through it.
 
 Time and sleep are injected so tests check the arithmetic without waiting.
 """
@@ -16,6 +22,7 @@ import asyncio
 import logging
 import random
 import time
+from collections import defaultdict, deque
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
@@ -34,14 +41,26 @@ Now = Callable[[], float]
 Sleep = Callable[[float], Awaitable[Any]]
 
 DEFAULT_RETRY_AFTER = 1.0
+DEFAULT_MAX_JITTER = 0.0
+"""Retries are spread by the gate's pace, so no random jitter is needed on top."""
+DEFAULT_MAX_RETRIES = 5
 PRUNE_EVERY = 1024
+LEARN_WINDOW = 1.0
+"""Calls that succeeded this many seconds before a 429 show the allowance."""
+MIN_LEARN = 5
+"""Fewer successes than this say nothing about the allowance (a quiet moment, a per-channel 429)."""
+HEADROOM = 0.97
+BACK_OFF = 0.9
+"""A 429 while already paced: the allowance shrank (another replica, Slack): slow down 10 %."""
+FORGET_AFTER = 60.0
 
 
 class ChannelPacer:
     """At most one send per ``interval`` seconds per channel, first come first served.
 
     Each caller reserves the next free slot for its channel and sleeps until then, so
-    waiting costs nothing but a timer and channels never wait for each other.
+    waiting costs nothing but a timer and channels never wait for each other. ``sent``
+    moves the next slot on when a send was held up elsewhere after its slot (the gate).
     """
 
     def __init__(self, interval: float = 1.0, *, now: Now = time.monotonic, sleep: Sleep = asyncio.sleep) -> None:
@@ -68,6 +87,14 @@ class ChannelPacer:
             await self._sleep(delay)
         return delay
 
+    def sent(self, channel: str) -> None:
+        """The send for the current slot goes out now: the next one waits a full interval."""
+        if self.interval == 0:
+            return
+        after = self._now() + self.interval
+        if after > self._next_slot.get(channel, 0.0):
+            self._next_slot[channel] = after
+
     def _prune(self, now: float) -> None:
         """Forget channels whose next slot is already free (10,000 channels stay cheap)."""
         for channel in [c for c, slot in self._next_slot.items() if slot <= now]:
@@ -78,27 +105,72 @@ class ChannelPacer:
 
 
 class RateLimitGate:
-    """Per Web API method: "Slack said wait until then". Calls not yet sent wait here."""
+    """Per Web API method: the pause Slack asked for, and the pace learned from it."""
 
     def __init__(self, *, now: Now = time.monotonic, sleep: Sleep = asyncio.sleep) -> None:
         self._now = now
         self._sleep = sleep
         self._until: dict[str, float] = {}
+        self._interval: dict[str, float] = {}
+        self._next_slot: dict[str, float] = {}
+        self._limited_at: dict[str, float] = {}
+        self._recent: dict[str, deque[float]] = defaultdict(deque)
+
+    def _successes(self, method: str, now: float) -> int:
+        recent = self._recent[method]
+        while recent and recent[0] <= now - LEARN_WINDOW:
+            recent.popleft()
+        return len(recent)
+
+    def succeeded(self, method: str) -> None:
+        now = self._now()
+        self._recent[method].append(now)
+        self._successes(method, now)
 
     def limit(self, method: str, seconds: float) -> None:
-        until = self._now() + max(0.0, seconds)
+        """Slack answered 429 with ``Retry-After: seconds``."""
+        now = self._now()
+        until = now + max(0.0, seconds)
         if until > self._until.get(method, 0.0):
             self._until[method] = until
+        previous = self._limited_at.get(method)
+        self._limited_at[method] = now
+        interval = self._interval.get(method)
+        if interval is None:
+            seen = self._successes(method, now)
+            if seen >= MIN_LEARN:
+                self._interval[method] = 1.0 / (seen * HEADROOM)
+                log.info("Slack allows about %d %s per second here: pacing to %.1f/s", seen, method, seen * HEADROOM)
+        elif previous is None or now - previous >= LEARN_WINDOW:
+            self._interval[method] = interval / BACK_OFF
+
+    def pace(self, method: str) -> float | None:
+        """Calls per second currently allowed, or ``None`` when unpaced."""
+        interval = self._interval.get(method)
+        return 1.0 / interval if interval else None
 
     def blocked_for(self, method: str) -> float:
         return max(0.0, self._until.get(method, 0.0) - self._now())
 
     async def wait(self, method: str) -> float:
-        """Wait while ``method`` is rate limited; returns the time waited (seconds)."""
+        """Wait out a pause, then for this call's paced slot; returns the time waited (seconds)."""
         waited = 0.0
         while (delay := self.blocked_for(method)) > 0:
             await self._sleep(delay)
             waited += delay
+        interval = self._interval.get(method)
+        if interval is None:
+            return waited
+        now = self._now()
+        if now - self._limited_at.get(method, now) > FORGET_AFTER:
+            self._interval.pop(method, None)
+            self._next_slot.pop(method, None)
+            return waited
+        slot = max(now, self._next_slot.get(method, now))
+        self._next_slot[method] = slot + interval
+        if slot > now:
+            await self._sleep(slot - now)
+            waited += slot - now
         return waited
 
 
@@ -118,19 +190,20 @@ def retry_after_seconds(headers: Mapping[str, list[str] | str]) -> float:
 
 
 class GatedRateLimitRetryHandler(AsyncRateLimitErrorRetryHandler):
-    """slack_sdk's 429 retry handler: wait ``Retry-After`` (+ jitter), then retry.
+    """slack_sdk's 429 retry handler: wait ``Retry-After``, then retry.
 
-    Unlike the stock handler it records the pause in a shared ``RateLimitGate`` (so the
-    rest of the fan-out holds back), takes its jitter and sleep from the constructor
-    (tests), and reads a fractional ``Retry-After`` as sent.
+    Unlike the stock handler it reports the 429 to the shared ``RateLimitGate`` and then
+    waits on the gate (the latest pause any call of the method was given, then a paced
+    slot) instead of sleeping on its own with up to a second of random jitter; jitter and
+    sleep come from the constructor (tests), and a fractional ``Retry-After`` is read as sent.
     """
 
     def __init__(
         self,
         gate: RateLimitGate,
         *,
-        max_retry_count: int = 3,
-        max_jitter: float = 1.0,
+        max_retry_count: int = DEFAULT_MAX_RETRIES,
+        max_jitter: float = DEFAULT_MAX_JITTER,
         sleep: Sleep = asyncio.sleep,
         jitter: Callable[[], float] = random.random,
     ) -> None:
@@ -154,14 +227,16 @@ class GatedRateLimitRetryHandler(AsyncRateLimitErrorRetryHandler):
         retry_after = retry_after_seconds(response.headers)
         method = method_of(request.url)
         self.gate.limit(method, retry_after)
-        delay = retry_after + self._jitter() * self.max_jitter
-        log.info("Slack rate limited %s: retrying in %.2f s (attempt %d)", method, delay, state.current_attempt + 1)
-        await self._sleep(delay)
+        log.info("Slack rate limited %s: retrying after %.2f s (attempt %d)", method, retry_after,
+                 state.current_attempt + 1)
+        if self.max_jitter > 0:
+            await self._sleep(self._jitter() * self.max_jitter)
+        await self.gate.wait(method)  # Retry-After (and any later pause), then a paced slot
         state.increment_current_attempt()
 
 
-def retry_handlers(gate: RateLimitGate, *, max_retry_count: int = 3, max_jitter: float = 1.0,
-                   sleep: Sleep = asyncio.sleep) -> list[AsyncRetryHandler]:
+def retry_handlers(gate: RateLimitGate, *, max_retry_count: int = DEFAULT_MAX_RETRIES,
+                   max_jitter: float = DEFAULT_MAX_JITTER, sleep: Sleep = asyncio.sleep) -> list[AsyncRetryHandler]:
     """Connection resets (slack_sdk's default) and 429s, for every Web API call the bot makes."""
     return [
         AsyncConnectionErrorRetryHandler(),
