@@ -38,7 +38,10 @@ pytest: install-dev
 test: lint typecheck pytest
 
 bench: install-dev
-	$(BIN)/python -m bench.run_all
+	$(BIN)/python -m bench.startup --runs 3
+	$(BIN)/python -m bench.offline_scorer_speed
+	$(BIN)/python -m bench.offline_scorer_quality
+	$(BIN)/python bench/llm_prompt_tokens.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
