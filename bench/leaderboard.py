@@ -74,7 +74,8 @@ measuring; the script runs ANALYZE itself after loading."""
 
 OPERATIONS = ("board week", "board month", "board all", "get_streak")
 QUIET_DAY = TODAY + timedelta(days=5)  # Monday 23rd: nobody practised since Thursday, so no live streak
-QUIET_OPERATIONS = ("quiet month", "quiet all")
+LULL_DAY = date(2026, 4, 3)  # Friday 3 April: nobody practised since 19 March, so this month's board is empty
+QUIET_OPERATIONS = ("quiet month", "quiet all", "lull month")
 QUIET_READS, QUIET_BUDGET_S = 50, 30.0
 P95_TARGET_MS, RATIO_TARGET = 20.0, 2.0
 
@@ -403,8 +404,11 @@ def _placeholders(columns: tuple[str, ...]) -> str:
     return ", ".join("?" * len(columns))
 
 
-def load_sqlite(path: Path, population: Population) -> tuple[float, float]:
-    """Bulk insert into a migrated SQLite file; returns (load seconds, ANALYZE seconds)."""
+def load_sqlite(path: Path, population: Population, stop: threading.Event) -> tuple[float, float]:
+    """Bulk insert into a migrated SQLite file; returns (load seconds, ANALYZE seconds).
+
+    Runs in a worker thread; ``stop`` (set when the script is interrupted) ends it after the current chunk.
+    """
     connection = sqlite3.connect(path, isolation_level=None)
     try:
         for pragma in SQLITE_PRAGMAS_FOR_LOAD:
@@ -416,6 +420,8 @@ def load_sqlite(path: Path, population: Population) -> tuple[float, float]:
         }
         started = time.perf_counter()
         for chunk in in_background(population.chunks(_sqlite_formats())):
+            if stop.is_set():
+                raise RuntimeError("interrupted")
             connection.execute("BEGIN")
             connection.executemany(statements["member"], chunk.members)
             connection.executemany(statements["practice_day"], chunk.days)
@@ -490,8 +496,11 @@ def _operations(store: SqlStore, size: int, rng: random.Random) -> dict[str, Ope
 
 
 def _quiet_operations(store: SqlStore) -> dict[str, Operation]:
-    """Boards on a day without live streaks: the resting queries run (the week board is then empty)."""
-    return {"quiet month": _board(store, "month", QUIET_DAY), "quiet all": _board(store, "all", QUIET_DAY)}
+    """Boards on days without live streaks, where the resting queries run: the quiet day, when a third
+    of the members practised earlier this month (its week board is empty: the week began today), and
+    the lull day, when nobody practised this month (after a holiday break, say)."""
+    return {"quiet month": _board(store, "month", QUIET_DAY), "quiet all": _board(store, "all", QUIET_DAY),
+            "lull month": _board(store, "month", LULL_DAY)}
 
 
 async def check_board(store: SqlStore) -> None:
@@ -512,6 +521,7 @@ async def check_board(store: SqlStore) -> None:
             {"start": QUIET_DAY.replace(day=1), "yesterday": QUIET_DAY - timedelta(days=1)},
         )).scalar_one()
     assert len(quiet) == 10 and quiet[0].current == 0 and quiet[0].longest == best, (quiet[:1], best)
+    assert await store.leaderboard(platform=PLATFORM, workspace=WORKSPACE, window="month", today=LULL_DAY) == []
 
 
 async def measure(url: str, size: int, reads: int, seed: int) -> Latencies:
@@ -557,6 +567,9 @@ def plan_queries() -> list[tuple[str, Select[Member]]]:
          resting_query(PLATFORM, WORKSPACE, fetch)),
         (f"resting 'month' on the quiet day {QUIET_DAY} (runs when live members do not fill the board)",
          window_resting_query(PLATFORM, WORKSPACE, since=month_start, before=QUIET_DAY - timedelta(days=1),
+                              fetch=fetch)),
+        (f"resting 'month' on the lull day {LULL_DAY} (nobody practised this month)",
+         window_resting_query(PLATFORM, WORKSPACE, since=LULL_DAY.replace(day=1), before=LULL_DAY - timedelta(days=1),
                               fetch=fetch)),
     ]
 
@@ -635,7 +648,11 @@ async def run_sqlite(sizes: list[int], reads: int, seed: int) -> list[tuple[Load
             await insert_prompts(url)
             population = Population.for_size(size, seed)
             print(f"[sqlite] {size:,} members: loading ... ({_load_average()})", flush=True)
-            load_s, analyze_s = await asyncio.to_thread(load_sqlite, path, population)
+            stop = threading.Event()
+            try:
+                load_s, analyze_s = await asyncio.to_thread(load_sqlite, path, population, stop)
+            finally:
+                stop.set()
             rows = await count_rows(url)
             assert all(rows[table] == population.counts[table] for table in population.counts), rows
             megabytes = _sqlite_megabytes(path)

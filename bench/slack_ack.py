@@ -94,7 +94,7 @@ def bodies(command: str, *, count: int, first_user: int, api_port: int) -> list[
             for n in range(count)]
 
 
-async def wait_for_posts(api_port: int, expected: int, *, within: float = 300) -> float:
+async def wait_for_posts(api_port: int, expected: int, *, within: float = 900) -> float:
     """Seconds until the mock has accepted ``expected`` posts (this app's post-ack work is done)."""
     started = time.perf_counter()
     while time.perf_counter() - started < within:

@@ -124,7 +124,7 @@ def _as_postgres(command: list[str]) -> list[str]:
 
 
 def _run(command: list[str]) -> None:
-    result = subprocess.run(_as_postgres(command), capture_output=True, text=True, check=False)  # noqa: S603
+    result = subprocess.run(_as_postgres(command), capture_output=True, text=True, check=False)
     if result.returncode != 0:
         raise RuntimeError(f"{' '.join(command)} failed ({result.returncode}):\n{result.stdout}\n{result.stderr}")
 

@@ -87,11 +87,11 @@ def test_alembic_command_line_takes_the_url_from_x_or_settings(tmp_path: Path) -
     via_x, via_env = tmp_path / "x.db", tmp_path / "env.db"
     env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
     alembic = [sys.executable, "-m", "alembic", "-c", str(PROJECT_ROOT / "alembic.ini")]
-    subprocess.run([*alembic, "-x", f"url=sqlite:///{via_x}", "upgrade", "head"],  # noqa: S603
+    subprocess.run([*alembic, "-x", f"url=sqlite:///{via_x}", "upgrade", "head"],
                    cwd=tmp_path, env=env, check=True, capture_output=True)
-    subprocess.run([*alembic, "upgrade", "head"],  # noqa: S603
+    subprocess.run([*alembic, "upgrade", "head"],
                    cwd=tmp_path, env={**env, "DATABASE_URL": f"sqlite:///{via_env}"}, check=True, capture_output=True)
-    offline = subprocess.run([*alembic, "-x", "url=postgresql://u@h/db", "upgrade", "head", "--sql"],  # noqa: S603
+    offline = subprocess.run([*alembic, "-x", "url=postgresql://u@h/db", "upgrade", "head", "--sql"],
                              cwd=tmp_path, env=env, check=True, capture_output=True, text=True)
     assert via_x.exists() and via_env.exists()
     assert "CREATE TABLE member" in offline.stdout

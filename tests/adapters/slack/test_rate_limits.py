@@ -11,7 +11,13 @@ from slack_sdk.http_retry.response import HttpResponse
 from slack_sdk.http_retry.state import RetryState
 
 from bot.adapters.slack import SlackAdapter, SlackOptions
-from bot.adapters.slack.pacing import ChannelPacer, GatedRateLimitRetryHandler, RateLimitGate, method_of
+from bot.adapters.slack.pacing import (
+    DEFAULT_MAX_RETRIES,
+    ChannelPacer,
+    GatedRateLimitRetryHandler,
+    RateLimitGate,
+    method_of,
+)
 from bot.core.service import PracticeService
 from bot.scheduling.clock import FakeClock
 from tests.adapters.slack.conftest import ALICE, CHANNEL, SECRET, SlackHarness, slack_settings
@@ -74,7 +80,7 @@ async def test_retries_give_up_after_max_retries_and_the_outbox_tries_again_late
     recorded_sleep_slack: tuple[SlackHarness, FakeTime],
 ) -> None:
     slack, _ = recorded_sleep_slack
-    slack.api.fail_next("chat.postMessage", retry_after=1, times=4)  # 1 try + 3 retries
+    slack.api.fail_next("chat.postMessage", retry_after=1, times=1 + DEFAULT_MAX_RETRIES)
     await slack.command("prompt", user=ALICE)
     assert slack.roots() == []
     await slack.tick(seconds=30)  # the dispatcher's backoff has passed
@@ -107,25 +113,46 @@ async def test_channel_pacer_forgets_idle_channels() -> None:
     assert len(pacer) < 1100, "10,000 channels do not stay in memory forever"
 
 
-async def test_the_429_handler_shares_the_pause_through_the_gate() -> None:
+async def test_the_429_handler_pauses_the_method_and_retries_through_the_gate() -> None:
     fake = FakeTime(advance=True)
     gate = RateLimitGate(now=fake.monotonic, sleep=fake.sleep)
-    handler = GatedRateLimitRetryHandler(gate, max_jitter=1.0, sleep=fake.sleep, jitter=lambda: 0.25)
+    handler = GatedRateLimitRetryHandler(gate, sleep=fake.sleep)
     request = HttpRequest(method="POST", url="http://127.0.0.1:9/api/chat.postMessage", headers={})
     response = HttpResponse(status_code=429, headers={"Retry-After": ["7"]}, body={"ok": False})
     state = RetryState()
-
     assert await handler.can_retry_async(state=state, request=request, response=response)
-    fake.advance = False
     await handler.prepare_for_next_attempt_async(state=state, request=request, response=response)
-    assert fake.slept == [7.25], "Retry-After plus jitter"
+    assert fake.slept == [7.0], "exactly Retry-After"
     assert state.current_attempt == 1
-    assert gate.blocked_for("chat.postMessage") == 7
+    gate.limit("chat.postMessage", 3)
+    assert gate.blocked_for("chat.postMessage") == 3
     assert gate.blocked_for("users.info") == 0, "limits are per method"
-    fake.advance = True
-    assert await gate.wait("chat.postMessage") == 7
-    assert gate.blocked_for("chat.postMessage") == 0
+    assert await gate.wait("chat.postMessage") == 3, "a call made during the pause waits it out"
     assert method_of("https://slack.com/api/users.info?user=U1") == "users.info"
+
+
+async def test_the_gate_learns_the_workspace_pace_from_a_429() -> None:
+    fake = FakeTime(advance=True)
+    gate = RateLimitGate(now=fake.monotonic, sleep=fake.sleep)
+    method = "chat.postMessage"
+    for _ in range(50):  # 50 posts went through in the half second before Slack said stop
+        gate.succeeded(method)
+        fake.now += 0.01
+    gate.limit(method, 1)
+    assert gate.pace(method) == pytest.approx(50 * 0.97)
+    assert await gate.wait(method) == pytest.approx(1.0), "first the pause"
+    waits = [await gate.wait(method) for _ in range(3)]
+    assert waits[1] == pytest.approx(1 / (50 * 0.97)), "then one call per 1/48.5 s, no burst"
+    gate.limit(method, 0)
+    assert gate.pace(method) == pytest.approx(50 * 0.97 * 0.9), "a 429 while paced: 10 % slower"
+    gate.limit(method, 0)
+    assert gate.pace(method) == pytest.approx(50 * 0.97 * 0.9), "the same burst does not count twice"
+    fake.now += 61
+    await gate.wait(method)
+    assert gate.pace(method) is None, "forgotten after a quiet minute"
+    gate.succeeded("users.info")
+    gate.limit("users.info", 1)
+    assert gate.pace("users.info") is None, "one success says nothing about the allowance"
 
 
 @pytest.fixture
