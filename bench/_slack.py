@@ -74,27 +74,41 @@ class LoadResult:
         return self.percentile(99)
 
 
-async def signed_load(port: int, bodies: Sequence[str], *, concurrency: int) -> LoadResult:
+def client(concurrency: int) -> aiohttp.ClientSession:
+    """A client keeping at most ``concurrency`` keep-alive connections."""
+    return aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=concurrency))
+
+
+async def open_connections(session: aiohttp.ClientSession, port: int, *, concurrency: int) -> None:
+    """Have ``concurrency`` connections open and idle, so a measured run starts warm."""
+
+    async def touch() -> None:
+        async with session.get(f"http://127.0.0.1:{port}/healthz") as response:
+            await response.read()
+
+    await asyncio.gather(*(touch() for _ in range(concurrency)))
+
+
+async def signed_load(session: aiohttp.ClientSession, port: int, bodies: Sequence[str], *,
+                      concurrency: int) -> LoadResult:
     """POST each body (form-encoded, signed now) with ``concurrency`` requests in flight."""
     url = f"http://127.0.0.1:{port}/slack/events"
     latencies: list[float] = []
     failures = 0
     pending = iter(bodies)
-    connector = aiohttp.TCPConnector(limit=concurrency)
-    async with aiohttp.ClientSession(connector=connector) as session:
 
-        async def worker() -> None:
-            nonlocal failures
-            for body in pending:
-                headers = {"Content-Type": "application/x-www-form-urlencoded", **sign(SECRET, body)}
-                started = time.perf_counter()
-                async with session.post(url, data=body.encode(), headers=headers) as response:
-                    text = await response.read()
-                elapsed = time.perf_counter() - started
-                if response.status != 200 or text:
-                    failures += 1
-                latencies.append(elapsed)
+    async def worker() -> None:
+        nonlocal failures
+        for body in pending:
+            headers = {"Content-Type": "application/x-www-form-urlencoded", **sign(SECRET, body)}
+            started = time.perf_counter()
+            async with session.post(url, data=body.encode(), headers=headers) as response:
+                text = await response.read()
+            elapsed = time.perf_counter() - started
+            if response.status != 200 or text:
+                failures += 1
+            latencies.append(elapsed)
 
-        started = time.perf_counter()
-        await asyncio.gather(*(worker() for _ in range(concurrency)))
+    started = time.perf_counter()
+    await asyncio.gather(*(worker() for _ in range(concurrency)))
     return LoadResult(latencies, failures, time.perf_counter() - started)

@@ -9,7 +9,12 @@ streaks ending today or yesterday, a few ending tomorrow, 75% resting, 15% never
 that history's ``practice_day`` rows and its answers (each pointing at the channel's daily
 prompt of its day), then ``ANALYZE``. Reads go through the real async ``SqlStore``, as the bot
 calls it: ``leaderboard`` for week, month and all (top 10) and ``get_streak`` of random
-members, interleaved, after a warm-up.
+members, interleaved, after a warm-up. Every size stays loaded while it is measured and the
+calls go round the sizes in turns, so noise from other processes lands on all sizes alike.
+Then, with fewer calls, the boards of days without live streaks, where the store's resting
+queries run: a quiet Monday (nobody practised over the weekend; a third of the members did
+earlier this month) and a lull (nobody practised this month). The query plans of the largest
+size are printed once per database.
 
     python -m bench.leaderboard [--sizes 10000,100000,1000000] [--db sqlite,postgresql] [--reads 300]
 
@@ -77,6 +82,7 @@ QUIET_DAY = TODAY + timedelta(days=5)  # Monday 23rd: nobody practised since Thu
 LULL_DAY = date(2026, 4, 3)  # Friday 3 April: nobody practised since 19 March, so this month's board is empty
 QUIET_OPERATIONS = ("quiet month", "quiet all", "lull month")
 QUIET_READS, QUIET_BUDGET_S = 50, 30.0
+ROUNDS = 10
 P95_TARGET_MS, RATIO_TARGET = 20.0, 2.0
 
 MEMBER_COLUMNS = ("id", "platform", "workspace", "external_id", "display_name", "timezone", "current_streak",
@@ -524,35 +530,52 @@ async def check_board(store: SqlStore) -> None:
     assert await store.leaderboard(platform=PLATFORM, workspace=WORKSPACE, window="month", today=LULL_DAY) == []
 
 
-async def measure(url: str, size: int, reads: int, seed: int) -> Latencies:
-    store = SqlStore(create_engine(url))
-    try:
-        await check_board(store)
-        operations = _operations(store, size, random.Random(seed))
-        for _ in range(max(20, reads // 10)):  # warm-up: connections, statement caches, pages
-            for operation in operations.values():
-                await operation()
-        samples: dict[str, list[float]] = {name: [] for name in (*operations, *QUIET_OPERATIONS)}
-        for _ in range(reads):  # interleaved, so background noise hits every operation alike
-            for name, operation in operations.items():
-                started = time.perf_counter()
-                await operation()
-                samples[name].append((time.perf_counter() - started) * 1000)
-        # The quiet-day boards: fewer calls, and none after QUIET_BUDGET_S, as they may be slow.
-        quiet = _quiet_operations(store)
-        for operation in quiet.values():
+async def _timed(operations: dict[str, Operation], calls: int, samples: dict[str, list[float]]) -> None:
+    for _ in range(calls):  # operations interleaved, so background noise hits each alike
+        for name, operation in operations.items():
+            started = time.perf_counter()
             await operation()
+            samples[name].append((time.perf_counter() - started) * 1000)
+
+
+def _share(total: int, rounds: int, round_: int) -> int:
+    return total // rounds + (1 if round_ < total % rounds else 0)
+
+
+async def measure_all(urls: dict[int, str], reads: int, seed: int) -> dict[int, Latencies]:
+    """Time every operation on every size. The calls are spread over ``ROUNDS`` rounds that go
+    through the sizes in turn, so a busy spell on this shared machine hits all sizes alike
+    instead of skewing the ratio between them."""
+    stores = {size: SqlStore(create_engine(url)) for size, url in urls.items()}
+    try:
+        operations = {size: _operations(store, size, random.Random(seed)) for size, store in stores.items()}
+        quiet = {size: _quiet_operations(store) for size, store in stores.items()}
+        samples: dict[int, dict[str, list[float]]] = {
+            size: {name: [] for name in (*OPERATIONS, *QUIET_OPERATIONS)} for size in stores
+        }
+        for size, store in stores.items():
+            await check_board(store)
+            for _ in range(max(20, reads // 10)):  # warm-up: connections, statement caches, pages
+                for operation in (*operations[size].values(), *quiet[size].values()):
+                    await operation()
+        rounds = min(ROUNDS, reads)
+        order = list(stores)
+        for round_ in range(rounds):
+            for size in order if round_ % 2 == 0 else reversed(order):
+                await _timed(operations[size], _share(reads, rounds, round_), samples[size])
+        # The boards of days without live streaks: fewer calls, and no more rounds after
+        # QUIET_BUDGET_S in case they are slow.
+        quiet_reads = min(reads, QUIET_READS)
         deadline = time.perf_counter() + QUIET_BUDGET_S
-        for _ in range(min(reads, QUIET_READS)):
-            for name, operation in quiet.items():
-                started = time.perf_counter()
-                await operation()
-                samples[name].append((time.perf_counter() - started) * 1000)
-            if time.perf_counter() > deadline and len(samples[name]) >= 2:
+        for round_ in range(min(rounds, quiet_reads)):
+            for size in order if round_ % 2 == 0 else reversed(order):
+                await _timed(quiet[size], _share(quiet_reads, min(rounds, quiet_reads), round_), samples[size])
+            if time.perf_counter() > deadline and round_ >= 1:
                 break
-        return Latencies(samples)
+        return {size: Latencies(by_operation) for size, by_operation in samples.items()}
     finally:
-        await store.close()
+        for store in stores.values():
+            await store.close()
 
 
 def plan_queries() -> list[tuple[str, Select[Member]]]:
@@ -633,17 +656,13 @@ def _sqlite_megabytes(path: Path) -> float:
     return sum(file.stat().st_size for file in _sqlite_files(path)) / 1e6
 
 
-def _remove_sqlite(path: Path) -> None:
-    for file in _sqlite_files(path):
-        file.unlink()
-
-
 async def run_sqlite(sizes: list[int], reads: int, seed: int) -> list[tuple[Loaded, Latencies]]:
-    results = []
+    loaded: dict[int, Loaded] = {}
+    urls: dict[int, str] = {}
     with tempfile.TemporaryDirectory(prefix="practice-bot-bench-sqlite-") as directory:
         for size in sizes:
             path = Path(directory) / f"board_{size}.db"
-            url = f"sqlite+aiosqlite:///{path}"
+            url = urls[size] = f"sqlite+aiosqlite:///{path}"
             await migrate(url)
             await insert_prompts(url)
             population = Population.for_size(size, seed)
@@ -655,25 +674,24 @@ async def run_sqlite(sizes: list[int], reads: int, seed: int) -> list[tuple[Load
                 stop.set()
             rows = await count_rows(url)
             assert all(rows[table] == population.counts[table] for table in population.counts), rows
-            megabytes = _sqlite_megabytes(path)
-            print(f"[sqlite] {size:,} members: loaded {rows} in {load_s:.1f} s, ANALYZE {analyze_s:.1f} s; "
-                  f"measuring ({_load_average()})", flush=True)
-            latencies = await measure(url, size, reads, seed)
-            if size == max(sizes):
-                await print_plans(url, f"SQLite {sqlite3.sqlite_version}, {size:,} members")
-            results.append((Loaded(size, rows, load_s, analyze_s, megabytes), latencies))
-            _remove_sqlite(path)
-    return results
+            loaded[size] = Loaded(size, rows, load_s, analyze_s, _sqlite_megabytes(path))
+            print(f"[sqlite] {size:,} members: loaded {rows} in {load_s:.1f} s, ANALYZE {analyze_s:.1f} s", flush=True)
+        print(f"[sqlite] measuring ({_load_average()})", flush=True)
+        latencies = await measure_all(urls, reads, seed)
+        print(f"[sqlite] measured ({_load_average()})", flush=True)
+        await print_plans(urls[max(sizes)], f"SQLite {sqlite3.sqlite_version}, {max(sizes):,} members")
+    return [(loaded[size], latencies[size]) for size in sizes]
 
 
 async def run_postgres(sizes: list[int], reads: int, seed: int) -> list[tuple[Loaded, Latencies]]:
-    results = []
+    loaded: dict[int, Loaded] = {}
+    urls: dict[int, str] = {}
     with PostgresServer.started(PG_SETTINGS) as server:
         print(f"[postgresql] {server.version()} on 127.0.0.1:{server.port}, data in {server.base}", flush=True)
         for size in sizes:
             database = f"board_{size}"
             await server.execute(f'CREATE DATABASE "{database}"')
-            url = server.url(database)
+            url = urls[size] = server.url(database)
             await migrate(url)
             await insert_prompts(url)
             population = Population.for_size(size, seed)
@@ -686,14 +704,14 @@ async def run_postgres(sizes: list[int], reads: int, seed: int) -> list[tuple[Lo
                 megabytes = int(await connection.fetchval("SELECT pg_database_size(current_database())")) / 1e6
             finally:
                 await connection.close()
-            print(f"[postgresql] {size:,} members: loaded {rows} in {load_s:.1f} s, ANALYZE {analyze_s:.1f} s; "
-                  f"measuring ({_load_average()})", flush=True)
-            latencies = await measure(url, size, reads, seed)
-            if size == max(sizes):
-                await print_plans(url, f"{server.version()}, {size:,} members")
-            results.append((Loaded(size, rows, load_s, analyze_s, megabytes), latencies))
-            await server.execute(f'DROP DATABASE "{database}" WITH (FORCE)')
-    return results
+            loaded[size] = Loaded(size, rows, load_s, analyze_s, megabytes)
+            print(f"[postgresql] {size:,} members: loaded {rows} in {load_s:.1f} s, ANALYZE {analyze_s:.1f} s",
+                  flush=True)
+        print(f"[postgresql] measuring ({_load_average()})", flush=True)
+        latencies = await measure_all(urls, reads, seed)
+        print(f"[postgresql] measured ({_load_average()})", flush=True)
+        await print_plans(urls[max(sizes)], f"{server.version()}, {max(sizes):,} members")
+    return [(loaded[size], latencies[size]) for size in sizes]
 
 
 def _sizes(value: str) -> list[int]:

@@ -24,7 +24,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench._slack import SECRET, Child, LoadResult, mock_stats, signed_load, spawn
+from bench._slack import SECRET, Child, LoadResult, client, mock_stats, open_connections, signed_load, spawn
 from tests.adapters.slack.signed import command_body
 
 COMMANDS = {"help": "help", "interview": "interview url-shortener 20"}
@@ -42,7 +42,7 @@ async def _until_terminated() -> None:
 async def serve_ours(api_url: str, database: str) -> None:
     from bot.adapters.slack import SlackAdapter
     from bot.config import Settings
-    from bot.runtime import build_runtime
+    from bot.runtime import build_runtime, freeze_heap
 
     settings = Settings(_env_file=None, slack_bot_token="xoxb-bench", slack_signing_secret=SECRET,  # type: ignore[call-arg]
                         slack_mode="http", slack_api_url=api_url, host="127.0.0.1", port=0,
@@ -50,6 +50,21 @@ async def serve_ours(api_url: str, database: str) -> None:
     runtime = await build_runtime(settings, offline_only=True)
     adapter = SlackAdapter(settings, runtime.service)
     await adapter.start()
+    if os.environ.get("BENCH_GC_LOG"):
+        import gc
+        import sys
+
+        started: dict[str, float] = {}
+
+        def on_gc(phase: str, info: dict[str, int]) -> None:
+            if phase == "start":
+                started["t"] = time.perf_counter()
+            elif (took := time.perf_counter() - started.get("t", time.perf_counter())) > 0.005:
+                print(f"gc gen{info['generation']} {took * 1000:.0f} ms collected {info['collected']}",
+                      file=sys.stderr, flush=True)
+
+        gc.callbacks.append(on_gc)
+    freeze_heap()  # as bot.runtime.serve does once started
     print(f"PORT {adapter.port}", flush=True)
     try:
         await _until_terminated()
@@ -94,15 +109,23 @@ def bodies(command: str, *, count: int, first_user: int, api_port: int) -> list[
             for n in range(count)]
 
 
-async def wait_for_posts(api_port: int, expected: int, *, within: float = 900) -> float:
-    """Seconds until the mock has accepted ``expected`` posts (this app's post-ack work is done)."""
+async def settled(api_port: int, *, posts: int, responses: int, within: float = 900) -> float:
+    """Seconds until the mock has seen ``posts`` posts and ``responses`` response-URL answers,
+    i.e. until this app's post-ack work for everything sent so far is done."""
     started = time.perf_counter()
     while time.perf_counter() - started < within:
         stats = await mock_stats(api_port)
-        if int(stats["accepted_total"]) >= expected:  # type: ignore[call-overload]
+        if int(str(stats["accepted_total"])) >= posts and int(str(stats["responses"])) >= responses:
             return time.perf_counter() - started
-        await asyncio.sleep(0.2)
-    raise SystemExit(f"timed out waiting for {expected} posts")
+        await asyncio.sleep(0.1)
+    raise SystemExit(f"timed out waiting for {posts} posts and {responses} responses")
+
+
+def expected(command: str, count: int, posts: int, responses: int) -> tuple[int, int]:
+    """What the mock has seen once this app has done its work for ``count`` more requests."""
+    if command == "interview":  # the parent, and phase 1 in its thread; no response-URL answer
+        return posts + 2 * count, responses
+    return posts, responses + count  # help: one ephemeral answer each
 
 
 def line(label: str, result: LoadResult) -> str:
@@ -113,7 +136,8 @@ def line(label: str, result: LoadResult) -> str:
 
 async def run(args: argparse.Namespace) -> None:
     with tempfile.TemporaryDirectory() as tmp:
-        api = await spawn("-m", "tests.adapters.slack.mock_api", "--users", str(2 * (args.requests + args.warmup) + 500))
+        users = 2 * (args.requests + args.warmup) + 500
+        api = await spawn("-m", "tests.adapters.slack.mock_api", "--users", str(users))
         api_url = f"http://127.0.0.1:{api.port}/api/"
         ours = await spawn("-m", "bench.slack_ack", "--serve", "ours", "--api-url", api_url,
                            "--database", str(Path(tmp) / "bench.db"))
@@ -122,21 +146,30 @@ async def run(args: argparse.Namespace) -> None:
         try:
             print(f"P1 ack latency, HTTP mode: {args.requests} signed requests per command at concurrency "
                   f"{args.concurrency} (+{args.warmup} warm-up each), {os.cpu_count()} CPUs")
-            next_user, posts = 0, 0
+            next_user, posts, responses = 0, 0, 0
             for command in ("help", "interview"):
                 results: dict[str, LoadResult] = {}
                 for label, child in (("ours", ours), ("bare", bare)):
                     warm = bodies(command, count=args.warmup, first_user=next_user, api_port=api.port)
                     measured = bodies(command, count=args.requests, first_user=next_user + args.warmup,
                                       api_port=api.port)
-                    await signed_load(child.port, warm, concurrency=args.concurrency)
-                    results[label] = await signed_load(child.port, measured, concurrency=args.concurrency)
                     if command == "interview":
                         next_user += args.warmup + args.requests
-                        if label == "ours":
-                            posts += 2 * (args.warmup + args.requests)  # the parent and phase 1 in its thread
-                            drained = await wait_for_posts(api.port, posts)
-                            print(f"  (this app finished its post-ack work {drained:.1f} s after the last ack)")
+                    async with client(args.concurrency) as session:
+                        await signed_load(session, child.port, warm, concurrency=args.concurrency)
+                        if label == "ours":  # start measuring from a quiet app, as the bare one is
+                            posts, responses = expected(command, args.warmup, posts, responses)
+                            await settled(api.port, posts=posts, responses=responses)
+                        # Slack keeps its connections open; so does this client (uvicorn closes idle ones
+                        # after 5 s, so they are opened again right before the measured run).
+                        await open_connections(session, child.port, concurrency=args.concurrency)
+                        results[label] = await signed_load(session, child.port, measured,
+                                                           concurrency=args.concurrency)
+                    if label == "ours":
+                        posts, responses = expected(command, args.requests, posts, responses)
+                        drained = await settled(api.port, posts=posts, responses=responses)
+                        print(f"  (/practice {command}: this app finished its post-ack work for "
+                              f"{args.requests} requests {drained:.1f} s after the last ack)")
                 ratio = results["ours"].p99 / results["bare"].p99
                 print(f"/practice {COMMANDS[command]}")
                 print(line("ours", results["ours"]))

@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import json
 import logging
+import math
 import os
 import sys
 from collections.abc import Sequence
@@ -148,12 +149,13 @@ async def _console(settings: Settings, *, speed: float, seed: int | None) -> int
     from bot.adapters.console import ConsoleAdapter
     from bot.runtime import build_runtime, console_clock, serve
 
-    if speed <= 0:
-        print("practice-bot: --speed must be positive", file=sys.stderr)
+    if not (math.isfinite(speed) and 0 < speed <= 100_000):
+        print("practice-bot: --speed must be a number between 0 and 100000 (e.g. 60 or 600)", file=sys.stderr)
         return 2
-    runtime = await build_runtime(settings, clock=console_clock(speed),
+    clock = console_clock(speed)
+    runtime = await build_runtime(settings, clock=clock,
                                   rng=random.Random(seed) if seed is not None else None)  # noqa: S311
-    adapter = ConsoleAdapter(runtime.service, timezone=settings.default_timezone)
+    adapter = ConsoleAdapter(runtime.service, timezone=settings.default_timezone, clock=clock)
     tick = max(0.05, min(settings.tick_seconds, settings.tick_seconds / speed * 10))
     await serve(runtime, [adapter], tick_seconds=tick)
     return 0
@@ -162,14 +164,11 @@ async def _console(settings: Settings, *, speed: float, seed: int | None) -> int
 async def _run(settings: Settings) -> int:
     from bot.runtime import build_runtime, platform_adapters, serve
 
-    runtime = await build_runtime(settings)
-    adapters = platform_adapters(settings, runtime.service)
-    if not adapters:
-        from bot.adapters.console import ConsoleAdapter
-
+    if not (settings.slack_configured or settings.discord_configured):
         log.info("no Slack or Discord tokens set: starting the console on %s", settings.database_url)
-        adapters = [ConsoleAdapter(runtime.service, timezone=settings.default_timezone)]
-    await serve(runtime, adapters, tick_seconds=settings.tick_seconds)
+        return await _console(settings, speed=1.0, seed=None)
+    runtime = await build_runtime(settings)
+    await serve(runtime, platform_adapters(settings, runtime.service), tick_seconds=settings.tick_seconds)
     return 0
 
 

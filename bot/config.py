@@ -73,7 +73,11 @@ class Settings(BaseSettings):
     @field_validator("database_url")
     @classmethod
     def _normalise_db(cls, value: str) -> str:
-        return normalise_database_url(value)
+        url = normalise_database_url(value)
+        if url.startswith("sqlite") and (url.endswith(":memory:") or url.rstrip("/").endswith("aiosqlite:")):
+            raise ValueError("an in-memory SQLite database would lose everything on restart; use a file, "
+                             "e.g. sqlite:///practice-bot.db")
+        return url
 
     @field_validator("default_timezone")
     @classmethod

@@ -254,6 +254,14 @@ def validate_timezone(name: str) -> str:
     return name
 
 
+def _is_timezone(name: str) -> bool:
+    try:
+        validate_timezone(name)
+    except UserError:
+        return False
+    return True
+
+
 def parse_weekdays(text: str) -> frozenset[int]:
     word = text.lower()
     named = {
@@ -307,7 +315,14 @@ def parse_schedule(args: list[str]) -> ScheduleCommand:
                 raise UserError("Give the timezone once, e.g. `/practice schedule 09:30 Europe/Berlin`.")
             timezone = validate_timezone("UTC" if lowered in {"utc", "gmt"} else arg)
         else:
+            try:
+                days = parse_weekdays(arg)
+            except UserError:
+                if timezone is None and _is_timezone(arg):  # zones without a slash: EST, Japan, Zulu
+                    timezone = arg
+                    continue
+                raise
             if weekdays is not None:
                 raise UserError("Give the weekdays once, e.g. `mon-fri` or `mon,wed,fri`.")
-            weekdays = parse_weekdays(arg)
+            weekdays = days
     return ScheduleCommand(local_time=local_time, timezone=timezone, weekdays=weekdays)

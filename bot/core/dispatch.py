@@ -29,6 +29,9 @@ log = logging.getLogger(__name__)
 
 BACKGROUND_PURPOSES = frozenset({"score", "scorecard", "reveal"})
 MAX_ATTEMPTS = 5
+STALE_CLAIM_SECONDS = 300
+"""A claim older than this is taken over by another process (its owner is presumed dead). Longer than
+any scoring job's worst case (LLM timeout x retries), so a live job is never run twice."""
 
 
 def outbox_key(*parts: object) -> str:
@@ -42,6 +45,8 @@ class Dispatcher:
         self._again = False
         self._jobs: set[asyncio.Task[None]] = set()
         self._job_locks: dict[str, tuple[asyncio.Lock, int]] = {}
+        self._in_flight: set[int] = set()
+        """Rows this process is working on: a stale re-claim of one of them must not run it twice."""
 
     async def flush(self) -> None:
         """Send everything pending. A call while another flush runs makes that one loop again."""
@@ -51,7 +56,10 @@ class Dispatcher:
         async with self._lock:
             while True:
                 self._again = False
-                rows = await self._service.store.claim_outbox(self._service.clock.now())
+                claimed = await self._service.store.claim_outbox(
+                    self._service.clock.now(), stale_after_seconds=STALE_CLAIM_SECONDS
+                )
+                rows = [row for row in claimed if row.id not in self._in_flight]
                 if rows:
                     await self._send_rows(rows)
                 elif not self._again:
@@ -100,6 +108,13 @@ class Dispatcher:
             await self._run(row)
 
     async def _run(self, row: OutboxRecord) -> None:
+        self._in_flight.add(row.id)
+        try:
+            await self._run_row(row)
+        finally:
+            self._in_flight.discard(row.id)
+
+    async def _run_row(self, row: OutboxRecord) -> None:
         store = self._service.store
         chat = self._service.chats.get(channel_of(row.target).platform)
         if chat is None:
@@ -157,9 +172,13 @@ class Dispatcher:
             prompt.closes_at,
             timezone,
         )
-        root = await send(chat, row.target, message)
-        thread = await chat.start_thread(root, f"Daily practice {prompt.local_date:%b %d}")
-        await service.store.set_prompt_message(prompt.id, message=root, thread=thread)
+        root = prompt.message
+        if root is None:
+            root = await send(chat, row.target, message)
+            await service.store.set_prompt_message(prompt.id, message=root, thread=None)
+        if prompt.thread is None:
+            thread = await chat.start_thread(root, f"Daily practice {prompt.local_date:%b %d}")
+            await service.store.set_prompt_message(prompt.id, message=root, thread=thread)
         return root
 
     async def _score_answers(

@@ -43,6 +43,22 @@ def next_prompt_at(schedule: Schedule, after: datetime) -> datetime | None:
     return None
 
 
+def latest_slot(schedule: Schedule, now: datetime) -> datetime | None:
+    """The most recent scheduled moment at or before ``now`` within the last week (aware UTC)."""
+    if not schedule.enabled or not schedule.weekdays:
+        return None
+    zone = ZoneInfo(schedule.timezone)
+    local_now = now.astimezone(zone)
+    for offset in range(0, 8):
+        day = local_now.date() - timedelta(days=offset)
+        if day.weekday() not in schedule.weekdays:
+            continue
+        slot = datetime.combine(day, schedule.local_time, tzinfo=zone).astimezone(ZoneInfo("UTC"))
+        if slot <= now:
+            return slot
+    return None
+
+
 def prompt_local_date(schedule: Schedule, due_at: datetime) -> date:
     return due_at.astimezone(ZoneInfo(schedule.timezone)).date()
 

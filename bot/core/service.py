@@ -9,6 +9,7 @@ from __future__ import annotations
 import difflib
 import logging
 import random
+from collections.abc import Awaitable
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 
@@ -31,7 +32,7 @@ from bot.core.commands import (
     strip_invisible,
 )
 from bot.core.dispatch import Dispatcher, outbox_key
-from bot.core.errors import NotAllowed, UserError
+from bot.core.errors import NotAllowed, UserError, new_error_id
 from bot.core.interviews import (
     DEFAULT_MINUTES,
     enter_phase,
@@ -46,6 +47,7 @@ from bot.core.messages import Action, InMessage, Reply
 from bot.core.ports import Chat, Clock, Scorer, Store
 from bot.core.prompts import (
     choose_prompt,
+    latest_slot,
     next_prompt_at,
     prompt_local_date,
     window_closes_at,
@@ -54,6 +56,7 @@ from bot.core.records import (
     AnswerDraft,
     ChannelRecord,
     DailyPromptDraft,
+    DailyPromptRecord,
     InterviewChanges,
     InterviewDraft,
     InterviewRecord,
@@ -218,7 +221,7 @@ class PracticeService:
     async def streak(self, ctx: CommandContext, member: str | None) -> Reply:
         who = ctx.user
         if member:
-            user_id = member.strip().lstrip("<").rstrip(">").lstrip("@").split("|")[0].lstrip("@")
+            user_id = member.strip().lstrip("<").rstrip(">").lstrip("@").lstrip("!").split("|")[0].lstrip("@")
             if not user_id:
                 raise UserError("Usage: `/practice streak [member]`.")
             who = UserRef(ctx.user.platform, user_id, ctx.user.workspace, member if member.startswith("@") else "")
@@ -227,7 +230,8 @@ class PracticeService:
             raise UserError(f"I haven't seen {member[:40]} practise here yet.")
         name = record.ref.mention if record else who.mention
         streak = await self.store.get_streak(who)
-        timezone = (record.timezone if record else None) or self.default_timezone
+        channel = await self.store.get_channel(ctx.channel)
+        timezone = self._member_timezone(record.timezone if record else None, channel)
         today = local_date(self.clock.now(), timezone)
         current = effective_current(streak.current, streak.last_day, today) if streak else 0
         return Reply.one(texts.streak_message(name, streak, current))
@@ -259,9 +263,13 @@ class PracticeService:
         text = clean_answer(message.text)
         if not text:
             return
+        if prompt.closed or message.sent_at >= prompt.closes_at:
+            # The checklist is out: a late reply is a comment, not practice (or streaks never break).
+            log.info("reply %s after prompt %s closed: not counted", message.event_key, prompt.id)
+            return
         member = await self.store.ensure_member(message.author, timezone=message.author_timezone)
         channel = await self.store.get_channel(prompt.channel)
-        timezone = member.timezone or self._channel_timezone(channel)
+        timezone = self._member_timezone(member.timezone, channel)
         answer = await self.store.record_answer(
             AnswerDraft(
                 member=message.author,
@@ -300,7 +308,7 @@ class PracticeService:
         if not text:
             return
         member = await self.store.ensure_member(message.author, timezone=message.author_timezone)
-        timezone = member.timezone or self.default_timezone
+        timezone = self._member_timezone(member.timezone, await self.store.get_channel(interview.channel))
         await self.store.record_answer(
             AnswerDraft(
                 member=message.author,
@@ -317,11 +325,15 @@ class PracticeService:
     async def handle_action(self, action: Action) -> Reply:
         """A button click. The reply is for the clicker only."""
         if action.action in {texts.NEXT, texts.HINT, texts.END}:
-            interview = await self._interview_for_action(action)
+            interview, phase_index = await self._interview_for_action(action)
             if not same_person(interview.candidate, action.user):
                 return Reply.one(texts.not_candidate(interview.candidate.mention))
             if interview.status != "active":
                 raise UserError("This interview is over. Start another with `/practice interview`.")
+            if action.action != texts.END and phase_index is not None and phase_index != interview.phase_index:
+                current = interview.current_phase
+                section = self.framework.section(current.section) if current else None
+                return Reply.one(texts.stale_button(section))
             if await self.store.remember_event(action.user.platform, action.event_key, now=self.clock.now()):
                 word: SteerWord = {texts.NEXT: "next", texts.HINT: "hint", texts.END: "end"}[action.action]  # type: ignore[assignment]
                 await self.steer(interview, word)
@@ -335,11 +347,13 @@ class PracticeService:
             return Reply.one(texts.checklist(self.framework.section(prompt.section), prompt.question))
         raise UserError("That button is no longer supported.")
 
-    async def _interview_for_action(self, action: Action) -> InterviewRecord:
-        interview = await self.store.get_interview(_int(action.value))
+    async def _interview_for_action(self, action: Action) -> tuple[InterviewRecord, int | None]:
+        """The interview a button belongs to, and the phase it was shown for (None: older buttons)."""
+        interview_part, _, phase_part = action.value.partition("-")
+        interview = await self.store.get_interview(_int(interview_part))
         if interview is None:
             raise UserError("I can't find that interview any more.")
-        return interview
+        return interview, _int(phase_part) if phase_part else None
 
     # ------------------------------------------------------------------ interview steering
     async def steer(self, interview: InterviewRecord, word: SteerWord) -> None:
@@ -441,32 +455,48 @@ class PracticeService:
 
     # ------------------------------------------------------------------ the clock's tick
     async def tick(self) -> None:
-        """Do whatever is due. Safe to run in several processes at once."""
+        """Do whatever is due. Safe to run in several processes at once.
+
+        Each item is handled on its own: one bad row (say, a scenario removed from the content)
+        is logged with an error id and retried next tick, and never stops the others.
+        """
         now = self.clock.now()
         for channel in await self.store.due_channels(now):
-            await self._post_due_prompt(channel)
+            await self._each(self._post_due_prompt(channel), f"daily prompt for channel {channel.id}")
         for interview in await self.store.due_interviews(now):
-            if is_overdue(interview, now):
-                await self.advance(interview, reason="deadline")
-            elif nudge_due(interview, now) and interview.thread is not None:
-                phase = interview.phases[interview.phase_index]
-                section = self.framework.section(phase.section)
-                await self.store.transition_interview(
-                    interview.id,
-                    expected_version=interview.version,
-                    changes=InterviewChanges(nudged=True),
-                    outbox=[OutboxDraft(interview.thread, texts.nudge(seconds_left(interview, now), section).text,
-                                        "nudge", outbox_key("iv", interview.id, "nudge", interview.phase_index))],
-                )
+            await self._each(self._due_interview(interview, now), f"interview {interview.id}")
         for prompt in await self.store.due_prompt_closings(now):
-            if prompt.thread is None:
-                continue
-            await self.store.claim_prompt_close(
-                prompt.id,
-                outbox=[OutboxDraft(prompt.thread, "Checklist revealed", "reveal",
-                                    outbox_key("prompt", prompt.id, "reveal"), subject_id=prompt.id)],
-            )
+            await self._each(self._close_prompt(prompt), f"closing prompt {prompt.id}")
         await self.dispatcher.flush()
+
+    async def _each(self, work: Awaitable[object], what: str) -> None:
+        try:
+            await work
+        except Exception:
+            log.exception("error %s in %s; retried on the next tick", new_error_id(), what)
+
+    async def _due_interview(self, interview: InterviewRecord, now: datetime) -> None:
+        if is_overdue(interview, now):
+            await self.advance(interview, reason="deadline")
+        elif nudge_due(interview, now) and interview.thread is not None:
+            phase = interview.phases[interview.phase_index]
+            section = self.framework.section(phase.section)
+            await self.store.transition_interview(
+                interview.id,
+                expected_version=interview.version,
+                changes=InterviewChanges(nudged=True),
+                outbox=[OutboxDraft(interview.thread, texts.nudge(seconds_left(interview, now), section).text,
+                                    "nudge", outbox_key("iv", interview.id, "nudge", interview.phase_index))],
+            )
+
+    async def _close_prompt(self, prompt: DailyPromptRecord) -> None:
+        if prompt.thread is None:
+            return
+        await self.store.claim_prompt_close(
+            prompt.id,
+            outbox=[OutboxDraft(prompt.thread, "Checklist revealed", "reveal",
+                                outbox_key("prompt", prompt.id, "reveal"), subject_id=prompt.id)],
+        )
 
     async def prune(self) -> int:
         return await self.store.prune_events(older_than=self.clock.now() - EVENT_RETENTION)
@@ -476,9 +506,11 @@ class PracticeService:
         if schedule is None or due_at is None:
             return
         now = self.clock.now()
-        local_day = prompt_local_date(schedule, due_at)
+        # After downtime the stored due time may be days old: what matters is the latest slot that
+        # has passed. Today's is posted (late); a whole day missed is not posted at all.
+        latest = latest_slot(schedule, now) or due_at
+        local_day = prompt_local_date(schedule, latest)
         if local_day == local_date(now, schedule.timezone):
-            # A prompt missed for a whole day while the bot was down is not posted late.
             await self._claim_prompt(channel.ref, schedule.timezone, local_day, now)
         await self.store.advance_channel(
             channel.id, expected_next_at=due_at, new_next_at=next_prompt_at(schedule, max(due_at, now))
@@ -495,6 +527,10 @@ class PracticeService:
             outbox=[OutboxDraft(where, choice.question, "prompt", outbox_key("prompt", where.serialise(), local_day))],
         )
         return claimed is not None
+
+    def _member_timezone(self, member_timezone: str | None, channel: ChannelRecord | None) -> str:
+        """Whose day is it? The member's timezone, else the channel's, else the default: everywhere."""
+        return member_timezone or self._channel_timezone(channel)
 
     def _channel_timezone(self, channel: ChannelRecord | None) -> str:
         if channel is not None and channel.schedule is not None:

@@ -97,8 +97,13 @@ def apology(error_id: str) -> OutMessage:
     )
 
 
-def _interview_buttons(interview_id: int) -> ButtonsBlock:
-    value = str(interview_id)
+def button_value(interview_id: int, phase_index: int) -> str:
+    """``<interview>-<phase>``: a click on an earlier phase's button must not move a later phase."""
+    return f"{interview_id}-{phase_index}"
+
+
+def _interview_buttons(interview_id: int, phase_index: int) -> ButtonsBlock:
+    value = button_value(interview_id, phase_index)
     return ButtonsBlock(
         (
             Button(NEXT, "Next section", value, "primary"),
@@ -136,7 +141,7 @@ def phase_opening(
     return _msg(
         f"{section.number}. {section.title}",
         lines,
-        extra=(_interview_buttons(interview.id),),
+        extra=(_interview_buttons(interview.id, interview.phase_index),),
     )
 
 
@@ -188,7 +193,7 @@ def scorecard(
         if index in interview.skipped:
             shown = "skipped"
         elif card is None:
-            shown = "not reached" if index >= interview.phase_index else "no answer"
+            shown = "no answer" if index <= interview.phase_index else "not reached"
         else:
             shown = f"{card.score:.1f}/10"
             total += card.score
@@ -218,6 +223,15 @@ def scorecard(
 
 def interview_ended_early() -> OutMessage:
     return _msg("", ["Interview ended. Here is how it went."])
+
+
+def stale_button(section: Section | None) -> OutMessage:
+    now = f" The interview is on *{section.title}* now." if section else " The interview is over."
+    return error_message("That button belongs to an earlier phase, so I ignored it." + now)
+
+
+def window_closed() -> str:
+    return "This prompt's answer window has closed, so new replies are not counted. Tomorrow's prompt is coming!"
 
 
 def not_candidate(candidate: str) -> OutMessage:

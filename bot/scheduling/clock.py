@@ -12,18 +12,34 @@ class SystemClock:
 
 
 class ScaledClock:
-    """Runs ``speed`` times faster than real time from the moment it is made (``--speed``)."""
+    """Runs ``speed`` times faster than real time from the moment it is made (``--speed``).
+
+    It can be paused: the console pauses it while it replays piped input, so a script's lines
+    land in the phases they were written for, whatever the speed.
+    """
 
     def __init__(self, speed: float, start: datetime | None = None) -> None:
-        if speed <= 0:
-            raise ValueError("speed must be positive")
+        if not 0 < speed < 1e7:
+            raise ValueError("speed must be a positive number below 10,000,000")
         self.speed = speed
-        self._start = start or datetime.now(UTC)
-        self._monotonic_start = time.monotonic()
+        self._base = start or datetime.now(UTC)
+        self._since = time.monotonic()
+        self._paused = False
 
     def now(self) -> datetime:
-        elapsed = time.monotonic() - self._monotonic_start
-        return self._start + timedelta(seconds=elapsed * self.speed)
+        if self._paused:
+            return self._base
+        elapsed = time.monotonic() - self._since
+        return self._base + timedelta(seconds=elapsed * self.speed)
+
+    def pause(self) -> None:
+        self._base = self.now()
+        self._paused = True
+
+    def resume(self) -> None:
+        if self._paused:
+            self._since = time.monotonic()
+            self._paused = False
 
 
 class FakeClock:

@@ -72,15 +72,15 @@ class PromptQueries(StoreBase):
     async def get_prompt(self, prompt_id: int) -> DailyPromptRecord | None:
         return await self._one_prompt(_with_channel().where(DailyPrompt.id == prompt_id))
 
-    async def set_prompt_message(self, prompt_id: int, *, message: MessageRef, thread: ThreadRef) -> None:
+    async def set_prompt_message(self, prompt_id: int, *, message: MessageRef, thread: ThreadRef | None) -> None:
         statement = (
             update(DailyPrompt)
             .where(DailyPrompt.id == prompt_id)
             .values(
                 message_ref=message.serialise(),
                 message_key=message_key(message),
-                thread_ref=thread.serialise(),
-                thread_key=thread_key(thread),
+                thread_ref=thread.serialise() if thread else None,
+                thread_key=thread_key(thread) if thread else None,
             )
             .execution_options(synchronize_session=False)
         )

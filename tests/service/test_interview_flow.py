@@ -6,7 +6,7 @@ import asyncio
 from datetime import datetime
 
 from bot.core import texts
-from bot.core.messages import Action, InMessage
+from bot.core.messages import Action, InMessage, Reply
 from bot.core.refs import MessageRef, ThreadRef, UserRef
 from bot.core.service import PracticeService
 from bot.scheduling.clock import FakeClock
@@ -167,3 +167,19 @@ async def test_empty_huge_and_odd_answers_lose_nothing(make_service: ServiceFact
     await service.handle_message(said(service, ALICE, thread, "next", 5, clock.now()))
     await asyncio.wait_for(service.dispatcher.drain(), timeout=10)
     assert any("/10" in t for t in chat.in_thread(thread))
+
+
+async def test_a_button_from_an_earlier_phase_is_ignored(make_service: ServiceFactory, clock: FakeClock) -> None:
+    service, chat = await make_service(clock)
+    await start(service, chat)
+    interview = await service.store.active_interview(ALICE)
+    assert interview is not None
+    root = chat.sent[-1].ref
+    first_click = Action(texts.NEXT, texts.button_value(interview.id, 0), ALICE, root, "c1")
+    double_click = Action(texts.NEXT, texts.button_value(interview.id, 0), ALICE, root, "c2")
+    assert await service.handle_action(first_click) == Reply()
+    stale = await service.handle_action(double_click)
+    assert "belongs to an earlier phase" in stale.messages[0].text
+    assert "Scope & Assumptions" in stale.messages[0].text
+    moved = await service.store.get_interview(interview.id)
+    assert moved is not None and moved.phase_index == 1

@@ -14,7 +14,8 @@ import getpass
 import itertools
 import logging
 import sys
-from typing import TextIO
+import threading
+from typing import Protocol, TextIO
 
 from bot.adapters.console.render import render
 from bot.core.guard import guarded
@@ -99,9 +100,12 @@ class ConsoleAdapter:
     name = "console"
 
     def __init__(self, service: PracticeService, *, timezone: str, stdin: TextIO | None = None,
-                 stdout: TextIO | None = None, user_name: str | None = None) -> None:
+                 stdout: TextIO | None = None, user_name: str | None = None,
+                 clock: PausableClock | None = None) -> None:
         self._service = service
         self._stdin = stdin or sys.stdin
+        self._clock = clock
+        self._lines: asyncio.Queue[str] = asyncio.Queue()
         self.chat = ConsoleChat(stdout or sys.stdout)
         self._timezone = timezone
         self.channel = ChannelRef("console", "practice", "local")
@@ -113,8 +117,29 @@ class ConsoleAdapter:
 
     async def start(self) -> None:
         self._service.attach(self.chat)
+        scripted = not _is_tty(self._stdin)
+        if scripted and self._clock is not None:
+            # Replaying a script: hold the clock so each line lands in the phase it was written for;
+            # time runs again at end of input and plays the rest out.
+            self._clock.pause()
+        loop = asyncio.get_running_loop()
+        # A daemon thread, not asyncio.to_thread: a blocked read must never keep the process alive.
+        threading.Thread(target=self._reader, args=(loop,), name="console-stdin", daemon=True).start()
         self.chat.write(f"practice-bot console ready. {HELP}")
         self._task = asyncio.create_task(self._loop())
+
+    def _reader(self, loop: asyncio.AbstractEventLoop) -> None:
+        while True:
+            try:
+                line = self._stdin.readline()
+            except (OSError, ValueError):  # closed or unreadable stdin: treat as end of input
+                line = ""
+            try:
+                loop.call_soon_threadsafe(self._lines.put_nowait, line)
+            except RuntimeError:  # the loop is gone: the process is exiting
+                return
+            if line == "":
+                return
 
     async def wait(self) -> None:
         if self._task is not None:
@@ -127,13 +152,12 @@ class ConsoleAdapter:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
 
-    async def _read_line(self) -> str:
-        return await asyncio.to_thread(self._stdin.readline)
-
     async def _loop(self) -> None:
         while not self._stopping.is_set():
-            line = await self._read_line()
+            line = await self._lines.get()
             if line == "":
+                if self._clock is not None:
+                    self._clock.resume()
                 await self._play_out()
                 return
             text = line.rstrip("\n")
@@ -210,6 +234,19 @@ class ConsoleAdapter:
         if message.ref.thread is None:
             self.chat.write("(messages outside a thread are not answers; start with `/practice interview`)")
         return Reply()
+
+
+class PausableClock(Protocol):
+    def pause(self) -> None: ...
+
+    def resume(self) -> None: ...
+
+
+def _is_tty(stream: TextIO) -> bool:
+    try:
+        return stream.isatty()
+    except (AttributeError, ValueError):
+        return False
 
 
 def _login_name() -> str:

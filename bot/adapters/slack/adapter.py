@@ -60,7 +60,7 @@ class SlackOptions:
     sleep: Sleep = asyncio.sleep
     """How pacing and 429 waits sleep (tests record instead of waiting)."""
     monotonic: Now = time.monotonic
-    workers: int = 8
+    workers: int = 32
     max_defer: float = DEFAULT_MAX_DEFER
     """Post-ack work waits at most this long for a moment with no unacked request (HTTP mode)."""
     user_cache_seconds: float = DEFAULT_TTL_SECONDS

@@ -32,16 +32,24 @@ Job = Callable[[], Awaitable[None]]
 DEFAULT_MAX_DEFER = 5.0
 
 
-class IngressMeter:
-    """How many Slack requests are between arrival and ack right now."""
+DEFAULT_SETTLE = 0.02
+"""Quiet means no request in flight and none arrived for this long (a burst has gaps)."""
 
-    def __init__(self) -> None:
+
+class IngressMeter:
+    """How many Slack requests are between arrival and ack right now, and when the last came."""
+
+    def __init__(self, *, settle: float = DEFAULT_SETTLE, now: Callable[[], float] = time.monotonic) -> None:
         self.in_flight = 0
+        self.settle = settle
+        self._now = now
+        self._last_arrival = float("-inf")
         self._idle = asyncio.Event()
         self._idle.set()
 
     def enter(self) -> None:
         self.in_flight += 1
+        self._last_arrival = self._now()
         self._idle.clear()
 
     def leave(self) -> None:
@@ -51,15 +59,18 @@ class IngressMeter:
             self._idle.set()
 
     async def quiet(self, *, within: float) -> bool:
-        """Wait until no request is in flight (True) or ``within`` seconds passed (False)."""
-        if self._idle.is_set():
-            return True
+        """Wait until no request is in flight and none arrived for ``settle`` seconds (True),
+        or until ``within`` seconds passed (False)."""
         try:
             async with asyncio.timeout(within):
-                await self._idle.wait()
+                while True:
+                    await self._idle.wait()
+                    calm_for = self._now() - self._last_arrival
+                    if calm_for >= self.settle:
+                        return True
+                    await asyncio.sleep(self.settle - calm_for)
         except TimeoutError:
             return False
-        return True
 
 
 class KeyedWorkers:

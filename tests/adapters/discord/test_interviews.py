@@ -57,7 +57,7 @@ async def test_the_command_opens_a_thread_from_its_parent_message_and_posts_phas
     assert fake.channels[thread_id]["parent_id"] == str(CHANNEL_ID)
     (phase_one,) = fake.posted_in(thread_id)
     assert phase_one["embeds"][0]["title"] == "0. Real-World Framing"
-    assert components_custom_ids(phase_one) == [f"pb:interview.{a}:{interview.id}" for a in ("next", "hint", "end")]
+    assert components_custom_ids(phase_one) == [f"pb:interview.{a}:{interview.id}-0" for a in ("next", "hint", "end")]
     pointer = fake.calls[-1].json
     assert pointer["flags"] == EPHEMERAL and f"<#{thread_id}>" in pointer["content"]
 
@@ -135,20 +135,20 @@ async def test_buttons_steer_the_interview_and_answer_the_clicker_privately(
 ) -> None:
     thread_id, interview = await start(harness)
     phase_one = fake.posted_in(thread_id)[0]
-    hint = await harness.press(phase_one, f"pb:interview.hint:{interview.id}")
+    hint = await harness.press(phase_one, f"pb:interview.hint:{interview.id}-0")
     (ack,) = fake.find("POST", rf"/interactions/{hint}/[^/]+/callback")
     assert ack.json == {"type": 6}  # acknowledged silently; the hint goes to the thread
     assert fake.posted_in(thread_id)[-1]["content"].startswith("**Hint**\n")
 
-    stranger = await harness.press(phase_one, f"pb:interview.next:{interview.id}", user=BOB)
+    stranger = await harness.press(phase_one, f"pb:interview.next:{interview.id}-0", user=BOB)
     (note,) = fake.find("POST", rf"/webhooks/{APPLICATION_ID}/token-{stranger}-\d+")
     assert note.json["flags"] == EPHEMERAL
     assert note.json["content"].startswith("Only Alice can steer this interview")
     assert (await current(harness, interview.id)).phase_index == 0
 
-    await harness.press(phase_one, f"pb:interview.next:{interview.id}")
+    await harness.press(phase_one, f"pb:interview.next:{interview.id}-0")
     assert (await current(harness, interview.id)).phase_index == 1
-    await harness.press(fake.posted_in(thread_id)[-1], f"pb:interview.end:{interview.id}")
+    await harness.press(fake.posted_in(thread_id)[-1], f"pb:interview.end:{interview.id}-1")
     await harness.settle()
     assert (await current(harness, interview.id)).status == "ended"
     assert titles(fake.posted_in(thread_id))[-1] == "Scorecard: URL shortener"

@@ -82,6 +82,7 @@ class PostStats:
     accepted: Counter[str] = field(default_factory=Counter)
     rejected_channel: int = 0
     rejected_workspace: int = 0
+    responses: int = 0
     first_at: float | None = None
     last_at: float | None = None
 
@@ -92,6 +93,7 @@ class PostStats:
             "duplicates": sum(n - 1 for n in self.accepted.values() if n > 1),
             "rejected_channel": self.rejected_channel,
             "rejected_workspace": self.rejected_workspace,
+            "responses": self.responses,
             "first_at": self.first_at,
             "last_at": self.last_at,
             "per_channel": dict(self.accepted),
@@ -313,7 +315,9 @@ class MockSlackApi:
     # ------------------------------------------------------------------ response URLs
     async def _respond(self, request: web.Request) -> web.Response:
         payload = await request.json()
-        self.responses.append(Response(request.match_info["tag"], payload, time.monotonic()))
+        self.stats.responses += 1
+        if self.record:
+            self.responses.append(Response(request.match_info["tag"], payload, time.monotonic()))
         await self._notify()
         return web.Response(text="ok")
 

@@ -22,7 +22,7 @@ async def test_a_whole_interview_from_command_to_scorecard(slack: SlackHarness) 
     interview = await slack.service.store.active_interview(member(ALICE))
     assert interview is not None
     assert [(b["action_id"], b["value"]) for b in buttons(opening)] == [
-        (texts.NEXT, str(interview.id)), (texts.HINT, str(interview.id)), (texts.END, str(interview.id))]
+        (texts.NEXT, f"{interview.id}-0"), (texts.HINT, f"{interview.id}-0"), (texts.END, f"{interview.id}-0")]
     assert [b["text"]["text"] for b in buttons(opening)] == ["Next section", "Hint", "End interview"]
 
     # words in the thread steer; only the candidate's messages are answers
