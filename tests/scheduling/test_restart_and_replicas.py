@@ -62,3 +62,25 @@ async def test_two_processes_post_each_prompt_and_phase_once(make_service: Servi
     assert len({s.where for s in phase_ones}) == 10
     time_ups = [s for s in new if s.message.text.startswith("Time is up")]
     assert len(time_ups) == 10
+
+
+async def test_one_broken_row_does_not_stop_the_others(make_service: ServiceFactory, clock: FakeClock) -> None:
+    service, chat = await make_service(clock)
+    await service.handle_command(ctx(), "interview url-shortener 45")
+    good_thread = chat.threads[-1]
+    bob = UserRef("console", "bob", "W1", "Bob")
+    await service.handle_command(CommandContext(ChannelRef("console", "C2", "W1"), bob), "interview chat-app 45")
+    broken = await service.store.active_interview(bob)
+    assert broken is not None
+    # the content changed under a running interview: its scenario no longer exists
+    object.__setattr__(service.framework, "scenarios",
+                       tuple(s for s in service.framework.scenarios if s.id != "chat-app"))
+    try:
+        clock.advance(minutes=2)
+        await service.tick()
+        await service.dispatcher.drain()
+    finally:
+        from framework import load
+
+        load.cache_clear()
+    assert chat.in_thread(good_thread)[-1].startswith("*1. Scope & Assumptions*")

@@ -95,3 +95,30 @@ async def test_prompt_now_once_a_day(make_service: ServiceFactory, clock: FakeCl
     assert len(chat.in_channel(CHANNEL)) == 1
     again = await guarded(service.handle_command(ctx(), "prompt"), what="t")
     assert "Today's prompt is already up" in again.messages[0].text
+
+
+async def test_replies_after_the_window_closes_do_not_count(make_service: ServiceFactory, clock: FakeClock) -> None:
+    service, chat = await make_service(clock)
+    await service.handle_command(ctx(), "prompt")
+    thread = chat.threads[-1]
+    prompt = await service.store.prompt_by_thread(thread)
+    assert prompt is not None
+    clock.set(prompt.closes_at + timedelta(days=3))
+    await service.handle_message(reply_in(thread, ALICE, "Late but thoughtful: shard by hash.", 9, clock))
+    assert await service.store.answers_for_prompt(prompt.id) == []
+    assert chat.reactions == []
+    assert await service.store.get_streak(ALICE) is None
+
+
+async def test_after_days_down_todays_prompt_is_still_posted(make_service: ServiceFactory, clock: FakeClock) -> None:
+    service, chat = await make_service(clock)
+    await service.handle_command(ctx(can_manage=True), "schedule 09:30 UTC daily")
+    # the bot goes down before Monday's 09:30 and comes back on Wednesday at 10:00
+    clock.set(START + timedelta(days=2, hours=1))
+    await service.tick()
+    prompts = [p for p in chat.in_channel(CHANNEL) if p.startswith("*Daily practice*")]
+    assert len(prompts) == 1  # Wednesday's, late; Monday's and Tuesday's are not posted
+    latest = await service.store.latest_prompt(CHANNEL)
+    assert latest is not None and latest.local_date == (START + timedelta(days=2)).date()
+    channel = await service.store.get_channel(CHANNEL)
+    assert channel is not None and channel.next_prompt_at == START + timedelta(days=3, minutes=30)
