@@ -67,13 +67,14 @@ def advance(state: StreakState, day: date) -> StreakState | None:
 
 def recompute(days: Iterable[date]) -> StreakState:
     """The state from scratch, from every practice day of one member."""
+    days = sorted(set(days))  # read twice below: a one-shot iterator must not come back empty
     state = StreakState()
-    for day in sorted(set(days)):
+    for day in days:
         state = advance(state, day) or state  # sorted input never goes backwards
     if state.last_day is None:
         return state
     # Windows count every day inside the latest week and month, not only the consecutive run.
-    all_days = sorted(set(days))
+    all_days = days
     ws, ms = week_start(state.last_day), month_start(state.last_day)
     return replace(
         state,

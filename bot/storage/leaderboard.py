@@ -19,8 +19,10 @@ on an index led by ``current`` reads every stale member with a higher streak fir
   range on ``ix_member_board_longest (platform, workspace, longest_streak, total_days)``
   with ``longest_streak > 0`` (members who never practised stay off), which meets the
   (fewer than ``limit``) live members again and drops them as duplicates. For ``week`` and
-  ``month`` it reads the members whose ``last_day`` is in the window but before yesterday
-  and sorts them: at most a month of members of a board with few live ones.
+  ``month`` it is the same on ``ix_member_board_week``/``ix_member_board_month``
+  ``(platform, workspace, week_start|month_start, longest_streak, total_days)`` at the
+  window's start (the week and month of each member's last practice day), live members
+  again dropped. (Sorting the window's ``last_day`` range instead costs a month of members.)
 
 Both indexes are ascending and read backwards: every sort key is descending, which SQLite
 and PostgreSQL both serve from an ascending B-tree. ``test_leaderboard`` checks the plans.
@@ -81,7 +83,8 @@ class LeaderboardQueries(StoreBase):
                     query = resting_query(platform, workspace, fetch + len(candidates))
                     _collect(candidates, await session.scalars(query))
                 elif start < yesterday:  # a window that began yesterday or later has no resting member
-                    query = window_resting_query(platform, workspace, since=start, before=yesterday, fetch=fetch)
+                    query = window_resting_query(platform, workspace, window=window, start=start,
+                                                 fetch=fetch + len(candidates))
                     _collect(candidates, await session.scalars(query))
         return _rank(candidates.values(), window=window, today=today, limit=limit)
 
@@ -115,11 +118,16 @@ def resting_query(platform: Platform, workspace: str, fetch: int) -> Select[Memb
     return _by_longest(_board(platform, workspace).where(Member.longest_streak > 0), fetch)
 
 
-def window_resting_query(
-    platform: Platform, workspace: str, *, since: date, before: date, fetch: int
-) -> Select[Member]:
-    """Members who practised in the window starting ``since`` but not since ``before``."""
-    return _by_longest(_board(platform, workspace).where(Member.last_day >= since, Member.last_day < before), fetch)
+def window_resting_query(platform: Platform, workspace: str, *, window: Window, start: date, fetch: int
+                         ) -> Select[Member]:
+    """Members who last practised in the week or month beginning ``start``, by longest streak then days.
+
+    ``week_start``/``month_start`` are those of the last practice day, so this is one backward
+    range of ``ix_member_board_week``/``ix_member_board_month``, however many members the window
+    holds. The (fewer than ``limit``) live members come back too and are dropped as duplicates.
+    """
+    column = Member.week_start if window == "week" else Member.month_start
+    return _by_longest(_board(platform, workspace).where(column == start), fetch)
 
 
 def _collect(candidates: dict[int, Member], members: Iterable[Member]) -> None:

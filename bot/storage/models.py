@@ -128,6 +128,9 @@ class Member(Base):
               "total_days"),
         # 'all' board, members without a live streak: by longest streak, then days.
         Index("ix_member_board_longest", "platform", "workspace", "longest_streak", "total_days"),
+        # 'week'/'month' boards with few live members: this window's members by longest streak, then days.
+        Index("ix_member_board_week", "platform", "workspace", "week_start", "longest_streak", "total_days"),
+        Index("ix_member_board_month", "platform", "workspace", "month_start", "longest_streak", "total_days"),
     )
 
     id: Mapped[int] = mapped_column(Id, primary_key=True)

@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.core.records import AnswerDraft, LeaderboardRow, Window
 from bot.core.refs import UserRef
 from bot.core.streaks import days_in_window, effective_current, rank_key, recompute, window_start
-from bot.storage.leaderboard import live_query, resting_query
+from bot.storage.leaderboard import live_query, resting_query, window_resting_query
 from bot.storage.mapping import store_streak
 from bot.storage.models import Member
 from bot.storage.repository import SqlStore
@@ -171,3 +171,9 @@ async def test_the_board_reads_its_indexes_in_order_without_sorting(store: SqlSt
     resting = await _plan(store, resting_query("slack", "T1", 40))
     assert "ix_member_board_longest" in resting
     assert "TEMP B-TREE" not in resting and "Sort" not in resting
+    for window, index in (("week", "ix_member_board_week"), ("month", "ix_member_board_month")):
+        start = window_start(window, WEDNESDAY)
+        assert start is not None
+        plan = await _plan(store, window_resting_query("slack", "T1", window=window, start=start, fetch=40))
+        assert index in plan
+        assert "TEMP B-TREE" not in plan and "Sort" not in plan
