@@ -589,11 +589,9 @@ def plan_queries() -> list[tuple[str, Select[Member]]]:
         ("resting 'all' (runs when live members do not fill the board: the quiet day)",
          resting_query(PLATFORM, WORKSPACE, fetch)),
         (f"resting 'month' on the quiet day {QUIET_DAY} (runs when live members do not fill the board)",
-         window_resting_query(PLATFORM, WORKSPACE, since=month_start, before=QUIET_DAY - timedelta(days=1),
-                              fetch=fetch)),
+         window_resting_query(PLATFORM, WORKSPACE, window="month", start=month_start, fetch=fetch)),
         (f"resting 'month' on the lull day {LULL_DAY} (nobody practised this month)",
-         window_resting_query(PLATFORM, WORKSPACE, since=LULL_DAY.replace(day=1), before=LULL_DAY - timedelta(days=1),
-                              fetch=fetch)),
+         window_resting_query(PLATFORM, WORKSPACE, window="month", start=LULL_DAY.replace(day=1), fetch=fetch)),
     ]
 
 
