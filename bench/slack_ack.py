@@ -53,20 +53,6 @@ async def serve_ours(api_url: str, database: str) -> None:
     runtime = await build_runtime(settings, offline_only=True)
     adapter = SlackAdapter(settings, runtime.service)
     await adapter.start()
-    if os.environ.get("BENCH_GC_LOG"):
-        import gc
-        import sys
-
-        started: dict[str, float] = {}
-
-        def on_gc(phase: str, info: dict[str, int]) -> None:
-            if phase == "start":
-                started["t"] = time.perf_counter()
-            elif (took := time.perf_counter() - started.get("t", time.perf_counter())) > 0.005:
-                print(f"gc gen{info['generation']} {took * 1000:.0f} ms collected {info['collected']}",
-                      file=sys.stderr, flush=True)
-
-        gc.callbacks.append(on_gc)
     freeze_heap()  # as bot.runtime.serve does once started
     print(f"PORT {adapter.port}", flush=True)
     try:

@@ -80,7 +80,12 @@ async def setup_channels(database_url: str, channels: int) -> None:
 
 
 async def replica(api_url: str, database_url: str) -> None:
-    """One bot process: tick until nothing is due and the outbox holds nothing unsent."""
+    """One bot process: tick until nothing is due and the outbox holds nothing unsent.
+
+    Ticks run back to back, as the runtime's ticker does when a tick outlasts its interval. A tick
+    claims its due channels (up to 500) and then flushes the outbox, so nothing is posted while it
+    claims: the pipeline's figure depends on how claiming compares with the ceiling.
+    """
     import random
 
     from sqlalchemy import text
@@ -185,7 +190,8 @@ async def run(args: argparse.Namespace) -> None:
         try:
             if pipeline == "service":
                 result = await run_service(args, api)
-                report(f"service: {args.replicas} replica process(es) ticking one database", args, result)
+                where = "PostgreSQL" if "postgres" in (args.database_url or "") else "SQLite"
+                report(f"service: {args.replicas} replica process(es) ticking one {where} database", args, result)
             else:
                 result = await run_chat(args, api)
                 report(f"chat: the Slack Chat alone, {args.concurrency} sends in flight", args, result)

@@ -125,7 +125,6 @@ async def serve(runtime: Runtime, adapters: list[Adapter], *, tick_seconds: floa
     runtime.ticker = Ticker(tick, interval_seconds=tick_seconds, housekeeping=runtime.service.prune)
     runtime.ticker.start()
     await tick()
-    freeze_heap()
     if ready is not None:
         ready.set()
     stop = asyncio.Event()
@@ -133,6 +132,7 @@ async def serve(runtime: Runtime, adapters: list[Adapter], *, tick_seconds: floa
     for sig in (signal.SIGINT, signal.SIGTERM):
         with contextlib.suppress(NotImplementedError, RuntimeError):
             loop.add_signal_handler(sig, stop.set)
+    freeze_heap()
     waiters = [asyncio.create_task(a.wait()) for a in adapters]
     stopper = asyncio.create_task(stop.wait())
     try:

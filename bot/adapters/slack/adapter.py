@@ -19,6 +19,7 @@ from slack_bolt.async_app import AsyncApp
 from slack_bolt.authorization import AuthorizeResult
 from slack_bolt.authorization.async_authorize import AsyncAuthorize
 from slack_bolt.context.async_context import AsyncBoltContext
+from slack_bolt.logger.messages import warning_client_prioritized_and_token_skipped, warning_token_skipped
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.adapters.slack.chat import SlackChat
@@ -34,7 +35,7 @@ from bot.adapters.slack.pacing import (
     retry_handlers,
 )
 from bot.adapters.slack.users import DEFAULT_TTL_SECONDS, UserDirectory
-from bot.adapters.slack.work import DEFAULT_MAX_DEFER, IngressMeter, KeyedWorkers
+from bot.adapters.slack.work import KeyedWorkers
 from bot.config import Settings
 from bot.core.service import PracticeService
 
@@ -61,8 +62,8 @@ class SlackOptions:
     """How pacing and 429 waits sleep (tests record instead of waiting)."""
     monotonic: Now = time.monotonic
     workers: int = 32
-    max_defer: float = DEFAULT_MAX_DEFER
-    """Post-ack work waits at most this long for a moment with no unacked request (HTTP mode)."""
+    """Post-ack jobs running at once. An interview start holds one for a second (its first phase
+    waits a second after its parent post, per channel), so a burst of starts needs many."""
     user_cache_seconds: float = DEFAULT_TTL_SECONDS
     http_timeout: int = 30
     connection_limit: int = 100
@@ -136,10 +137,10 @@ def build_app(*, client: AsyncWebClient, identity: AuthorizeResult, signing_secr
     tokenless = AsyncWebClient(token=None, base_url=client.base_url, session=client.session, timeout=client.timeout,
                                retry_handlers=client.retry_handlers)
     # bolt also reads SLACK_BOT_TOKEN from the environment and warns that it goes unused next to
-    # ``client``/``authorize``: that is the intent here, so that one warning is kept quiet.
+    # ``client``/``authorize``: that is the intent here, so those two warnings are kept quiet.
     bolt_log = logging.getLogger("slack_bolt.AsyncApp")
-    level = bolt_log.level
-    bolt_log.setLevel(logging.ERROR)
+    quiet = _DropMessages(warning_client_prioritized_and_token_skipped(), warning_token_skipped())
+    bolt_log.addFilter(quiet)
     try:
         return AsyncApp(
             name="practice-bot",
@@ -150,7 +151,16 @@ def build_app(*, client: AsyncWebClient, identity: AuthorizeResult, signing_secr
             request_verification_enabled=mode == "http",
         )
     finally:
-        bolt_log.setLevel(level)
+        bolt_log.removeFilter(quiet)
+
+
+class _DropMessages(logging.Filter):
+    def __init__(self, *messages: str) -> None:
+        super().__init__()
+        self.messages = frozenset(messages)
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.getMessage() not in self.messages
 
 
 class SlackAdapter:
@@ -163,9 +173,7 @@ class SlackAdapter:
         self.options = options or SlackOptions()
         self.gate = RateLimitGate(now=self.options.monotonic, sleep=self.options.sleep)
         self.pacer = ChannelPacer(self.options.pacing_seconds, now=self.options.monotonic, sleep=self.options.sleep)
-        self.ingress = IngressMeter()
-        self.workers = KeyedWorkers(self.options.workers, ingress=self.ingress if self.mode == "http" else None,
-                                    max_defer=self.options.max_defer)
+        self.workers = KeyedWorkers(self.options.workers)
         self.app: AsyncApp | None = None
         self.client: AsyncWebClient | None = None
         self.chat: SlackChat | None = None
@@ -201,7 +209,7 @@ class SlackAdapter:
         self.service.attach(self.chat)
         self.workers.start()
         if self.mode == "http":
-            asgi = SlackHttpApp(self.app, ready=self.is_ready, ingress=self.ingress)
+            asgi = SlackHttpApp(self.app, ready=self.is_ready)
             self._http = HttpServer(asgi, host=settings.host, port=settings.port)
             await self._http.start()
         else:

@@ -18,11 +18,11 @@ import uvicorn
 from slack_bolt.adapter.asgi.async_handler import AsyncSlackRequestHandler
 from slack_bolt.async_app import AsyncApp
 
-from bot.adapters.slack.work import IngressMeter
-
 log = logging.getLogger(__name__)
 
 EVENTS_PATH = "/slack/events"
+MAX_BODY_BYTES = 1_000_000
+"""Slack's payloads are a few kilobytes; a bigger body is refused before bolt reads it all."""
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[Message]]
@@ -32,10 +32,9 @@ Send = Callable[[Message], Awaitable[None]]
 class SlackHttpApp:
     """The ASGI application: health endpoints, everything else to bolt."""
 
-    def __init__(self, app: AsyncApp, *, ready: Callable[[], bool], ingress: IngressMeter | None = None) -> None:
+    def __init__(self, app: AsyncApp, *, ready: Callable[[], bool]) -> None:
         self._bolt = AsyncSlackRequestHandler(app, path=EVENTS_PATH)
         self._ready = ready
-        self._ingress = ingress
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and scope["method"] in {"GET", "HEAD"}:
@@ -46,14 +45,36 @@ class SlackHttpApp:
                 ready = self._ready()
                 await _plain(send, 200 if ready else 503, "ready" if ready else "starting")
                 return
-        if self._ingress is None or scope["type"] != "http":
-            await self._bolt(scope, receive, send)  # type: ignore[arg-type]  # bolt's scope type is narrower
+        if scope["type"] == "http" and _declared_length(scope) > MAX_BODY_BYTES:
+            await _plain(send, 413, "too large")
             return
-        self._ingress.enter()
-        try:
-            await self._bolt(scope, receive, send)  # type: ignore[arg-type]
-        finally:
-            self._ingress.leave()
+        await self._bolt(scope, _limited(receive), send)  # type: ignore[arg-type]  # bolt's scope type is narrower
+
+
+def _declared_length(scope: Scope) -> int:
+    for name, value in scope.get("headers", ()):
+        if name == b"content-length":
+            try:
+                return int(value)
+            except ValueError:
+                return MAX_BODY_BYTES + 1
+    return 0
+
+
+def _limited(receive: Receive) -> Receive:
+    """A ``receive`` that stops a chunked body at ``MAX_BODY_BYTES`` (no Content-Length to check)."""
+    seen = 0
+
+    async def wrapped() -> Message:
+        nonlocal seen
+        message = await receive()
+        if message["type"] == "http.request":
+            seen += len(message.get("body", b""))
+            if seen > MAX_BODY_BYTES:
+                raise ValueError("request body over the limit")
+        return message
+
+    return wrapped
 
 
 async def _plain(send: Send, status: int, text: str) -> None:

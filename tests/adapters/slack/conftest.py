@@ -19,7 +19,7 @@ import pytest
 
 from bot.adapters.slack import SlackAdapter, SlackOptions
 from bot.config import Settings
-from bot.core.refs import UserRef
+from bot.core.refs import ChannelRef, UserRef
 from bot.core.service import PracticeService
 from bot.scheduling.clock import FakeClock
 from bot.scoring.offline import OfflineScorer
@@ -168,6 +168,10 @@ class SlackHarness:
 
 def member(user_id: str) -> UserRef:
     return UserRef("slack", user_id, TEAM_ID)
+
+
+def channel(channel_id: str = CHANNEL) -> ChannelRef:
+    return ChannelRef("slack", channel_id, TEAM_ID)
 
 
 def buttons(call: ApiCall) -> list[dict[str, Any]]:

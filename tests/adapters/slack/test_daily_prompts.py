@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.core import texts
-from tests.adapters.slack.conftest import ADMIN, ALICE, ALLOWED, BOB, CHANNEL, SlackHarness, buttons, member
+from tests.adapters.slack.conftest import ADMIN, ALICE, ALLOWED, BOB, CHANNEL, SlackHarness, buttons, channel, member
 from tests.adapters.slack.mock_api import BOT_ID
 from tests.adapters.slack.signed import event_body
 
@@ -33,7 +33,7 @@ async def test_a_daily_prompt_from_schedule_to_recorded_answer_to_streak(slack: 
     [streak] = await slack.command("streak", user=ALICE)
     assert streak.payload["response_type"] == "ephemeral"
     assert "Current streak: *1* day" in streak.payload["text"]
-    prompt = await slack.service.store.latest_prompt(_channel())
+    prompt = await slack.service.store.latest_prompt(channel())
     assert prompt is not None
     [stored] = await slack.service.store.answers_for_prompt(prompt.id)
     assert stored.text == ANSWER, "Slack's &lt; arrives as the < that was typed"
@@ -88,7 +88,7 @@ async def test_a_redelivered_event_gives_one_answer(slack: SlackHarness) -> None
     await slack.say(ALICE, ANSWER, thread_ts=prompt_ts, ts=ts, event_id="EvOnce", headers=retry)
     await slack.say(ALICE, ANSWER, thread_ts=prompt_ts, ts=ts, event_id="EvOnce",
                     headers={**retry, "X-Slack-Retry-Num": "2"})
-    prompt = await slack.service.store.latest_prompt(_channel())
+    prompt = await slack.service.store.latest_prompt(channel())
     assert prompt is not None
     assert len(await slack.service.store.answers_for_prompt(prompt.id)) == 1
     assert len(slack.api.calls_to("reactions.add")) == 1
@@ -100,7 +100,7 @@ async def test_a_non_admins_schedule_change_is_refused(slack: SlackHarness) -> N
     [refused] = await slack.command("schedule 10:00 UTC daily", user=BOB)
     assert refused.payload["response_type"] == "ephemeral"
     assert refused.payload["text"] == texts.not_admin().text
-    assert await slack.service.store.get_channel(_channel()) is None
+    assert await slack.service.store.get_channel(channel()) is None
     [shown] = await slack.command("schedule", user=BOB)
     assert "No daily prompts here" in shown.payload["text"], "anyone may look"
     [allowed] = await slack.command("schedule 10:00 UTC daily", user=ALLOWED)
@@ -118,9 +118,3 @@ async def test_members_timezones_come_from_users_info_once(slack: SlackHarness) 
     assert record.ref.display_name == "Bob"
     assert [c.params["user"] for c in slack.api.calls_to("users.info")] == [BOB], "cached"
 
-
-def _channel():  # type: ignore[no-untyped-def]
-    from bot.adapters.slack.events import channel_ref
-    from tests.adapters.slack.mock_api import TEAM_ID
-
-    return channel_ref(TEAM_ID, CHANNEL)

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import time
 
+from bot.adapters.slack.http import MAX_BODY_BYTES
 from bot.adapters.slack.render import NOT_IN_CHANNEL
 from tests.adapters.slack.conftest import ALICE, CHANNEL, SlackHarness, member
 from tests.adapters.slack.signed import command_body, event_body
@@ -66,3 +68,18 @@ async def test_an_unexpected_failure_is_an_apology_with_an_error_id(slack: Slack
     assert "(error id E-" in response.payload["text"]
     assert "Traceback" not in response.payload["text"]
 
+
+
+async def test_slack_can_verify_the_request_url(slack: SlackHarness) -> None:
+    body = json.dumps({"token": "legacy", "challenge": "3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P",
+                       "type": "url_verification"})
+    answer = await slack.client.post(body, content_type="application/json")
+    assert answer.status == 200
+    assert "3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P" in answer.body
+
+
+async def test_an_oversized_body_is_refused_before_bolt_reads_it(slack: SlackHarness) -> None:
+    submitted = slack.adapter.workers.submitted
+    answer = await slack.client.post("x" * (MAX_BODY_BYTES + 1), content_type="application/json")
+    assert answer.status == 413
+    assert slack.adapter.workers.submitted == submitted

@@ -10,7 +10,7 @@ from typing import Any
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.context.ack.async_ack import AsyncAck
 
-from bot.adapters.slack.events import action_key, channel_ref, message_ref, team_of
+from bot.adapters.slack.events import action_key, channel_ref, message_ref, team_of, thread_key
 from bot.adapters.slack.listeners._common import SlackDeps, core_call, send_reply
 from bot.core import texts
 from bot.core.messages import Action
@@ -44,8 +44,9 @@ def register(app: AsyncApp, service: PracticeService, deps: SlackDeps) -> None:
             reply = await core_call(service.handle_action(neutral), what=f"slack button {neutral.action}")
             await send_reply(deps, str(body.get("response_url", "")), reply)
 
-        thread_key = f"thread:{team}:{channel_id}:{thread_ts or ts}"
-        deps.workers.submit(thread_key, run, what=f"button {action.get('action_id')}")
+        # Ordered with the messages of the same thread (a click on a prompt: the prompt's thread).
+        order = thread_key(team, channel_id, thread_ts or ts)
+        deps.workers.submit(order, run, what=f"button {action.get('action_id')}")
 
     for action_id in ACTION_IDS:
         app.action(action_id)(on_button)

@@ -35,9 +35,8 @@ def register(app: AsyncApp, service: PracticeService, deps: SlackDeps) -> None:
         parsed = parse_message_event(team, event)
         if parsed is None or (isinstance(parsed, PostedMessage) and parsed.ref.thread is None):
             return
-        retry = (request.headers.get("x-slack-retry-num") or [body.get("retry_attempt") or ""])[0]
-        if retry:
-            log.debug("Slack redelivered %s (attempt %s); the event key keeps it once", parsed.event_key, retry)
+        if retry := request.headers.get("x-slack-retry-num"):
+            log.debug("Slack redelivered %s (retry %s); its key records it once", parsed.event_key, retry[0])
 
         async def run() -> None:
             if isinstance(parsed, PostedMessage):

@@ -1,0 +1,75 @@
+"""Post-ack work: in order per key, side by side across keys, and a failing job stops nothing."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from bot.adapters.slack.work import KeyedWorkers
+
+
+async def test_jobs_keep_their_order_per_key_and_run_side_by_side_across_keys() -> None:
+    workers = KeyedWorkers(4)
+    workers.start()
+    gate = asyncio.Event()
+    done: list[str] = []
+
+    def job(name: str, *, wait: bool = False):  # type: ignore[no-untyped-def]
+        async def run() -> None:
+            if wait:
+                await gate.wait()
+            done.append(name)
+
+        return run
+
+    workers.submit("thread-a", job("a1", wait=True), what="a1")
+    workers.submit("thread-a", job("a2"), what="a2")
+    other = next(f"thread-{n}" for n in range(100) if _bucket(workers, f"thread-{n}") != _bucket(workers, "thread-a"))
+    workers.submit(other, job("b1"), what="b1")
+    await workers.wait_processed(1)
+    assert done == ["b1"], "another thread is not held up by a slow job"
+    gate.set()
+    await workers.wait_processed(3)
+    assert done == ["b1", "a1", "a2"], "a thread's jobs run in the order they came"
+    await workers.stop()
+
+
+async def test_a_failing_job_is_logged_and_the_worker_carries_on(caplog: pytest.LogCaptureFixture) -> None:
+    workers = KeyedWorkers(1)
+    workers.start()
+    done: list[int] = []
+
+    async def broken() -> None:
+        raise RuntimeError("adapter bug")
+
+    async def fine() -> None:
+        done.append(1)
+
+    workers.submit("k", broken, what="broken job")
+    workers.submit("k", fine, what="fine job")
+    await workers.wait_processed(2)
+    assert done == [1]
+    assert "in Slack job broken job" in caplog.text
+    await workers.stop()
+
+
+async def test_stop_finishes_queued_work_first() -> None:
+    workers = KeyedWorkers(2)
+    workers.start()
+    done: list[int] = []
+
+    async def later() -> None:
+        await asyncio.sleep(0)
+        done.append(1)
+
+    for n in range(10):
+        workers.submit(f"k{n}", later, what="job")
+    await workers.stop()
+    assert done == [1] * 10
+
+
+def _bucket(workers: KeyedWorkers, key: str) -> int:
+    import zlib
+
+    return zlib.crc32(key.encode()) % len(workers._queues)
