@@ -106,6 +106,13 @@ def _main(argv: Sequence[str] | None) -> int:
             return asyncio.run(_run(settings))
     except KeyboardInterrupt:
         return 130
+    except Exception as exc:  # a person runs this: one clear line, the details in the debug log
+        from bot.core.errors import new_error_id
+
+        error_id = new_error_id()
+        log.debug("error %s", error_id, exc_info=True)
+        print(f"practice-bot: {exc} (error id {error_id}; LOG_LEVEL=DEBUG shows the details)", file=sys.stderr)
+        return 1
     parser.error(f"unknown command {args.command}")
     return 2
 

@@ -110,11 +110,19 @@ def platform_adapters(settings: Settings, service: PracticeService) -> list[Adap
 
 async def serve(runtime: Runtime, adapters: list[Adapter], *, tick_seconds: float,
                 ready: asyncio.Event | None = None) -> None:
-    """Start adapters and the clock; run until an adapter stops or a signal arrives."""
+    """Start adapters and the clock; run until an adapter stops or a signal arrives.
+
+    Signal handlers come first (a SIGTERM during start-up still shuts down cleanly) and are
+    removed at the end (a second Ctrl-C during shutdown still works).
+    """
     runtime.adapters = adapters
-    for adapter in adapters:
-        await adapter.start()
-        log.info("%s adapter ready", adapter.name)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    handled: list[signal.Signals] = []
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError, RuntimeError):
+            loop.add_signal_handler(sig, stop.set)
+            handled.append(sig)
     heartbeat = runtime.settings.heartbeat_file
 
     async def tick() -> None:
@@ -122,25 +130,26 @@ async def serve(runtime: Runtime, adapters: list[Adapter], *, tick_seconds: floa
         if heartbeat is not None:
             heartbeat.touch()
 
-    runtime.ticker = Ticker(tick, interval_seconds=tick_seconds, housekeeping=runtime.service.prune)
-    runtime.ticker.start()
-    await tick()
-    if ready is not None:
-        ready.set()
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        with contextlib.suppress(NotImplementedError, RuntimeError):
-            loop.add_signal_handler(sig, stop.set)
-    freeze_heap()
-    waiters = [asyncio.create_task(a.wait()) for a in adapters]
+    waiters: list[asyncio.Task[None]] = []
     stopper = asyncio.create_task(stop.wait())
     try:
+        for adapter in adapters:
+            await adapter.start()
+            log.info("%s adapter ready", adapter.name)
+        runtime.ticker = Ticker(tick, interval_seconds=tick_seconds, housekeeping=runtime.service.prune)
+        runtime.ticker.start()
+        await runtime.ticker.tick_now()  # overdue work resumes within seconds of start-up
+        if ready is not None:
+            ready.set()
+        freeze_heap()
+        waiters = [asyncio.create_task(a.wait()) for a in adapters]
         await asyncio.wait([*waiters, stopper], return_when=asyncio.FIRST_COMPLETED)
     finally:
         for task in [*waiters, stopper]:
             task.cancel()
         await runtime.close()
+        for sig in handled:
+            loop.remove_signal_handler(sig)
 
 
 def freeze_heap() -> None:
