@@ -54,6 +54,7 @@ from bot.core.prompts import (
 )
 from bot.core.records import (
     AnswerDraft,
+    AnswerRecord,
     ChannelRecord,
     DailyPromptDraft,
     DailyPromptRecord,
@@ -267,20 +268,7 @@ class PracticeService:
             # The checklist is out: a late reply is a comment, not practice (or streaks never break).
             log.info("reply %s after prompt %s closed: not counted", message.event_key, prompt.id)
             return
-        member = await self.store.ensure_member(message.author, timezone=message.author_timezone)
-        channel = await self.store.get_channel(prompt.channel)
-        timezone = self._member_timezone(member.timezone, channel)
-        answer = await self.store.record_answer(
-            AnswerDraft(
-                member=message.author,
-                text=text,
-                event_key=message.event_key,
-                created_at=message.sent_at,
-                local_date=local_date(message.sent_at, timezone),
-                message=message.ref,
-                prompt_id=prompt.id,
-            )
-        )
+        answer = await self._record_answer(message, text, prompt.channel, prompt_id=prompt.id)
         if answer is not None:
             chat = self.chat_for(message.ref.channel.platform)
             if chat.capabilities.reactions:
@@ -307,9 +295,16 @@ class PracticeService:
         text = clean_answer(message.text)
         if not text:
             return
+        await self._record_answer(message, text, interview.channel, interview_id=interview.id,
+                                  phase_index=interview.phase_index)
+
+    async def _record_answer(self, message: InMessage, text: str, channel: ChannelRef, *,
+                             prompt_id: int | None = None, interview_id: int | None = None,
+                             phase_index: int | None = None) -> AnswerRecord | None:
+        """Record once per event key, on the author's practice day (see ``_member_timezone``)."""
         member = await self.store.ensure_member(message.author, timezone=message.author_timezone)
-        timezone = self._member_timezone(member.timezone, await self.store.get_channel(interview.channel))
-        await self.store.record_answer(
+        timezone = self._member_timezone(member.timezone, await self.store.get_channel(channel))
+        return await self.store.record_answer(
             AnswerDraft(
                 member=message.author,
                 text=text,
@@ -317,8 +312,9 @@ class PracticeService:
                 created_at=message.sent_at,
                 local_date=local_date(message.sent_at, timezone),
                 message=message.ref,
-                interview_id=interview.id,
-                phase_index=interview.phase_index,
+                prompt_id=prompt_id,
+                interview_id=interview_id,
+                phase_index=phase_index,
             )
         )
 
