@@ -18,7 +18,7 @@ from typing import Any, Final
 import discord
 
 from bot.adapters.discord.ids import posted_channel_id, snowflake
-from bot.adapters.discord.render import Rendered, discord_emoji, render, render_one, thread_name
+from bot.adapters.discord.render import discord_emoji, render, render_one, thread_name
 from bot.core.messages import Capabilities, OutMessage
 from bot.core.refs import MessageRef, Platform, Target, ThreadRef, channel_of
 
@@ -142,7 +142,7 @@ class DiscordChat:
         target = self._messageable(where)
         sent: discord.Message | None = None
         for part in render(message):
-            sent = await target.send(**_send_kwargs(part))
+            sent = await target.send(**part.send_kwargs())
         if sent is None:  # render always gives at least one part
             raise RuntimeError("nothing was rendered")
         return MessageRef(channel_of(where), str(sent.id), where if isinstance(where, ThreadRef) else None)
@@ -187,12 +187,3 @@ class DiscordChat:
             return
         target = self._messageable(ref.thread or ref.channel)
         await target.get_partial_message(int(ref.message_id)).add_reaction(shown)
-
-
-def _send_kwargs(part: Rendered) -> dict[str, Any]:
-    kwargs: dict[str, Any] = {"embeds": part.embeds}
-    if part.content:
-        kwargs["content"] = part.content
-    if part.view is not None:
-        kwargs["view"] = part.view
-    return kwargs

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import Any
 
 import discord
 
@@ -47,6 +48,15 @@ class Rendered:
     content: str = ""
     embeds: list[discord.Embed] = field(default_factory=list)
     view: discord.ui.View | None = None
+
+    def send_kwargs(self) -> dict[str, Any]:
+        """Keyword arguments for ``send``/``send_message``/``followup.send`` (no empty content)."""
+        kwargs: dict[str, Any] = {"embeds": self.embeds}
+        if self.content:
+            kwargs["content"] = self.content
+        if self.view is not None:
+            kwargs["view"] = self.view
+        return kwargs
 
 
 # ------------------------------------------------------------------ markdown

@@ -58,21 +58,12 @@ class Responder:
     async def _send_part(self, part: Rendered, *, ephemeral: bool) -> None:
         interaction = self.interaction
         if not interaction.response.is_done():
-            await interaction.response.send_message(**_kwargs(part), ephemeral=ephemeral)
+            await interaction.response.send_message(**part.send_kwargs(), ephemeral=ephemeral)
             return
         placeholder, self._placeholder_ephemeral = self._placeholder_ephemeral, None
         if placeholder is not None and placeholder != ephemeral:
             if placeholder:
-                await interaction.followup.send(**_kwargs(render_one(posted_below())), ephemeral=True)
+                await interaction.followup.send(**render_one(posted_below()).send_kwargs(), ephemeral=True)
             else:
                 await interaction.delete_original_response()
-        await interaction.followup.send(**_kwargs(part), ephemeral=ephemeral)
-
-
-def _kwargs(part: Rendered) -> dict[str, Any]:
-    kwargs: dict[str, Any] = {"embeds": part.embeds}
-    if part.content:
-        kwargs["content"] = part.content
-    if part.view is not None:
-        kwargs["view"] = part.view
-    return kwargs
+        await interaction.followup.send(**part.send_kwargs(), ephemeral=ephemeral)
