@@ -29,6 +29,8 @@ log = logging.getLogger(__name__)
 
 BACKGROUND_PURPOSES = frozenset({"score", "scorecard", "reveal"})
 MAX_ATTEMPTS = 5
+CLAIM_BATCH = 100
+"""Rows claimed (and sent concurrently, in order per thread) at a time."""
 STALE_CLAIM_SECONDS = 300
 """A claim older than this is taken over by another process (its owner is presumed dead). Longer than
 any scoring job's worst case (LLM timeout x retries), so a live job is never run twice."""
@@ -49,21 +51,33 @@ class Dispatcher:
         """Rows this process is working on: a stale re-claim of one of them must not run it twice."""
 
     async def flush(self) -> None:
-        """Send everything pending. A call while another flush runs makes that one loop again."""
+        """Send everything pending. A call while another flush runs makes that one loop again
+        and waits for it, so "flushed" always means "what was pending when I asked is sent"."""
         if self._lock.locked():
             self._again = True
-            return
+            async with self._lock:
+                return
         async with self._lock:
             while True:
                 self._again = False
                 claimed = await self._service.store.claim_outbox(
-                    self._service.clock.now(), stale_after_seconds=STALE_CLAIM_SECONDS
+                    self._service.clock.now(), limit=CLAIM_BATCH, stale_after_seconds=STALE_CLAIM_SECONDS
                 )
                 rows = [row for row in claimed if row.id not in self._in_flight]
                 if rows:
                     await self._send_rows(rows)
                 elif not self._again:
                     return
+
+    def kick(self) -> None:
+        """Start sending in the background (the tick keeps claiming meanwhile: a daily fan-out to
+        many channels posts while it claims instead of after)."""
+        if self._lock.locked():
+            self._again = True
+            return
+        task = asyncio.create_task(self.flush())
+        self._jobs.add(task)
+        task.add_done_callback(self._jobs.discard)
 
     async def drain(self) -> None:
         """Wait for background jobs (tests, shutdown)."""

@@ -72,6 +72,8 @@ log = logging.getLogger(__name__)
 MAX_ANSWER_CHARS = 20_000
 DEFAULT_SCHEDULE_TIME = time(9, 0)
 EVENT_RETENTION = timedelta(days=3)
+FANOUT_BATCH = 25
+"""Due daily prompts claimed before the dispatcher is nudged to start posting them."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -457,8 +459,10 @@ class PracticeService:
         is logged with an error id and retried next tick, and never stops the others.
         """
         now = self.clock.now()
-        for channel in await self.store.due_channels(now):
+        for number, channel in enumerate(await self.store.due_channels(now), start=1):
             await self._each(self._post_due_prompt(channel), f"daily prompt for channel {channel.id}")
+            if number % FANOUT_BATCH == 0:
+                self.dispatcher.kick()
         for interview in await self.store.due_interviews(now):
             await self._each(self._due_interview(interview, now), f"interview {interview.id}")
         for prompt in await self.store.due_prompt_closings(now):
