@@ -12,11 +12,9 @@ database of several GB must not eat the machine's memory.
 from __future__ import annotations
 
 import contextlib
-import glob
 import os
 import pwd
 import shutil
-import socket
 import subprocess
 import tempfile
 from collections.abc import Iterator, Sequence
@@ -25,39 +23,15 @@ from pathlib import Path
 
 import asyncpg
 
-PG_USER = "postgres"
-BINDIR_ENV = "PRACTICE_BOT_PG_BINDIR"
+from tests.pgtools import BINDIR_ENV, PG_USER, find_bindir, free_port, run_pg
 
 
 def pg_bindir() -> Path:
-    """``$PRACTICE_BOT_PG_BINDIR``, else ``initdb`` on PATH, else the newest /usr/lib/postgresql/*/bin."""
-    wanted = os.environ.get(BINDIR_ENV)
-    candidates = [Path(wanted)] if wanted else []
-    if not wanted:
-        found = shutil.which("initdb")
-        if found:
-            candidates.append(Path(found).resolve().parent)
-        candidates += [Path(p) for p in sorted(glob.glob("/usr/lib/postgresql/*/bin"),
-                                               key=lambda p: int(Path(p).parent.name), reverse=True)]
-    for directory in candidates:
-        if (directory / "initdb").exists() and (directory / "pg_ctl").exists():
-            return directory
-    raise RuntimeError(f"PostgreSQL binaries (initdb, pg_ctl) not found; set {BINDIR_ENV} "
-                       "or `apt-get install -y --no-upgrade postgresql`")
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-def _run(command: list[str]) -> None:
-    if os.geteuid() == 0:  # initdb and pg_ctl refuse to run as root
-        command = ["runuser", "-u", PG_USER, "--", *command]
-    result = subprocess.run(command, capture_output=True, text=True, check=False)
-    if result.returncode != 0:
-        raise RuntimeError(f"{' '.join(command)} failed ({result.returncode}):\n{result.stdout}\n{result.stderr}")
+    found = find_bindir()
+    if found is None:
+        raise RuntimeError(f"PostgreSQL binaries (initdb, pg_ctl) not found; set {BINDIR_ENV} "
+                           "or `apt-get install -y --no-upgrade postgresql`")
+    return found
 
 
 @dataclass
@@ -104,15 +78,15 @@ class PostgresServer:
             if os.geteuid() == 0:
                 for path in (base, sockets):
                     shutil.chown(path, PG_USER, PG_USER)
-            _run([str(bindir / "initdb"), "-D", str(base / "data"), "-U", PG_USER, "--auth=trust", "--no-sync",
+            run_pg([str(bindir / "initdb"), "-D", str(base / "data"), "-U", PG_USER, "--auth=trust", "--no-sync",
                   "-E", "UTF8", "--locale=C.UTF-8"])
             extra = " ".join(f"-c {setting}" for setting in settings)
             port = 0
             for attempt in range(3):
-                port = _free_port()
+                port = free_port()
                 options = f"-k {sockets} -c listen_addresses=127.0.0.1 -p {port} -c fsync=off {extra}"
                 try:
-                    _run([str(bindir / "pg_ctl"), "-D", str(base / "data"), "-l", str(logfile), "-w",
+                    run_pg([str(bindir / "pg_ctl"), "-D", str(base / "data"), "-l", str(logfile), "-w",
                           "-o", options, "start"])
                     break
                 except RuntimeError:
@@ -123,6 +97,6 @@ class PostgresServer:
                 yield cls("127.0.0.1", port, base, bindir)
             finally:
                 with contextlib.suppress(RuntimeError):
-                    _run([str(bindir / "pg_ctl"), "-D", str(base / "data"), "-m", "immediate", "-w", "stop"])
+                    run_pg([str(bindir / "pg_ctl"), "-D", str(base / "data"), "-m", "immediate", "-w", "stop"])
         finally:
             shutil.rmtree(base, ignore_errors=True)

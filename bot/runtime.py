@@ -120,6 +120,7 @@ async def serve(runtime: Runtime, adapters: list[Adapter], *, tick_seconds: floa
     loop = asyncio.get_running_loop()
     handled: list[signal.Signals] = []
     for sig in (signal.SIGINT, signal.SIGTERM):
+        # Event loops without signal support (Windows' proactor) raise here; Ctrl-C still works there.
         with contextlib.suppress(NotImplementedError, RuntimeError):
             loop.add_signal_handler(sig, stop.set)
             handled.append(sig)

@@ -14,12 +14,9 @@ binaries' directory (default: ``initdb`` on PATH, else the newest /usr/lib/postg
 from __future__ import annotations
 
 import contextlib
-import glob
 import os
 import pwd
 import shutil
-import socket
-import subprocess
 import tempfile
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
@@ -30,10 +27,9 @@ import asyncpg
 import pytest
 
 from bot.storage.database import migrate
+from tests.pgtools import BINDIR_ENV, PG_USER, find_bindir, free_port, run_pg
 
 SKIP_PG_ENV = "PRACTICE_BOT_SKIP_PG"
-BINDIR_ENV = "PRACTICE_BOT_PG_BINDIR"
-PG_USER = "postgres"
 
 
 @dataclass
@@ -94,46 +90,11 @@ class PgDatabases:
             await self.server.drop_database(name)
 
 
-def _pg_bindir() -> Path | None:
-    """``PRACTICE_BOT_PG_BINDIR`` if set, else ``initdb`` on PATH, else the newest /usr/lib/postgresql/*/bin."""
-    wanted = os.environ.get(BINDIR_ENV)
-    candidates = [Path(wanted)] if wanted else []
-    if not wanted:
-        found = shutil.which("initdb")
-        if found:
-            candidates.append(Path(found).resolve().parent)
-        candidates += [Path(p) for p in sorted(glob.glob("/usr/lib/postgresql/*/bin"),
-                                               key=lambda p: int(Path(p).parent.name), reverse=True)]
-    for directory in candidates:
-        if (directory / "initdb").exists() and (directory / "pg_ctl").exists():
-            return directory
-    return None
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-def _as_postgres(command: list[str]) -> list[str]:
-    """initdb and pg_ctl refuse to run as root: run them as the postgres user then."""
-    if os.geteuid() == 0:
-        return ["runuser", "-u", PG_USER, "--", *command]
-    return command
-
-
-def _run(command: list[str]) -> None:
-    result = subprocess.run(_as_postgres(command), capture_output=True, text=True, check=False)
-    if result.returncode != 0:
-        raise RuntimeError(f"{' '.join(command)} failed ({result.returncode}):\n{result.stdout}\n{result.stderr}")
-
-
 @pytest.fixture(scope="session")
 def postgres_server() -> Iterator[PostgresServer]:
     if os.environ.get(SKIP_PG_ENV) == "1":
         pytest.skip(f"{SKIP_PG_ENV}=1: PostgreSQL tests skipped")
-    bindir = _pg_bindir()
+    bindir = find_bindir()
     if bindir is None:
         where = os.environ.get(BINDIR_ENV) or "PATH or /usr/lib/postgresql/*/bin"
         pytest.fail(
@@ -156,15 +117,15 @@ def postgres_server() -> Iterator[PostgresServer]:
     if os.geteuid() == 0:
         for path in (base, sockets):
             shutil.chown(path, PG_USER, PG_USER)
-    _run([str(bindir / "initdb"), "-D", str(data), "-U", PG_USER, "--auth=trust", "--no-sync", "-E", "UTF8",
+    run_pg([str(bindir / "initdb"), "-D", str(data), "-U", PG_USER, "--auth=trust", "--no-sync", "-E", "UTF8",
           "--locale=C.UTF-8"])
     port = 0
     for attempt in range(3):
-        port = _free_port()
+        port = free_port()
         options = (f"-k {sockets} -c listen_addresses=127.0.0.1 -p {port} -c fsync=off "
                    "-c synchronous_commit=off -c full_page_writes=off -c max_connections=200")
         try:
-            _run([str(bindir / "pg_ctl"), "-D", str(data), "-l", str(logfile), "-w", "-o", options, "start"])
+            run_pg([str(bindir / "pg_ctl"), "-D", str(data), "-l", str(logfile), "-w", "-o", options, "start"])
             break
         except RuntimeError:
             if attempt == 2:
@@ -175,7 +136,7 @@ def postgres_server() -> Iterator[PostgresServer]:
         yield PostgresServer("127.0.0.1", port)
     finally:
         with contextlib.suppress(RuntimeError):
-            _run([str(bindir / "pg_ctl"), "-D", str(data), "-m", "immediate", "-w", "stop"])
+            run_pg([str(bindir / "pg_ctl"), "-D", str(data), "-m", "immediate", "-w", "stop"])
         shutil.rmtree(base, ignore_errors=True)
 
 
