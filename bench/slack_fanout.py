@@ -39,14 +39,14 @@ from bench._slack import Child, mock_stats, spawn
 log = logging.getLogger("bench.slack_fanout")
 
 
-def _settings(api_url: str, database_url: str) -> Any:
+def _settings(api_url: str, database_url: str, token: str) -> Any:
     from bot.config import Settings
 
-    return Settings(_env_file=None, slack_bot_token="xoxb-bench", slack_api_url=api_url,  # type: ignore[call-arg]
+    return Settings(_env_file=None, slack_bot_token=token, slack_api_url=api_url,  # type: ignore[call-arg]
                     database_url=database_url)
 
 
-async def _chat(api_url: str, database_url: str) -> tuple[Any, aiohttp.ClientSession]:
+async def _chat(api_url: str, database_url: str, token: str) -> tuple[Any, aiohttp.ClientSession]:
     """The adapter's Chat exactly as ``SlackAdapter.start`` builds it (minus bolt and the socket)."""
     from bot.adapters.slack import SlackChat, SlackOptions
     from bot.adapters.slack.adapter import web_client
@@ -55,7 +55,7 @@ async def _chat(api_url: str, database_url: str) -> tuple[Any, aiohttp.ClientSes
     options = SlackOptions()
     gate = RateLimitGate()
     session = aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=options.connection_limit))
-    client = web_client(_settings(api_url, database_url), options, gate=gate, session=session)
+    client = web_client(_settings(api_url, database_url, token), options, gate=gate, session=session)
     return SlackChat(client, pacer=ChannelPacer(options.pacing_seconds), gate=gate), session
 
 
@@ -79,7 +79,7 @@ async def setup_channels(database_url: str, channels: int) -> None:
         await store.close()
 
 
-async def replica(api_url: str, database_url: str) -> None:
+async def replica(api_url: str, database_url: str, token: str) -> None:
     """One bot process: tick until nothing is due and the outbox holds nothing unsent.
 
     Ticks run back to back, as the runtime's ticker does when a tick outlasts its interval. A tick
@@ -101,7 +101,7 @@ async def replica(api_url: str, database_url: str) -> None:
     store = SqlStore(engine)
     service = PracticeService(store=store, framework=load(), scorer=OfflineScorer(), clock=SystemClock(),
                               rng=random.Random())
-    chat, session = await _chat(api_url, database_url)
+    chat, session = await _chat(api_url, database_url, token)
     service.attach(chat)
     print("PORT 0", flush=True)  # ready
     try:
@@ -128,7 +128,9 @@ async def run_service(args: argparse.Namespace, api: Child) -> dict[str, Any]:
         print(f"  set-up: {args.channels} channels scheduled in {time.perf_counter() - started:.1f} s")
         api_url = f"http://127.0.0.1:{api.port}/api/"
         replicas = [await spawn("-m", "bench.slack_fanout", "--replica", "--api-url", api_url,
-                                "--database-url", database_url) for _ in range(args.replicas)]
+                                "--database-url", database_url, "--log-level", args.log_level,
+                                "--token", f"xoxb-replica-{n + 1}")
+                    for n in range(args.replicas)]
         started = time.perf_counter()
         await asyncio.gather(*(r.process.wait() for r in replicas))
         wall = time.perf_counter() - started
@@ -141,7 +143,7 @@ async def run_chat(args: argparse.Namespace, api: Child) -> dict[str, Any]:
     from bot.core import texts
     from bot.core.refs import ChannelRef
 
-    chat, session = await _chat(f"http://127.0.0.1:{api.port}/api/", "sqlite:///unused.db")
+    chat, session = await _chat(f"http://127.0.0.1:{api.port}/api/", "sqlite:///unused.db", "xoxb-chat")
     message = texts.help_message()  # a few hundred characters with blocks, like a daily prompt
     pending = iter(range(args.channels))
     errors = 0
@@ -178,6 +180,28 @@ def report(label: str, args: argparse.Namespace, result: dict[str, Any]) -> None
           f"{result['rejected_workspace']} workspace, {result['rejected_channel']} per channel; "
           f"wall {result['wall']:.1f} s" + (f"; exit codes {result['exit_codes']}" if "exit_codes" in result else "")
           + (f"; send errors {result['errors']}" if "errors" in result else ""))
+    print("  " + timeline(result))
+    if len(result["accepted_per_token"]) > 1:
+        first = result["first_at"] or 0
+        print("  per replica: " + ", ".join(
+            f"{token.rsplit('-', 1)[-1]}: {count} posts, last at {result['last_at_per_token'][token] - first:.1f} s"
+            for token, count in sorted(result["accepted_per_token"].items())))
+
+
+def timeline(result: dict[str, Any]) -> str:
+    """Accepted posts (and 429s) per 10-second stretch: where a run loses time shows here."""
+    accepted = {int(k): v for k, v in result["accepted_per_second"].items()}
+    rejected = {int(k): v for k, v in result["rejected_per_second"].items()}
+    if not accepted:
+        return "timeline: nothing accepted"
+    start, end = min(accepted), max(accepted)
+    parts = []
+    for at in range(start, end + 1, 10):
+        seconds = range(at, min(at + 10, end + 1))
+        ok = sum(accepted.get(s, 0) for s in seconds)
+        limited = sum(rejected.get(s, 0) for s in seconds)
+        parts.append(f"{ok / len(seconds):.0f}" + (f"({limited})" if limited else ""))
+    return "timeline (posts/s per 10 s, 429s in brackets): " + " ".join(parts)
 
 
 async def run(args: argparse.Namespace) -> None:
@@ -207,13 +231,16 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=100)
     parser.add_argument("--pipeline", choices=["service", "chat", "both"], default="both")
     parser.add_argument("--database-url", default=None, help="default: a temporary SQLite file")
+    parser.add_argument("--log-level", default="WARNING", help="the replicas' log level (INFO shows the pacing)")
     parser.add_argument("--replica", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--api-url", help=argparse.SUPPRESS)
+    parser.add_argument("--token", help=argparse.SUPPRESS)
     args = parser.parse_args()
-    logging.basicConfig(level=logging.WARNING)
+    logging.basicConfig(level=args.log_level.upper(),
+                        format="%(relativeCreated)8.0f ms %(process)d %(name)s: %(message)s")
     with contextlib.suppress(KeyboardInterrupt):
         if args.replica:
-            asyncio.run(replica(args.api_url, args.database_url))
+            asyncio.run(replica(args.api_url, args.database_url, args.token))
         else:
             asyncio.run(run(args))
 

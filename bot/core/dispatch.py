@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections import defaultdict
+import time
+from collections import defaultdict, deque
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import timedelta
 from typing import TYPE_CHECKING
@@ -29,8 +31,11 @@ log = logging.getLogger(__name__)
 
 BACKGROUND_PURPOSES = frozenset({"score", "scorecard", "reveal"})
 MAX_ATTEMPTS = 5
-CLAIM_BATCH = 100
-"""Rows claimed (and sent concurrently, in order per thread) at a time."""
+CLAIM_WINDOW = 100
+"""Rows a process holds claimed at most (sending concurrently, in order per thread)."""
+MIN_WINDOW = 20
+"""The window is twice the rows finished in the last second, within [MIN_WINDOW, CLAIM_WINDOW]: a
+process that is being throttled holds about two seconds of work, and leaves the rest to the others."""
 STALE_CLAIM_SECONDS = 300
 """A claim older than this is taken over by another process (its owner is presumed dead). Longer than
 any scoring job's worst case (LLM timeout x retries), so a live job is never run twice."""
@@ -41,43 +46,58 @@ def outbox_key(*parts: object) -> str:
 
 
 class Dispatcher:
+    """Sends outbox rows through a sliding window: up to ``CLAIM_WINDOW`` claimed rows at a time,
+    each thread's (or channel's) rows one after another in a lane of their own, lanes side by
+    side. The window is refilled as rows finish, so one slow send never holds up the next claim."""
+
     def __init__(self, service: PracticeService) -> None:
         self._service = service
         self._lock = asyncio.Lock()
         self._again = False
+        self._progress = asyncio.Event()
+        """Set when a row finishes or someone asks for a flush: the flush loop re-checks."""
         self._jobs: set[asyncio.Task[None]] = set()
         self._job_locks: dict[str, tuple[asyncio.Lock, int]] = {}
+        self._lanes: dict[str, deque[OutboxRecord]] = {}
+        self._queued = 0
+        """Cheap rows claimed and not yet finished (the window's fill)."""
+        self._finished: deque[float] = deque()
+        """When rows finished in the last second (monotonic): the window follows the pace."""
         self._in_flight: set[int] = set()
         """Rows this process is working on: a stale re-claim of one of them must not run it twice."""
 
     async def flush(self) -> None:
-        """Send everything pending. A call while another flush runs makes that one loop again
+        """Send everything pending. A call while another flush runs makes that one look again
         and waits for it, so "flushed" always means "what was pending when I asked is sent"."""
         if self._lock.locked():
-            self._again = True
+            self._wake()
             async with self._lock:
                 return
         async with self._lock:
             while True:
                 self._again = False
+                room = self._room()
+                if not room:
+                    await self._until(lambda: self._room() > 0)
+                    continue
                 claimed = await self._service.store.claim_outbox(
-                    self._service.clock.now(), limit=CLAIM_BATCH, stale_after_seconds=STALE_CLAIM_SECONDS
+                    self._service.clock.now(), limit=room, stale_after_seconds=STALE_CLAIM_SECONDS
                 )
-                rows = [row for row in claimed if row.id not in self._in_flight]
-                if rows:
-                    await self._send_rows(rows)
-                elif not self._again:
+                self._dispatch([row for row in claimed if row.id not in self._in_flight])
+                if len(claimed) == room:
+                    continue  # more may be waiting: claim again as soon as there is room
+                if not self._queued and not self._again:
                     return
+                # Nothing more to claim for now: wait for the lanes to finish, or for new work.
+                await self._until(lambda: not self._queued or self._again)
 
     def kick(self) -> None:
         """Start sending in the background (the tick keeps claiming meanwhile: a daily fan-out to
         many channels posts while it claims instead of after)."""
         if self._lock.locked():
-            self._again = True
+            self._wake()
             return
-        task = asyncio.create_task(self.flush())
-        self._jobs.add(task)
-        task.add_done_callback(self._jobs.discard)
+        self._track(asyncio.create_task(self.flush()))
 
     async def drain(self) -> None:
         """Wait for background jobs (tests, shutdown)."""
@@ -90,16 +110,59 @@ class Dispatcher:
     def busy(self) -> bool:
         return bool(self._jobs) or self._lock.locked()
 
-    async def _send_rows(self, rows: list[OutboxRecord]) -> None:
-        by_target: dict[str, list[OutboxRecord]] = defaultdict(list)
+    def _room(self) -> int:
+        """Rows to claim now: none until a quarter of the window is free (claims come in batches)."""
+        cutoff = time.monotonic() - 1.0
+        while self._finished and self._finished[0] < cutoff:
+            self._finished.popleft()
+        window = max(MIN_WINDOW, min(CLAIM_WINDOW, 2 * len(self._finished)))
+        room = window - self._queued
+        return room if room >= window // 4 or not self._queued else 0
+
+    def _wake(self) -> None:
+        self._again = True
+        self._progress.set()
+
+    async def _until(self, done: Callable[[], bool]) -> None:
+        while not done():
+            self._progress.clear()
+            await self._progress.wait()
+
+    def _track(self, task: asyncio.Task[None]) -> None:
+        self._jobs.add(task)
+        task.add_done_callback(self._jobs.discard)
+
+    def _dispatch(self, rows: list[OutboxRecord]) -> None:
         for row in rows:
+            self._in_flight.add(row.id)
             if row.purpose in BACKGROUND_PURPOSES:
-                task = asyncio.create_task(self._run_in_turn(row))
-                self._jobs.add(task)
-                task.add_done_callback(self._jobs.discard)
+                self._track(asyncio.create_task(self._run_in_turn(row)))
+                continue
+            self._queued += 1
+            key = repr(row.target)
+            lane = self._lanes.get(key)
+            if lane is not None:
+                lane.append(row)  # its lane is running: the row goes out after the earlier ones
             else:
-                by_target[repr(row.target)].append(row)
-        await asyncio.gather(*(self._send_in_order(group) for group in by_target.values()))
+                self._lanes[key] = deque([row])
+                self._track(asyncio.create_task(self._run_lane(key)))
+
+    async def _run_lane(self, key: str) -> None:
+        lane = self._lanes[key]
+        try:
+            while lane:
+                row = lane.popleft()
+                try:
+                    await self._run(row)
+                finally:
+                    self._queued -= 1
+                    self._finished.append(time.monotonic())
+                    self._progress.set()
+        finally:
+            self._queued -= len(lane)  # only when cancelled: those rows are re-claimed once stale
+            for row in lane:
+                self._in_flight.discard(row.id)
+            del self._lanes[key]
 
     async def _run_in_turn(self, row: OutboxRecord) -> None:
         """Background jobs for one thread run one after another, in claim order (asyncio locks are
@@ -117,12 +180,7 @@ class Dispatcher:
             else:
                 self._job_locks[key] = (lock, users - 1)
 
-    async def _send_in_order(self, rows: list[OutboxRecord]) -> None:
-        for row in sorted(rows, key=lambda r: r.id):
-            await self._run(row)
-
     async def _run(self, row: OutboxRecord) -> None:
-        self._in_flight.add(row.id)
         try:
             await self._run_row(row)
         finally:
@@ -147,9 +205,11 @@ class Dispatcher:
             await store.mark_failed(row.id, error=f"{error_id}: {type(exc).__name__}: {exc}"[:500],
                                     retry_at=retry_at)
             return
-        await store.mark_sent(row.id, message=ref)
+        if ref is not None:
+            await store.mark_sent(row.id, message=ref)
 
-    async def _deliver(self, chat: Chat, row: OutboxRecord) -> MessageRef:
+    async def _deliver(self, chat: Chat, row: OutboxRecord) -> MessageRef | None:
+        """Send the row; the message it became, or ``None`` when the handler marked it sent itself."""
         handler = {
             "phase": self._phase,
             "prompt": self._prompt,
@@ -172,28 +232,31 @@ class Dispatcher:
         message = texts.phase_opening(shown, section, scenario, total_phases=len(shown.phases))
         return await send(chat, row.target, message)
 
-    async def _prompt(self, chat: Chat, row: OutboxRecord) -> MessageRef:
+    async def _prompt(self, chat: Chat, row: OutboxRecord) -> None:
         service = self._service
         prompt = await service.store.get_prompt(row.subject_id or 0)
         if prompt is None:
-            return await send(chat, row.target, OutMessage(text=row.text))
-        channel = await service.store.get_channel(prompt.channel)
-        timezone = channel.schedule.timezone if channel and channel.schedule else service.default_timezone
-        message = texts.daily_prompt(
-            prompt,
-            service.framework.scenario(prompt.scenario_id),
-            service.framework.section(prompt.section),
-            prompt.closes_at,
-            timezone,
-        )
+            ref = await send(chat, row.target, OutMessage(text=row.text))
+            await service.store.mark_sent(row.id, message=ref)
+            return
         root = prompt.message
         if root is None:
+            channel = await service.store.get_channel(prompt.channel)
+            timezone = channel.schedule.timezone if channel and channel.schedule else service.default_timezone
+            message = texts.daily_prompt(
+                prompt,
+                service.framework.scenario(prompt.scenario_id),
+                service.framework.section(prompt.section),
+                prompt.closes_at,
+                timezone,
+            )
             root = await send(chat, row.target, message)
-            await service.store.set_prompt_message(prompt.id, message=root, thread=None)
-        if prompt.thread is None:
-            thread = await chat.start_thread(root, f"Daily practice {prompt.local_date:%b %d}")
-            await service.store.set_prompt_message(prompt.id, message=root, thread=thread)
-        return root
+            if not chat.capabilities.thread_is_root:
+                # Opening the thread is a call that can fail: remember the root first, so a retry
+                # opens the thread on it instead of posting the prompt again.
+                await service.store.set_prompt_message(prompt.id, message=root, thread=None)
+        thread = prompt.thread or await chat.start_thread(root, f"Daily practice {prompt.local_date:%b %d}")
+        await service.store.set_prompt_message(prompt.id, message=root, thread=thread, sent_outbox_id=row.id)
 
     async def _score_answers(
         self, answers: list[AnswerRecord], section_number: int, scenario_id: str, question: str

@@ -97,6 +97,9 @@ class Capabilities:
     reactions: bool = True
     ephemeral: bool = True
     max_text: int = 3000
+    thread_is_root: bool = False
+    """A thread is named by its root message, so ``start_thread`` makes no call and cannot fail
+    (Slack): the dispatcher then records a posted root and its thread in one write."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,6 +16,7 @@ from bot.core.messages import Capabilities, OutMessage
 from bot.core.records import (
     AnswerDraft,
     AnswerRecord,
+    ChannelMove,
     ChannelRecord,
     DailyPromptDraft,
     DailyPromptRecord,
@@ -104,6 +105,12 @@ class Store(Protocol):
         """Conditional update of ``next_prompt_at``; True only for the one caller that wins."""
         ...
 
+    async def move_channels(self, moves: Sequence[ChannelMove]) -> int:
+        """Apply each move in one transaction: advance the channel only if ``next_prompt_at`` still
+        is ``expected_next_at`` (another process may have won it), and then claim its prompt as
+        ``claim_daily_prompt`` does. Returns the number of prompts claimed."""
+        ...
+
     # daily prompts --------------------------------------------------------------------
     async def claim_daily_prompt(
         self, draft: DailyPromptDraft, *, outbox: Sequence[OutboxDraft] = ()
@@ -121,8 +128,11 @@ class Store(Protocol):
 
     async def get_prompt(self, prompt_id: int) -> DailyPromptRecord | None: ...
 
-    async def set_prompt_message(self, prompt_id: int, *, message: MessageRef, thread: ThreadRef | None) -> None:
-        """Record the posted root (``thread=None`` until its thread exists, so a retry never re-posts)."""
+    async def set_prompt_message(
+        self, prompt_id: int, *, message: MessageRef, thread: ThreadRef | None, sent_outbox_id: int | None = None
+    ) -> None:
+        """Record the posted root (``thread=None`` until its thread exists, so a retry never re-posts).
+        With ``sent_outbox_id``, that outbox row is marked sent (to ``message``) in the same transaction."""
         ...
 
     async def prompt_by_thread(self, thread: ThreadRef) -> DailyPromptRecord | None: ...

@@ -53,6 +53,18 @@ class DailyPromptDraft:
 
 
 @dataclass(frozen=True, slots=True)
+class ChannelMove:
+    """A due channel's schedule moved on from ``expected_next_at`` and, when its day's prompt is
+    due, that prompt claimed with its outbox rows: one step of the daily fan-out."""
+
+    channel_id: int
+    expected_next_at: datetime
+    new_next_at: datetime | None
+    prompt: DailyPromptDraft | None = None
+    outbox: tuple[OutboxDraft, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
 class DailyPromptRecord:
     id: int
     channel: ChannelRef

@@ -55,6 +55,7 @@ from bot.core.prompts import (
 from bot.core.records import (
     AnswerDraft,
     AnswerRecord,
+    ChannelMove,
     ChannelRecord,
     DailyPromptDraft,
     DailyPromptRecord,
@@ -73,7 +74,9 @@ MAX_ANSWER_CHARS = 20_000
 DEFAULT_SCHEDULE_TIME = time(9, 0)
 EVENT_RETENTION = timedelta(days=3)
 FANOUT_BATCH = 25
-"""Due daily prompts claimed before the dispatcher is nudged to start posting them."""
+"""Due channels moved on (and their prompts claimed) per transaction; the dispatcher is nudged after each."""
+FANOUT_ROUND = 500
+"""Due channels read at a time."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -459,21 +462,35 @@ class PracticeService:
         is logged with an error id and retried next tick, and never stops the others.
         """
         now = self.clock.now()
-        for number, channel in enumerate(await self.store.due_channels(now), start=1):
-            await self._each(self._post_due_prompt(channel), f"daily prompt for channel {channel.id}")
-            if number % FANOUT_BATCH == 0:
-                self.dispatcher.kick()
+        await self._fan_out(now)
         for interview in await self.store.due_interviews(now):
             await self._each(self._due_interview(interview, now), f"interview {interview.id}")
         for prompt in await self.store.due_prompt_closings(now):
             await self._each(self._close_prompt(prompt), f"closing prompt {prompt.id}")
         await self.dispatcher.flush()
 
-    async def _each(self, work: Awaitable[object], what: str) -> None:
+    async def _fan_out(self, now: datetime) -> None:
+        """Claim every channel's due prompt, a batch per transaction, nudging the dispatcher after
+        each batch so posting overlaps claiming. Rounds go on while channels remain due and a
+        round made progress (a batch that fails stays due and is retried on the next tick)."""
+        while True:
+            due = await self.store.due_channels(now, limit=FANOUT_ROUND)
+            progressed = False
+            for start in range(0, len(due), FANOUT_BATCH):
+                batch = due[start:start + FANOUT_BATCH]
+                what = f"daily prompts for {len(batch)} channels"
+                progressed |= await self._each(self._move_channels(batch, now), what)
+                self.dispatcher.kick()
+            if len(due) < FANOUT_ROUND or not progressed:
+                return
+
+    async def _each(self, work: Awaitable[object], what: str) -> bool:
         try:
             await work
         except Exception:
             log.exception("error %s in %s; retried on the next tick", new_error_id(), what)
+            return False
+        return True
 
     async def _due_interview(self, interview: InterviewRecord, now: datetime) -> None:
         if is_overdue(interview, now):
@@ -501,32 +518,47 @@ class PracticeService:
     async def prune(self) -> int:
         return await self.store.prune_events(older_than=self.clock.now() - EVENT_RETENTION)
 
-    async def _post_due_prompt(self, channel: ChannelRecord) -> None:
+    async def _move_channels(self, channels: list[ChannelRecord], now: datetime) -> None:
+        moves = []
+        for channel in channels:
+            try:
+                move = await self._channel_move(channel, now)
+            except Exception:
+                log.exception("error %s in the daily prompt for channel %s; retried on the next tick",
+                              new_error_id(), channel.id)
+                continue
+            if move is not None:
+                moves.append(move)
+        await self.store.move_channels(moves)
+
+    async def _channel_move(self, channel: ChannelRecord, now: datetime) -> ChannelMove | None:
         schedule, due_at = channel.schedule, channel.next_prompt_at
         if schedule is None or due_at is None:
-            return
-        now = self.clock.now()
+            return None
+        move = ChannelMove(channel.id, due_at, next_prompt_at(schedule, max(due_at, now)))
         # After downtime the stored due time may be days old: what matters is the latest slot that
         # has passed. Today's is posted (late); a whole day missed is not posted at all.
         latest = latest_slot(schedule, now) or due_at
         local_day = prompt_local_date(schedule, latest)
-        if local_day == local_date(now, schedule.timezone):
-            await self._claim_prompt(channel.ref, schedule.timezone, local_day, now)
-        await self.store.advance_channel(
-            channel.id, expected_next_at=due_at, new_next_at=next_prompt_at(schedule, max(due_at, now))
-        )
+        if local_day != local_date(now, schedule.timezone):
+            return move
+        draft, outbox = await self._prompt_draft(channel.ref, schedule.timezone, local_day, now)
+        return replace(move, prompt=draft, outbox=(outbox,))
 
-    async def _claim_prompt(self, where: ChannelRef, timezone: str, local_day: date, now: datetime) -> bool:
+    async def _prompt_draft(
+        self, where: ChannelRef, timezone: str, local_day: date, now: datetime
+    ) -> tuple[DailyPromptDraft, OutboxDraft]:
         recent = await self.store.recent_prompts(where, since=local_day - timedelta(days=15))
         choice = choose_prompt(self.framework, recent, local_day, self.rng)
         closes_at = window_closes_at(timezone, local_day, self.prompt_window_hours, now)
         draft = DailyPromptDraft(where, local_day, choice.section.number, choice.scenario.id, choice.item.id,
                                  choice.question, closes_at)
-        claimed = await self.store.claim_daily_prompt(
-            draft,
-            outbox=[OutboxDraft(where, choice.question, "prompt", outbox_key("prompt", where.serialise(), local_day))],
-        )
-        return claimed is not None
+        return draft, OutboxDraft(where, choice.question, "prompt",
+                                  outbox_key("prompt", where.serialise(), local_day))
+
+    async def _claim_prompt(self, where: ChannelRef, timezone: str, local_day: date, now: datetime) -> bool:
+        draft, outbox = await self._prompt_draft(where, timezone, local_day, now)
+        return await self.store.claim_daily_prompt(draft, outbox=[outbox]) is not None
 
     def _member_timezone(self, member_timezone: str | None, channel: ChannelRecord | None) -> str:
         """Whose day is it? The member's timezone, else the channel's, else the default: everywhere."""

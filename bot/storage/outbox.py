@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, and_, delete, or_, select, update
+from sqlalchemy import CursorResult, Update, and_, delete, or_, select, update
 
 from bot.core.records import OutboxDraft, OutboxRecord
 from bot.core.refs import MessageRef, Platform
@@ -16,6 +16,16 @@ from bot.storage.mapping import outbox_record
 from bot.storage.models import Outbox, ProcessedEvent
 
 log = logging.getLogger(__name__)
+
+
+def sent_statement(outbox_id: int, message: MessageRef) -> Update:
+    """Mark a row sent (to ``message``): run alone or in the transaction that records what it posted."""
+    return (
+        update(Outbox)
+        .where(Outbox.id == outbox_id)
+        .values(state="sent", sent_ref=message.serialise(), error=None)
+        .execution_options(synchronize_session=False)
+    )
 
 
 class OutboxQueries(StoreBase):
@@ -61,7 +71,8 @@ class OutboxQueries(StoreBase):
         return sorted((outbox_record(row) for row in rows), key=lambda record: record.id)
 
     async def mark_sent(self, outbox_id: int, *, message: MessageRef) -> None:
-        await self._set(outbox_id, state="sent", sent_ref=message.serialise(), error=None)
+        async with self._write() as session:
+            await session.execute(sent_statement(outbox_id, message))
 
     async def mark_failed(self, outbox_id: int, *, error: str, retry_at: datetime | None) -> None:
         """Record a failed send: back to pending at ``retry_at``, or dead when ``None``."""

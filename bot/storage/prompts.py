@@ -7,12 +7,14 @@ from collections.abc import Sequence
 from datetime import date, datetime
 
 from sqlalchemy import Select, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.core.records import DailyPromptDraft, DailyPromptRecord, OutboxDraft
+from bot.core.records import ChannelMove, DailyPromptDraft, DailyPromptRecord, OutboxDraft
 from bot.core.refs import ChannelRef, MessageRef, ThreadRef
 from bot.storage.base import StoreBase
 from bot.storage.mapping import message_key, prompt_record, thread_key
 from bot.storage.models import Channel, DailyPrompt
+from bot.storage.outbox import sent_statement
 
 log = logging.getLogger(__name__)
 
@@ -37,28 +39,61 @@ class PromptQueries(StoreBase):
         """
         async with self._write() as session:
             channel = await self._ensure_channel(session, draft.channel)
-            statement = (
-                self._insert(DailyPrompt)
-                .values(
-                    channel_id=channel.id,
-                    local_date=draft.local_date,
-                    section=draft.section,
-                    scenario_id=draft.scenario_id,
-                    item_id=draft.item_id,
-                    question=draft.question,
-                    closes_at=draft.closes_at,
-                    closed=False,
-                )
-                .on_conflict_do_nothing(index_elements=["channel_id", "local_date"])
-                .returning(DailyPrompt.id)
-            )
-            prompt_id = (await session.execute(statement)).scalar_one_or_none()
+            prompt_id = await self._insert_prompt(session, channel.id, draft, outbox)
             if prompt_id is None:
-                log.debug("prompt for %s on %s was claimed by another process", draft.channel, draft.local_date)
                 return None
-            await self._enqueue_in(session, outbox, subject_id=prompt_id)
             prompt, channel = (await session.execute(_with_channel().where(DailyPrompt.id == prompt_id))).one()
             return prompt_record(prompt, channel)
+
+    async def move_channels(self, moves: Sequence[ChannelMove]) -> int:
+        """Advance each channel from its expected moment and claim its prompt, all in one transaction
+        (the fan-out writes once per batch of channels rather than twice per channel).
+
+        Rows are locked in channel id order whatever order the moves come in, so two processes
+        moving overlapping batches wait for each other instead of deadlocking (PostgreSQL)."""
+        claimed = 0
+        async with self._write() as session:
+            for move in sorted(moves, key=lambda m: m.channel_id):
+                advanced = await session.execute(
+                    update(Channel)
+                    .where(Channel.id == move.channel_id, Channel.next_prompt_at == move.expected_next_at)
+                    .values(next_prompt_at=move.new_next_at)
+                    .returning(Channel.id)
+                    .execution_options(synchronize_session=False)
+                )
+                if advanced.first() is None:
+                    log.debug("channel %s was advanced by another process", move.channel_id)
+                    continue
+                if move.prompt is not None:
+                    claimed += await self._insert_prompt(session, move.channel_id, move.prompt, move.outbox) is not None
+        return claimed
+
+    async def _insert_prompt(
+        self, session: AsyncSession, channel_id: int, draft: DailyPromptDraft, outbox: Sequence[OutboxDraft]
+    ) -> int | None:
+        """Insert the prompt and its outbox rows in the caller's transaction; ``None`` (and nothing
+        written) when the channel already has a prompt for that date."""
+        statement = (
+            self._insert(DailyPrompt)
+            .values(
+                channel_id=channel_id,
+                local_date=draft.local_date,
+                section=draft.section,
+                scenario_id=draft.scenario_id,
+                item_id=draft.item_id,
+                question=draft.question,
+                closes_at=draft.closes_at,
+                closed=False,
+            )
+            .on_conflict_do_nothing(index_elements=["channel_id", "local_date"])
+            .returning(DailyPrompt.id)
+        )
+        prompt_id = (await session.execute(statement)).scalar_one_or_none()
+        if prompt_id is None:
+            log.debug("prompt for channel %s on %s was claimed by another process", channel_id, draft.local_date)
+            return None
+        await self._enqueue_in(session, outbox, subject_id=prompt_id)
+        return prompt_id
 
     async def recent_prompts(self, channel: ChannelRef, *, since: date) -> list[DailyPromptRecord]:
         query = (
@@ -72,7 +107,9 @@ class PromptQueries(StoreBase):
     async def get_prompt(self, prompt_id: int) -> DailyPromptRecord | None:
         return await self._one_prompt(_with_channel().where(DailyPrompt.id == prompt_id))
 
-    async def set_prompt_message(self, prompt_id: int, *, message: MessageRef, thread: ThreadRef | None) -> None:
+    async def set_prompt_message(
+        self, prompt_id: int, *, message: MessageRef, thread: ThreadRef | None, sent_outbox_id: int | None = None
+    ) -> None:
         statement = (
             update(DailyPrompt)
             .where(DailyPrompt.id == prompt_id)
@@ -86,6 +123,8 @@ class PromptQueries(StoreBase):
         )
         async with self._write() as session:
             await session.execute(statement)
+            if sent_outbox_id is not None:
+                await session.execute(sent_statement(sent_outbox_id, message))
 
     async def prompt_by_thread(self, thread: ThreadRef) -> DailyPromptRecord | None:
         return await self._one_prompt(

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import replace
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
-from bot.core.records import DailyPromptDraft, OutboxDraft
+from bot.core.records import ChannelMove, DailyPromptDraft, OutboxDraft, Schedule
 from bot.core.refs import ChannelRef, MessageRef, ThreadRef
 from bot.storage.repository import SqlStore
 from tests.storage.conftest import StoreFactory
@@ -128,3 +128,48 @@ async def test_closing_has_one_winner_across_processes(store_factory: StoreFacto
         )
         assert sorted(results) == [False, False, False, True]
     assert len(await first.claim_outbox(NOON, limit=100)) == 5
+
+
+async def test_move_channels_advances_and_claims_in_one_go(store: SqlStore) -> None:
+    schedule = Schedule(local_time=time(12, 0), timezone="UTC", weekdays=frozenset(range(7)))
+    first = await store.save_schedule(CHANNEL, schedule=schedule, next_prompt_at=NOON)
+    second = await store.save_schedule(OTHER, schedule=schedule, next_prompt_at=NOON)
+    tomorrow = NOON + timedelta(days=1)
+    moves = [
+        ChannelMove(first.id, NOON, tomorrow, DRAFT, (posting("prompt:C1"),)),
+        ChannelMove(second.id, NOON - timedelta(hours=1), tomorrow, replace(DRAFT, channel=OTHER),
+                    (posting("prompt:C2", OTHER),)),  # not due from there: another process moved it on
+    ]
+    assert await store.move_channels(moves) == 1
+    assert [c.id for c in await store.due_channels(NOON)] == [second.id]
+    assert (await store.recent_prompts(CHANNEL, since=DAY))[0].question == DRAFT.question
+    assert await store.recent_prompts(OTHER, since=DAY) == []
+    (row,) = await store.claim_outbox(NOON, limit=10)
+    assert (row.dedupe_key, row.subject_id) == ("prompt:C1", (await store.latest_prompt(CHANNEL)).id)
+
+    # a move without a prompt (a day missed while down) only advances
+    assert await store.move_channels([ChannelMove(second.id, NOON, tomorrow)]) == 0
+    assert await store.due_channels(NOON) == []
+
+
+async def test_move_channels_has_one_winner_across_processes(store_factory: StoreFactory) -> None:
+    schedule = Schedule(local_time=time(12, 0), timezone="UTC", weekdays=frozenset(range(7)))
+    stores = [store_factory(), store_factory()]
+    channels = [await stores[0].save_schedule(ChannelRef("slack", f"C{n}", "T1"), schedule=schedule,
+                                              next_prompt_at=NOON) for n in range(20)]
+    moves = [ChannelMove(c.id, NOON, NOON + timedelta(days=1), replace(DRAFT, channel=c.ref),
+                         (posting(f"prompt:{c.ref.channel_id}", c.ref),)) for c in channels]
+    claimed = await asyncio.gather(*(stores[n % 2].move_channels(moves[::-1] if n % 2 else moves) for n in range(4)))
+    assert sum(claimed) == 20
+    assert len(await stores[1].claim_outbox(NOON, limit=100)) == 20
+
+
+async def test_set_prompt_message_can_mark_its_outbox_row_sent(store: SqlStore) -> None:
+    claimed = await store.claim_daily_prompt(DRAFT, outbox=[posting("prompt:C1")])
+    assert claimed is not None
+    (row,) = await store.claim_outbox(NOON)
+    root = MessageRef(CHANNEL, "1709380800.000100")
+    await store.set_prompt_message(claimed.id, message=root, thread=ThreadRef(CHANNEL, root.message_id),
+                                   sent_outbox_id=row.id)
+    assert (await store.get_prompt(claimed.id)).thread == ThreadRef(CHANNEL, root.message_id)  # type: ignore[union-attr]
+    assert await store.claim_outbox(NOON + timedelta(days=1)) == []  # sent, so not even a stale claim takes it

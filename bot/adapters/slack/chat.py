@@ -25,7 +25,7 @@ IGNORED_REACTION_ERRORS = frozenset({"already_reacted"})
 class SlackChat:
     platform: Platform = "slack"
     capabilities = Capabilities(threads=True, buttons=True, edits=True, reactions=True, ephemeral=True,
-                                max_text=3000)
+                                max_text=3000, thread_is_root=True)
 
     def __init__(self, client: AsyncWebClient, *, pacer: ChannelPacer, gate: RateLimitGate) -> None:
         self.client = client

@@ -8,8 +8,10 @@ tolerated) plus a workspace-wide limit it enforces with HTTP 429 and ``Retry-Aft
   until ``Retry-After`` has passed, and from then on calls are paced just under the rate
   that had succeeded in the second before the 429 (the workspace's allowance, as far as
   we can see it). So a fan-out to thousands of channels pays for one burst of 429s and
-  then runs at about the allowance, instead of colliding with every window. A pace is
-  forgotten after a minute without 429s: demand changes, and so does Slack.
+  then runs at about the allowance, instead of colliding with every window. Each further
+  429 slows the pace by 5 %; each second without one speeds it up by 0.2 % (so several bot
+  processes sharing a workspace drift toward fair shares, and a process left alone takes
+  back what another released). A pace is forgotten after a quiet minute without calls.
 * ``GatedRateLimitRetryHandler`` is slack_sdk's ``AsyncRateLimitErrorRetryHandler``
   that reports each 429 to the gate and retries through it.
 
@@ -49,10 +51,17 @@ LEARN_WINDOW = 1.0
 """Calls that succeeded this many seconds before a 429 show the allowance."""
 MIN_LEARN = 5
 """Fewer successes than this say nothing about the allowance (a quiet moment, a per-channel 429)."""
+MIN_SPAN = 0.25
+"""Seconds of sending that say how much got through (shorter: too few calls to tell)."""
 HEADROOM = 0.97
-BACK_OFF = 0.9
-"""A 429 while already paced: the allowance shrank (another replica, Slack): slow down 10 %."""
+BACK_OFF = 0.95
+"""A 429 while already paced: the allowance shrank (another replica, Slack): 5 % under the pace, or
+under what got through in the last second when that was less."""
+RAISE = 0.002
+"""Each second paced without a 429: 0.2 % faster, so several processes drift toward fair shares and
+one left alone takes back what another released. Slow on purpose: every 429 costs a Retry-After pause."""
 FORGET_AFTER = 60.0
+"""Seconds without any call of a method after which its pace is forgotten."""
 
 
 class ChannelPacer:
@@ -114,6 +123,8 @@ class RateLimitGate:
         self._interval: dict[str, float] = {}
         self._next_slot: dict[str, float] = {}
         self._limited_at: dict[str, float] = {}
+        self._adjusted_at: dict[str, float] = {}
+        self._called_at: dict[str, float] = {}
         self._recent: dict[str, deque[float]] = defaultdict(deque)
 
     def _successes(self, method: str, now: float) -> int:
@@ -130,19 +141,27 @@ class RateLimitGate:
     def limit(self, method: str, seconds: float) -> None:
         """Slack answered 429 with ``Retry-After: seconds``."""
         now = self._now()
+        paused_until = self._until.get(method, 0.0)
         until = now + max(0.0, seconds)
-        if until > self._until.get(method, 0.0):
+        if until > paused_until:
             self._until[method] = until
         previous = self._limited_at.get(method)
         self._limited_at[method] = now
         interval = self._interval.get(method)
+        seen = self._successes(method, now)
         if interval is None:
-            seen = self._successes(method, now)
             if seen >= MIN_LEARN:
                 self._interval[method] = 1.0 / (seen * HEADROOM)
                 log.info("Slack allows about %d %s per second here: pacing to %.1f/s", seen, method, seen * HEADROOM)
         elif previous is None or now - previous >= LEARN_WINDOW:
-            self._interval[method] = interval / BACK_OFF
+            pace = 1.0 / interval
+            # What got through since the last pause ended (up to a second) shows an overestimate.
+            start = max(paused_until, now - LEARN_WINDOW)
+            got_through = sum(1 for at in self._recent[method] if at > start)
+            if now - start >= MIN_SPAN and got_through >= MIN_LEARN:
+                pace = min(pace, got_through / (now - start))
+            self._interval[method] = 1.0 / (pace * BACK_OFF)
+            log.info("Slack rate limited %s while paced: pacing to %.1f/s", method, pace * BACK_OFF)
 
     def pace(self, method: str) -> float | None:
         """Calls per second currently allowed, or ``None`` when unpaced."""
@@ -159,13 +178,20 @@ class RateLimitGate:
             await self._sleep(delay)
             waited += delay
         interval = self._interval.get(method)
+        now = self._now()
+        called_at = self._called_at.get(method, now)
+        self._called_at[method] = now
         if interval is None:
             return waited
-        now = self._now()
-        if now - self._limited_at.get(method, now) > FORGET_AFTER:
+        if now - called_at > FORGET_AFTER:
             self._interval.pop(method, None)
             self._next_slot.pop(method, None)
             return waited
+        since = max(self._limited_at.get(method, now), self._adjusted_at.get(method, 0.0))
+        if now - since >= 1.0:
+            interval /= (1 + RAISE) ** int(now - since)
+            self._interval[method] = interval
+            self._adjusted_at[method] = now
         slot = max(now, self._next_slot.get(method, now))
         self._next_slot[method] = slot + interval
         if slot > now:

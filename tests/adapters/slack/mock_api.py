@@ -80,6 +80,10 @@ class Limits:
 @dataclass
 class PostStats:
     accepted: Counter[str] = field(default_factory=Counter)
+    accepted_per_second: Counter[int] = field(default_factory=Counter)
+    rejected_per_second: Counter[int] = field(default_factory=Counter)
+    accepted_per_token: Counter[str] = field(default_factory=Counter)
+    last_at_per_token: dict[str, float] = field(default_factory=dict)
     rejected_channel: int = 0
     rejected_workspace: int = 0
     responses: int = 0
@@ -97,6 +101,10 @@ class PostStats:
             "first_at": self.first_at,
             "last_at": self.last_at,
             "per_channel": dict(self.accepted),
+            "accepted_per_second": dict(self.accepted_per_second),
+            "rejected_per_second": dict(self.rejected_per_second),
+            "accepted_per_token": dict(self.accepted_per_token),
+            "last_at_per_token": dict(self.last_at_per_token),
         }
 
 
@@ -234,7 +242,7 @@ class MockSlackApi:
                 call.status = failure.status
                 return self._fail(failure)
             if method == "chat.postMessage":
-                limited = self._over_limit(str(params.get("channel", "")), now)
+                limited = self._over_limit(str(params.get("channel", "")), now, token)
                 if limited is not None:
                     call.status = 429
                     return limited
@@ -261,12 +269,13 @@ class MockSlackApi:
             headers["Retry-After"] = str(int(retry)) if float(retry).is_integer() else str(retry)
         return web.json_response({"ok": False, "error": failure.error}, status=failure.status, headers=headers)
 
-    def _over_limit(self, channel: str, now: float) -> web.Response | None:
+    def _over_limit(self, channel: str, now: float, token: str = "") -> web.Response | None:
         limits = self.limits
         if limits.channel_interval is not None:
             last = self._last_post.get(channel)
             if last is not None and now - last < limits.channel_interval:
                 self.stats.rejected_channel += 1
+                self.stats.rejected_per_second[int(now)] += 1
                 wait = limits.channel_interval - (now - last)
                 return self._fail(Failure(429, "ratelimited", max(1, math.ceil(wait)), 1))
         if limits.workspace_per_second is not None:
@@ -276,11 +285,15 @@ class MockSlackApi:
                 window_second, used = second, 0
             if used >= limits.workspace_per_second:
                 self.stats.rejected_workspace += 1
+                self.stats.rejected_per_second[int(now)] += 1
                 return self._fail(Failure(429, "ratelimited", 1, 1))
             self._window = (window_second, used + 1)
         self._last_post[channel] = now
         stats = self.stats
         stats.accepted[channel] += 1
+        stats.accepted_per_second[int(now)] += 1
+        stats.accepted_per_token[token] += 1
+        stats.last_at_per_token[token] = now
         stats.first_at = now if stats.first_at is None else stats.first_at
         stats.last_at = now
         return None

@@ -141,18 +141,50 @@ async def test_the_gate_learns_the_workspace_pace_from_a_429() -> None:
     gate.limit(method, 1)
     assert gate.pace(method) == pytest.approx(50 * 0.97)
     assert await gate.wait(method) == pytest.approx(1.0), "first the pause"
+    learned = gate.pace(method)
+    assert learned == pytest.approx(50 * 0.97 * 1.002), "a second without a 429: 0.2 % faster"
     waits = [await gate.wait(method) for _ in range(3)]
-    assert waits[1] == pytest.approx(1 / (50 * 0.97)), "then one call per 1/48.5 s, no burst"
+    assert waits[1:] == [pytest.approx(1 / learned)] * 2, "then one call per 1/48.6 s, no burst"
+
+    for _ in range(60):  # a second of sending with everything getting through
+        gate.succeeded(method)
+        fake.now += 1 / 60
+    pace = gate.pace(method)
     gate.limit(method, 0)
-    assert gate.pace(method) == pytest.approx(50 * 0.97 * 0.9), "a 429 while paced: 10 % slower"
+    assert gate.pace(method) == pytest.approx(pace * 0.95), "a 429 while paced: 5 % slower"
     gate.limit(method, 0)
-    assert gate.pace(method) == pytest.approx(50 * 0.97 * 0.9), "the same burst does not count twice"
+    assert gate.pace(method) == pytest.approx(pace * 0.95), "the same burst does not count twice"
+
+    before = gate.pace(method)
+    for _ in range(10):
+        fake.now += 1
+        await gate.wait(method)
+    assert gate.pace(method) == pytest.approx(before * 1.002 ** 10), "ten quiet seconds: 2 % faster"
     fake.now += 61
     await gate.wait(method)
-    assert gate.pace(method) is None, "forgotten after a quiet minute"
+    assert gate.pace(method) is None, "forgotten after a minute without calls"
     gate.succeeded("users.info")
     gate.limit("users.info", 1)
     assert gate.pace("users.info") is None, "one success says nothing about the allowance"
+
+
+async def test_a_paced_429_corrects_an_overestimate_from_what_got_through() -> None:
+    """Two bot processes share a workspace: this one learned 97/s in a burst, but only 30/s of its
+    calls get through now. One 429 later it paces under 30/s instead of backing off 5 % at a time."""
+    fake = FakeTime()
+    gate = RateLimitGate(now=fake.monotonic, sleep=fake.sleep)
+    method = "chat.postMessage"
+    for _ in range(100):
+        gate.succeeded(method)
+        fake.now += 0.001
+    gate.limit(method, 1)
+    assert gate.pace(method) == pytest.approx(97)
+    fake.now += 1  # the pause is over
+    for _ in range(30):
+        fake.now += 1 / 30
+        gate.succeeded(method)
+    gate.limit(method, 1)
+    assert gate.pace(method) == pytest.approx(30 * 0.95, rel=0.05)
 
 
 @pytest.fixture

@@ -1,0 +1,144 @@
+"""The outbox dispatcher's window: slow sends hold up only their own thread, order per thread holds
+across claims, and a daily prompt's root and thread are recorded so a retry never posts it twice."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from bot.core.dispatch import CLAIM_WINDOW
+from bot.core.messages import Capabilities, OutMessage
+from bot.core.records import OutboxDraft, Schedule
+from bot.core.refs import ChannelRef, MessageRef, Target, ThreadRef
+from bot.core.service import PracticeService
+from bot.scheduling.clock import FakeClock
+from tests.fakes import RecordingChat
+from tests.service.conftest import CHANNEL, ServiceFactory
+
+
+@dataclass
+class SlowChat(RecordingChat):
+    """Sends to ``slow`` wait for ``release``; others take a random moment (so lanes interleave)."""
+
+    slow: set[Target] = field(default_factory=set)
+    release: asyncio.Event = field(default_factory=asyncio.Event)
+    rng: random.Random = field(default_factory=lambda: random.Random(7))
+
+    async def send(self, where: Target, message: OutMessage) -> MessageRef:
+        if where in self.slow:
+            await self.release.wait()
+        else:
+            await asyncio.sleep(self.rng.random() / 1000)
+        return await super().send(where, message)
+
+
+async def until(condition: Callable[[], bool], *, timeout: float = 10.0) -> None:
+    async def poll() -> None:
+        while not condition():
+            await asyncio.sleep(0.01)
+
+    await asyncio.wait_for(poll(), timeout)
+
+
+async def test_a_slow_send_holds_up_only_its_own_thread(make_service: ServiceFactory, clock: FakeClock) -> None:
+    stuck = ChannelRef("console", "C-stuck", "W1")
+    chat = SlowChat(slow={stuck})
+    service, _ = await make_service(clock, chat=chat)
+    others = [ChannelRef("console", f"C{n}", "W1") for n in range(3 * CLAIM_WINDOW)]
+    await service.store.enqueue(
+        [OutboxDraft(stuck, "stuck 0", "notice", "stuck-0"), OutboxDraft(stuck, "stuck 1", "notice", "stuck-1")]
+        + [OutboxDraft(where, f"to {where.channel_id}", "notice", f"n-{where.channel_id}") for where in others]
+    )
+    service.dispatcher.kick()
+    # Three windows' worth of rows go out while the first row claimed still waits.
+    await until(lambda: len(chat.sent) == len(others))
+    assert chat.in_channel(stuck) == []
+    assert service.dispatcher.busy
+
+    chat.release.set()
+    await service.dispatcher.drain()
+    assert chat.in_channel(stuck) == ["stuck 0", "stuck 1"]
+    assert await service.store.claim_outbox(clock.now(), limit=10, stale_after_seconds=0) == []
+
+
+async def test_each_threads_rows_go_out_in_order_across_claims(make_service: ServiceFactory, clock: FakeClock) -> None:
+    chat = SlowChat()
+    service, _ = await make_service(clock, chat=chat)
+    threads = [ThreadRef(CHANNEL, f"t{n}") for n in range(5)]
+    drafts = [OutboxDraft(threads[n % 5], f"{n % 5}:{n // 5}", "notice", f"row-{n}") for n in range(4 * CLAIM_WINDOW)]
+    await service.store.enqueue(drafts)
+    await service.dispatcher.flush()
+
+    seen: dict[Target, list[int]] = defaultdict(list)
+    for sent in chat.sent:
+        seen[sent.where].append(int(sent.message.text.split(":")[1]))
+    assert {where: numbers for where, numbers in seen.items()} == {
+        thread: list(range(4 * CLAIM_WINDOW // 5)) for thread in threads
+    }
+
+
+async def test_a_flush_during_a_fan_out_waits_for_the_rows_it_asked_for(
+    make_service: ServiceFactory, clock: FakeClock
+) -> None:
+    chat = SlowChat()
+    service, _ = await make_service(clock, chat=chat)
+    await service.store.enqueue([OutboxDraft(ChannelRef("console", f"D{n}", "W1"), "x", "notice", f"a-{n}")
+                                 for n in range(2 * CLAIM_WINDOW)])
+    service.dispatcher.kick()
+    await asyncio.sleep(0)
+    await service.store.enqueue([OutboxDraft(CHANNEL, "late row", "notice", "late")])
+    await service.dispatcher.flush()
+    assert chat.in_channel(CHANNEL) == ["late row"]
+    assert len(chat.sent) == 2 * CLAIM_WINDOW + 1
+
+
+@dataclass
+class FlakyThreadsChat(RecordingChat):
+    """Opening a thread fails ``fail_threads`` times (a platform whose threads are API calls)."""
+
+    fail_threads: int = 1
+
+    async def start_thread(self, root: MessageRef, title: str) -> ThreadRef:
+        if self.fail_threads:
+            self.fail_threads -= 1
+            raise ConnectionError("thread creation failed")
+        return await super().start_thread(root, title)
+
+
+async def _schedule_now(clock: FakeClock, service: PracticeService) -> None:
+    schedule = Schedule(local_time=clock.now().time(), timezone="UTC", weekdays=frozenset(range(7)))
+    await service.store.save_schedule(CHANNEL, schedule=schedule, next_prompt_at=clock.now())
+
+
+async def test_a_failed_thread_opening_is_retried_without_posting_the_prompt_again(
+    make_service: ServiceFactory, clock: FakeClock
+) -> None:
+    chat = FlakyThreadsChat()
+    service, _ = await make_service(clock, chat=chat)
+    await _schedule_now(clock, service)
+    await service.tick()
+    await service.dispatcher.drain()
+    assert len(chat.in_channel(CHANNEL)) == 1 and chat.threads == []
+
+    clock.advance(minutes=1)  # the failed row's retry is due after its backoff
+    await service.tick()
+    await service.dispatcher.drain()
+    assert len(chat.in_channel(CHANNEL)) == 1  # the prompt itself went out once
+    prompt = await service.store.latest_prompt(CHANNEL)
+    assert prompt is not None and prompt.thread == chat.threads[0]
+    assert prompt.message == chat.sent[0].ref
+
+
+async def test_where_a_thread_is_its_root_one_write_records_both(
+    make_service: ServiceFactory, clock: FakeClock
+) -> None:
+    chat = RecordingChat(capabilities=Capabilities(thread_is_root=True))
+    service, _ = await make_service(clock, chat=chat)
+    await _schedule_now(clock, service)
+    await service.tick()
+    prompt = await service.store.latest_prompt(CHANNEL)
+    assert prompt is not None and prompt.message == chat.sent[0].ref and prompt.thread == chat.threads[0]
+    assert await service.store.claim_outbox(clock.now(), limit=10, stale_after_seconds=0) == []
