@@ -127,7 +127,7 @@ async def serve(runtime: Runtime, adapters: list[Adapter], *, tick_seconds: floa
     heartbeat = runtime.settings.heartbeat_file
 
     async def tick() -> None:
-        await runtime.service.tick()
+        await runtime.service.tick(bulk=False)  # a big fan-out does not hold up the next tick
         if heartbeat is not None:
             heartbeat.touch()
 

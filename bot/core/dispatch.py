@@ -30,6 +30,9 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 BACKGROUND_PURPOSES = frozenset({"score", "scorecard", "reveal"})
+BULK_PURPOSES = frozenset({"prompt", "reveal"})
+"""Rows made for every scheduled channel at once (daily prompts, their reveals): claimed after any
+other waiting row, so people in an interview are not kept waiting behind a fan-out."""
 MAX_ATTEMPTS = 5
 CLAIM_WINDOW = 100
 """Rows a process holds claimed at most (sending concurrently, in order per thread)."""
@@ -46,69 +49,106 @@ def outbox_key(*parts: object) -> str:
 
 
 class Dispatcher:
-    """Sends outbox rows through a sliding window: up to ``CLAIM_WINDOW`` claimed rows at a time,
-    each thread's (or channel's) rows one after another in a lane of their own, lanes side by
-    side. The window is refilled as rows finish, so one slow send never holds up the next claim."""
+    """Sends outbox rows from one background loop through a sliding window: up to ``CLAIM_WINDOW``
+    claimed rows at a time, each thread's (or channel's) rows one after another in a lane of their
+    own, lanes side by side. The window is refilled as rows finish, so one slow send never holds
+    up the next claim. ``flush`` starts the loop if it is not running and waits for it."""
 
     def __init__(self, service: PracticeService) -> None:
         self._service = service
-        self._lock = asyncio.Lock()
+        self._loop_task: asyncio.Task[None] | None = None
+        self._failure: Exception | None = None
+        """Why the loop last stopped short (a database error): flush waiters raise it."""
         self._again = False
         self._progress = asyncio.Event()
-        """Set when a row finishes or someone asks for a flush: the flush loop re-checks."""
+        """Set when a row finishes, a claim completes, the loop stops or someone asks for a flush."""
+        self._claims = 0
+        """Claims started so far (a flush waits for one that started after it was called)."""
+        self._urgent_through = 0
+        """The last claim after which no row other than bulk ones was left waiting in the store."""
+        self._idle_through = 0
+        """The last claim after which nothing was left to send (the loop went idle)."""
         self._jobs: set[asyncio.Task[None]] = set()
         self._job_locks: dict[str, tuple[asyncio.Lock, int]] = {}
         self._lanes: dict[str, deque[OutboxRecord]] = {}
         self._queued = 0
         """Cheap rows claimed and not yet finished (the window's fill)."""
+        self._urgent_queued = 0
+        """Of those, the ones that are not bulk rows."""
         self._finished: deque[float] = deque()
         """When rows finished in the last second (monotonic): the window follows the pace."""
         self._in_flight: set[int] = set()
         """Rows this process is working on: a stale re-claim of one of them must not run it twice."""
 
-    async def flush(self) -> None:
-        """Send everything pending. A call while another flush runs makes that one look again
-        and waits for it, so "flushed" always means "what was pending when I asked is sent"."""
-        if self._lock.locked():
-            self._wake()
-            async with self._lock:
-                return
-        async with self._lock:
-            while True:
-                self._again = False
-                room = self._room()
-                if not room:
-                    await self._until(lambda: self._room() > 0)
-                    continue
-                claimed = await self._service.store.claim_outbox(
-                    self._service.clock.now(), limit=room, stale_after_seconds=STALE_CLAIM_SECONDS
-                )
-                self._dispatch([row for row in claimed if row.id not in self._in_flight])
-                if len(claimed) == room:
-                    continue  # more may be waiting: claim again as soon as there is room
-                if not self._queued and not self._again:
-                    return
-                # Nothing more to claim for now: wait for the lanes to finish, or for new work.
-                await self._until(lambda: not self._queued or self._again)
+    async def flush(self, *, bulk: bool = True) -> None:
+        """Send what is pending and return once it is sent. With ``bulk=False``, return once every
+        row but bulk ones is sent: a reply to a person does not wait for a fan-out of daily prompts
+        to thousands of channels that goes on meanwhile (those rows are claimed after it anyway)."""
+        ticket = self._claims
+        self.kick()
+        while not (self._idle_through > ticket if bulk
+                   else self._urgent_through > ticket and not self._urgent_queued):
+            if self._loop_task is None:
+                raise self._failure or RuntimeError("the outbox dispatcher stopped")
+            self._progress.clear()
+            await self._progress.wait()
 
     def kick(self) -> None:
-        """Start sending in the background (the tick keeps claiming meanwhile: a daily fan-out to
-        many channels posts while it claims instead of after)."""
-        if self._lock.locked():
-            self._wake()
-            return
-        self._track(asyncio.create_task(self.flush()))
+        """Make sure the sending loop runs and looks at the store again (the tick keeps claiming
+        daily prompts meanwhile: a fan-out to many channels posts while it claims)."""
+        self._again = True
+        self._progress.set()
+        if self._loop_task is None:
+            self._failure = None
+            self._loop_task = asyncio.create_task(self._loop())
+            self._track(self._loop_task)
 
     async def drain(self) -> None:
-        """Wait for background jobs (tests, shutdown)."""
+        """Wait for the loop and every background job (tests, shutdown)."""
         while self._jobs:
             await asyncio.gather(*list(self._jobs), return_exceptions=True)
-        if self._again:
-            await self.flush()
 
     @property
     def busy(self) -> bool:
-        return bool(self._jobs) or self._lock.locked()
+        return bool(self._jobs) or self._loop_task is not None
+
+    async def _loop(self) -> None:
+        try:
+            while True:
+                asked, self._again = self._again, False
+                room = self._room()
+                if not room and not asked:
+                    await self._until(lambda: self._room() > 0 or self._again)
+                    continue
+                # A full window still takes rows that are not bulk when someone asked (an
+                # interview's next phase never waits for room behind a fan-out).
+                limit = room or MIN_WINDOW
+                self._claims += 1
+                number = self._claims
+                claimed = await self._service.store.claim_outbox(
+                    self._service.clock.now(), limit=limit, stale_after_seconds=STALE_CLAIM_SECONDS,
+                    bulk=BULK_PURPOSES, include_bulk=room > 0,
+                )
+                self._dispatch([row for row in claimed if row.id not in self._in_flight])
+                if len(claimed) < limit or any(row.purpose in BULK_PURPOSES for row in claimed):
+                    self._urgent_through = number  # bulk rows are claimed only after all others
+                    self._progress.set()
+                if len(claimed) == limit:
+                    continue  # more may be waiting: claim again as soon as there is room
+                if not room:
+                    continue  # back to waiting for room
+                if not self._queued and not self._again:
+                    self._idle_through = number
+                    return
+                # Nothing more to claim for now: wait for the lanes to finish, or for new work.
+                await self._until(lambda: not self._queued or self._again)
+        except Exception as exc:
+            error_id = new_error_id()
+            log.exception("error %s in the outbox dispatcher; it starts again on the next flush", error_id)
+            self._failure = exc
+        finally:
+            self._loop_task = None  # set before anyone else runs: a kick from now on starts a new loop
+            self._progress.set()
 
     def _room(self) -> int:
         """Rows to claim now: none until a quarter of the window is free (claims come in batches)."""
@@ -139,6 +179,7 @@ class Dispatcher:
                 self._track(asyncio.create_task(self._run_in_turn(row)))
                 continue
             self._queued += 1
+            self._urgent_queued += row.purpose not in BULK_PURPOSES
             key = repr(row.target)
             lane = self._lanes.get(key)
             if lane is not None:
@@ -155,14 +196,18 @@ class Dispatcher:
                 try:
                     await self._run(row)
                 finally:
-                    self._queued -= 1
+                    self._done(row)
                     self._finished.append(time.monotonic())
-                    self._progress.set()
         finally:
-            self._queued -= len(lane)  # only when cancelled: those rows are re-claimed once stale
-            for row in lane:
+            for row in lane:  # only when cancelled: those rows are re-claimed once stale
+                self._done(row)
                 self._in_flight.discard(row.id)
             del self._lanes[key]
+
+    def _done(self, row: OutboxRecord) -> None:
+        self._queued -= 1
+        self._urgent_queued -= row.purpose not in BULK_PURPOSES
+        self._progress.set()
 
     async def _run_in_turn(self, row: OutboxRecord) -> None:
         """Background jobs for one thread run one after another, in claim order (asyncio locks are

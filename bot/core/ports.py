@@ -6,7 +6,7 @@ implements ``Scorer``; tests inject a fake ``Clock``.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import date, datetime
 from typing import Protocol
 
@@ -223,9 +223,11 @@ class Store(Protocol):
         ...
 
     async def claim_outbox(
-        self, now: datetime, *, limit: int = 50, stale_after_seconds: int = 120
+        self, now: datetime, *, limit: int = 50, stale_after_seconds: int = 120, bulk: Collection[str] = (),
+        include_bulk: bool = True,
     ) -> list[OutboxRecord]:
-        """Claim pending rows (or rows claimed longer ago than ``stale_after_seconds``), oldest first."""
+        """Claim pending rows (or rows claimed longer ago than ``stale_after_seconds``), oldest first;
+        rows whose purpose is in ``bulk`` only when no other row is waiting (never if not ``include_bulk``)."""
         ...
 
     async def mark_sent(self, outbox_id: int, *, message: MessageRef) -> None: ...

@@ -181,7 +181,7 @@ class PracticeService:
             await chat.edit(root, texts.error_message("Not started: you already have an interview running."))
             raise UserError("You already have an interview running. Say `end` in its thread to stop it first.")
         await self.store.enqueue([self._phase_opening(interview)])
-        await self.dispatcher.flush()
+        await self.dispatcher.flush(bulk=False)
         return Reply()
 
     async def prompt_now(self, ctx: CommandContext) -> Reply:
@@ -375,7 +375,7 @@ class PracticeService:
                     total_seconds_left(interview, now),
                 ),
             )
-        await self.dispatcher.flush()
+        await self.dispatcher.flush(bulk=False)
 
     async def _hint(self, interview: InterviewRecord) -> None:
         phase = interview.current_phase
@@ -455,11 +455,14 @@ class PracticeService:
         )
 
     # ------------------------------------------------------------------ the clock's tick
-    async def tick(self) -> None:
+    async def tick(self, *, bulk: bool = True) -> None:
         """Do whatever is due. Safe to run in several processes at once.
 
         Each item is handled on its own: one bad row (say, a scenario removed from the content)
-        is logged with an error id and retried next tick, and never stops the others.
+        is logged with an error id and retried next tick, and never stops the others. With
+        ``bulk=False`` (the runtime's ticker) the tick returns once interviews' messages are out
+        while a fan-out of daily prompts goes on in the background, so a fan-out to thousands of
+        channels does not hold up the next tick's deadlines and nudges.
         """
         now = self.clock.now()
         await self._fan_out(now)
@@ -467,7 +470,7 @@ class PracticeService:
             await self._each(self._due_interview(interview, now), f"interview {interview.id}")
         for prompt in await self.store.due_prompt_closings(now):
             await self._each(self._close_prompt(prompt), f"closing prompt {prompt.id}")
-        await self.dispatcher.flush()
+        await self.dispatcher.flush(bulk=bulk)
 
     async def _fan_out(self, now: datetime) -> None:
         """Claim every channel's due prompt, a batch per transaction, nudging the dispatcher after

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, Update, and_, delete, or_, select, update
+from sqlalchemy import ColumnElement, CursorResult, Select, Update, and_, delete, or_, select, update
 
 from bot.core.records import OutboxDraft, OutboxRecord
 from bot.core.refs import MessageRef, Platform
@@ -35,10 +35,13 @@ class OutboxQueries(StoreBase):
             await self._enqueue_in(session, drafts)
 
     async def claim_outbox(
-        self, now: datetime, *, limit: int = 50, stale_after_seconds: int = 120
+        self, now: datetime, *, limit: int = 50, stale_after_seconds: int = 120, bulk: Collection[str] = (),
+        include_bulk: bool = True,
     ) -> list[OutboxRecord]:
         """Claim pending rows due at ``now`` (or rows claimed longer ago than ``stale_after_seconds``,
-        whose sender presumably died), oldest first.
+        whose sender presumably died), oldest first, except that rows whose purpose is in ``bulk``
+        are claimed only when no other row is waiting, and not at all with ``include_bulk=False``
+        (an interview's next phase does not queue behind a fan-out to thousands of channels).
 
         The oldest claimable ids are read first (PostgreSQL: ``FOR UPDATE SKIP LOCKED``, so a
         concurrent claimer takes other rows instead of waiting), then claimed with one
@@ -53,11 +56,18 @@ class OutboxQueries(StoreBase):
             and_(Outbox.state == "pending", or_(Outbox.available_at.is_(None), Outbox.available_at <= now)),
             and_(Outbox.state == "sending", Outbox.claimed_at <= stale_before),
         )
-        oldest = select(Outbox.id).where(claimable).order_by(Outbox.id).limit(limit)
-        if self.dialect == "postgresql":
-            oldest = oldest.with_for_update(skip_locked=True)
+
+        def oldest(*where: ColumnElement[bool], count: int) -> Select[int]:
+            query = select(Outbox.id).where(claimable, *where).order_by(Outbox.id).limit(count)
+            return query.with_for_update(skip_locked=True) if self.dialect == "postgresql" else query
+
         async with self._write() as session:
-            ids = list(await session.scalars(oldest))
+            if bulk:
+                ids = list(await session.scalars(oldest(Outbox.purpose.not_in(bulk), count=limit)))
+                if len(ids) < limit and include_bulk:
+                    ids += await session.scalars(oldest(Outbox.purpose.in_(bulk), count=limit - len(ids)))
+            else:
+                ids = list(await session.scalars(oldest(count=limit)))
             if not ids:
                 return []
             statement = (

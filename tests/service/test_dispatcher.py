@@ -9,9 +9,11 @@ from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+import pytest
+
 from bot.core.dispatch import CLAIM_WINDOW
 from bot.core.messages import Capabilities, OutMessage
-from bot.core.records import OutboxDraft, Schedule
+from bot.core.records import OutboxDraft, OutboxRecord, Schedule
 from bot.core.refs import ChannelRef, MessageRef, Target, ThreadRef
 from bot.core.service import PracticeService
 from bot.scheduling.clock import FakeClock
@@ -142,3 +144,59 @@ async def test_where_a_thread_is_its_root_one_write_records_both(
     prompt = await service.store.latest_prompt(CHANNEL)
     assert prompt is not None and prompt.message == chat.sent[0].ref and prompt.thread == chat.threads[0]
     assert await service.store.claim_outbox(clock.now(), limit=10, stale_after_seconds=0) == []
+
+
+async def test_an_interview_message_does_not_queue_behind_a_fan_out(
+    make_service: ServiceFactory, clock: FakeClock
+) -> None:
+    chat = SlowChat()
+    service, _ = await make_service(clock, chat=chat)
+    fan_out = 4 * CLAIM_WINDOW
+    await service.store.enqueue([OutboxDraft(ChannelRef("console", f"D{n}", "W1"), f"prompt {n}", "prompt", f"p-{n}")
+                                 for n in range(fan_out)])
+    service.dispatcher.kick()
+    await until(lambda: len(chat.sent) >= 10)
+    thread = ThreadRef(CHANNEL, "interview")
+    await service.store.enqueue([OutboxDraft(thread, "Time is up for this section.", "nudge", "nudge")])
+    await service.dispatcher.flush()
+
+    texts = [s.message.text for s in chat.sent]
+    assert len(texts) == fan_out + 1
+    assert texts.index("Time is up for this section.") < 2 * CLAIM_WINDOW, "claimed before the waiting prompts"
+
+
+async def test_a_reply_does_not_wait_for_a_fan_out_going_on(make_service: ServiceFactory, clock: FakeClock) -> None:
+    channels = [ChannelRef("console", f"D{n}", "W1") for n in range(50)]
+    chat = SlowChat(slow=set(channels))  # every prompt send hangs until released
+    service, _ = await make_service(clock, chat=chat)
+    await service.store.enqueue([OutboxDraft(where, "prompt", "prompt", f"p-{where.channel_id}") for where in channels])
+    service.dispatcher.kick()
+    thread = ThreadRef(CHANNEL, "interview")
+    await service.store.enqueue([OutboxDraft(thread, "Next phase", "phase", "phase")])
+
+    await asyncio.wait_for(service.dispatcher.flush(bulk=False), timeout=5)
+    assert chat.in_thread(thread) == ["Next phase"]
+    assert all(not chat.in_channel(where) for where in channels)
+
+    chat.release.set()
+    await asyncio.wait_for(service.dispatcher.flush(), timeout=5)
+    assert all(chat.in_channel(where) == ["prompt"] for where in channels)
+
+
+async def test_a_database_error_reaches_the_flush_and_the_next_flush_recovers(
+    make_service: ServiceFactory, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    service, chat = await make_service(clock)
+    await service.store.enqueue([OutboxDraft(CHANNEL, "hello", "notice", "hello")])
+    claim = service.store.claim_outbox
+
+    async def broken(*args: object, **kwargs: object) -> list[OutboxRecord]:
+        monkeypatch.setattr(service.store, "claim_outbox", claim)
+        raise ConnectionError("database went away")
+
+    monkeypatch.setattr(service.store, "claim_outbox", broken)
+    with pytest.raises(ConnectionError):
+        await service.dispatcher.flush()
+    assert chat.in_channel(CHANNEL) == []
+    await service.dispatcher.flush()
+    assert chat.in_channel(CHANNEL) == ["hello"]

@@ -40,6 +40,18 @@ async def test_claims_oldest_first_and_never_twice(store: SqlStore) -> None:
     assert await store.claim_outbox(NOW + timedelta(seconds=119)) == []
 
 
+async def test_bulk_rows_are_claimed_after_every_other_waiting_row(store: SqlStore) -> None:
+    prompts = [OutboxDraft(ChannelRef("slack", f"C{n}", "T1"), "prompt", "prompt", f"p{n}") for n in range(30)]
+    await store.enqueue(prompts[:20])
+    await store.enqueue([draft("phase"), draft("nudge")])
+    await store.enqueue(prompts[20:])
+    first = await store.claim_outbox(NOW, limit=5, bulk={"prompt"})
+    assert [r.dedupe_key for r in first] == ["p0", "p1", "p2", "phase", "nudge"]  # in id order once claimed
+    rest = await store.claim_outbox(NOW, limit=100, bulk={"prompt"})
+    assert [r.dedupe_key for r in rest] == [f"p{n}" for n in range(3, 30)]
+    assert [r.dedupe_key for r in first if r.purpose != "prompt"] == ["phase", "nudge"]
+
+
 async def test_a_stale_claim_is_claimed_again(store: SqlStore) -> None:
     await store.enqueue([draft("a")])
     (claimed,) = await store.claim_outbox(NOW)
