@@ -146,12 +146,13 @@ async def test_the_gate_learns_the_workspace_pace_from_a_429() -> None:
     waits = [await gate.wait(method) for _ in range(3)]
     assert waits[1:] == [pytest.approx(1 / learned)] * 2, "then one call per 1/48.6 s, no burst"
 
+    fake.now += 2
     for _ in range(60):  # a second of sending with everything getting through
         gate.succeeded(method)
         fake.now += 1 / 60
     pace = gate.pace(method)
     gate.limit(method, 0)
-    assert gate.pace(method) == pytest.approx(pace * 0.95), "a 429 while paced: 5 % slower"
+    assert gate.pace(method) == pytest.approx(pace * 0.95), "a 429 while paced, seconds after the last: 5 % slower"
     gate.limit(method, 0)
     assert gate.pace(method) == pytest.approx(pace * 0.95), "the same burst does not count twice"
 
@@ -184,7 +185,23 @@ async def test_a_paced_429_corrects_an_overestimate_from_what_got_through() -> N
         fake.now += 1 / 30
         gate.succeeded(method)
     gate.limit(method, 1)
-    assert gate.pace(method) == pytest.approx(30 * 0.95, rel=0.05)
+    assert gate.pace(method) == pytest.approx(30 * 0.8, rel=0.05), "and 20 % under: 429s keep coming"
+
+
+async def test_429s_in_quick_succession_slow_down_harder() -> None:
+    fake = FakeTime()
+    gate = RateLimitGate(now=fake.monotonic, sleep=fake.sleep)
+    method = "chat.postMessage"
+    for _ in range(100):
+        gate.succeeded(method)
+        fake.now += 0.001
+    gate.limit(method, 1)  # learned 97/s
+    fake.now += 1.2  # the pause, then a moment of sending too fast for anything to show
+    gate.limit(method, 1)
+    assert gate.pace(method) == pytest.approx(97 * 0.8)
+    fake.now += 4
+    gate.limit(method, 1)
+    assert gate.pace(method) == pytest.approx(97 * 0.8 * 0.95), "a 429 after a quiet while: gently"
 
 
 @pytest.fixture
