@@ -159,10 +159,6 @@ class Dispatcher:
         room = window - self._queued
         return room if room >= window // 4 or not self._queued else 0
 
-    def _wake(self) -> None:
-        self._again = True
-        self._progress.set()
-
     async def _until(self, done: Callable[[], bool]) -> None:
         while not done():
             self._progress.clear()

@@ -95,8 +95,11 @@ class Store(Protocol):
         """Create the channel if needed and set (or clear, with ``None``) its schedule."""
         ...
 
-    async def due_channels(self, now: datetime, *, limit: int = 500) -> list[ChannelRecord]:
-        """Channels with an enabled schedule whose ``next_prompt_at <= now``."""
+    async def due_channels(
+        self, now: datetime, *, limit: int = 500, after: ChannelRecord | None = None
+    ) -> list[ChannelRecord]:
+        """Channels with an enabled schedule whose ``next_prompt_at <= now``, earliest first; with
+        ``after``, only those that come after it in that order (to read on past channels that failed)."""
         ...
 
     async def advance_channel(

@@ -474,26 +474,29 @@ class PracticeService:
 
     async def _fan_out(self, now: datetime) -> None:
         """Claim every channel's due prompt, a batch per transaction, nudging the dispatcher after
-        each batch so posting overlaps claiming. Rounds go on while channels remain due and a
-        round made progress (a batch that fails stays due and is retried on the next tick)."""
+        each batch so posting overlaps claiming. Channels are read a round at a time, each round
+        after the last channel of the one before, so channels that fail (they stay due and are
+        retried on the next tick) never keep the others waiting."""
+        after: ChannelRecord | None = None
         while True:
-            due = await self.store.due_channels(now, limit=FANOUT_ROUND)
-            progressed = False
+            due = await self.store.due_channels(now, limit=FANOUT_ROUND, after=after)
             for start in range(0, len(due), FANOUT_BATCH):
                 batch = due[start:start + FANOUT_BATCH]
-                what = f"daily prompts for {len(batch)} channels"
-                progressed |= await self._each(self._move_channels(batch, now), what)
+                try:
+                    await self._move_channels(batch, now)
+                except Exception:
+                    log.exception("error %s in daily prompts for %d channels; retried on the next tick",
+                                  new_error_id(), len(batch))
                 self.dispatcher.kick()
-            if len(due) < FANOUT_ROUND or not progressed:
+            if len(due) < FANOUT_ROUND:
                 return
+            after = due[-1]
 
-    async def _each(self, work: Awaitable[object], what: str) -> bool:
+    async def _each(self, work: Awaitable[object], what: str) -> None:
         try:
             await work
         except Exception:
             log.exception("error %s in %s; retried on the next tick", new_error_id(), what)
-            return False
-        return True
 
     async def _due_interview(self, interview: InterviewRecord, now: datetime) -> None:
         if is_overdue(interview, now):
@@ -522,6 +525,8 @@ class PracticeService:
         return await self.store.prune_events(older_than=self.clock.now() - EVENT_RETENTION)
 
     async def _move_channels(self, channels: list[ChannelRecord], now: datetime) -> None:
+        """Move the channels on and claim their prompts in one write (a channel whose move cannot
+        be worked out is logged and left due)."""
         moves = []
         for channel in channels:
             try:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import literal, select, true, tuple_, update
 
 from bot.core.records import ChannelRecord, MemberRecord, Schedule, StreakRecord
 from bot.core.refs import ChannelRef, UserRef
@@ -67,10 +67,14 @@ class MemberQueries(StoreBase):
             await session.flush()
             return channel_record(row)
 
-    async def due_channels(self, now: datetime, *, limit: int = 500) -> list[ChannelRecord]:
+    async def due_channels(
+        self, now: datetime, *, limit: int = 500, after: ChannelRecord | None = None
+    ) -> list[ChannelRecord]:
         query = (
             select(Channel)
             .where(Channel.enabled, Channel.next_prompt_at <= now)
+            .where(tuple_(Channel.next_prompt_at, Channel.id) > tuple_(
+                literal(after.next_prompt_at, Channel.next_prompt_at.type), literal(after.id)) if after else true())
             .order_by(Channel.next_prompt_at, Channel.id)
             .limit(limit)
         )

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+import asyncio
+from datetime import datetime, timedelta
+
+import pytest
 
 from bot.core import texts
 from bot.core.guard import guarded
 from bot.core.messages import Action, InMessage
-from bot.core.refs import MessageRef, ThreadRef, UserRef
+from bot.core.records import ChannelMove, ChannelRecord, Schedule
+from bot.core.refs import ChannelRef, MessageRef, ThreadRef, UserRef
 from bot.scheduling.clock import FakeClock
 from tests.service.conftest import ALICE, BOB, CHANNEL, START, ServiceFactory, ctx
 
@@ -122,3 +126,33 @@ async def test_after_days_down_todays_prompt_is_still_posted(make_service: Servi
     assert latest is not None and latest.local_date == (START + timedelta(days=2)).date()
     channel = await service.store.get_channel(CHANNEL)
     assert channel is not None and channel.next_prompt_at == START + timedelta(days=3, minutes=30)
+
+
+async def test_channels_that_fail_do_not_hold_up_the_rest_of_the_fan_out(
+    make_service: ServiceFactory, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import bot.core.service as service_module
+
+    monkeypatch.setattr(service_module, "FANOUT_ROUND", 3)
+    monkeypatch.setattr(service_module, "FANOUT_BATCH", 2)
+    service, chat = await make_service(clock)
+    schedule = Schedule(local_time=clock.now().time(), timezone="UTC", weekdays=frozenset(range(7)))
+    channels = [ChannelRef("console", f"C{n}", "W1") for n in range(8)]
+    for where in channels:
+        await service.store.save_schedule(where, schedule=schedule, next_prompt_at=clock.now())
+    broken = {"C0", "C1", "C2", "C3"}  # more than a whole round, first in line
+    original = service._channel_move
+
+    async def failing(channel: ChannelRecord, now: datetime) -> ChannelMove | None:
+        if channel.ref.channel_id in broken:
+            raise ValueError("content changed under this channel")
+        return await original(channel, now)
+
+    monkeypatch.setattr(service, "_channel_move", failing)
+    await asyncio.wait_for(service.tick(), timeout=10)
+    assert [w.channel_id for w in channels if chat.in_channel(w)] == ["C4", "C5", "C6", "C7"]
+    assert sorted(c.ref.channel_id for c in await service.store.due_channels(clock.now())) == sorted(broken)
+
+    broken.clear()  # fixed: the next tick posts the rest
+    await service.tick()
+    assert all(len(chat.in_channel(w)) == 1 for w in channels)

@@ -82,6 +82,12 @@ async def test_due_channels_are_enabled_and_due_earliest_first(store: SqlStore) 
     due = await store.due_channels(NOON)
     assert [c.id for c in due] == [early.id, late.id, exact.id]
     assert [c.id for c in await store.due_channels(NOON, limit=1)] == [early.id]
+    # reading on after a channel: the next ones in the same order, ties on the due time by id
+    assert [c.id for c in await store.due_channels(NOON, after=due[0])] == [late.id, exact.id]
+    assert [c.id for c in await store.due_channels(NOON, after=due[2])] == []
+    same_time = await store.save_schedule(ChannelRef("slack", "same", "T1"), schedule=SCHEDULE,
+                                          next_prompt_at=NOON - timedelta(minutes=1))
+    assert [c.id for c in await store.due_channels(NOON, after=due[1])] == [same_time.id, exact.id]
 
 
 async def test_advance_channel_only_from_the_expected_moment(store: SqlStore) -> None:

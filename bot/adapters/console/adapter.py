@@ -75,6 +75,8 @@ class ConsoleChat:
         return ref
 
     async def start_thread(self, root: MessageRef, title: str) -> ThreadRef:
+        if root.thread is not None:
+            return root.thread  # no threads inside threads, as on Slack and Discord: stay in this one
         thread = ThreadRef(root.channel, f"t{root.message_id}")
         self.current_thread = thread
         self.write(f"  [thread {self.thread_number(thread)}] -- {title} (type to answer here) --")

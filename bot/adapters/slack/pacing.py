@@ -10,9 +10,10 @@ tolerated) plus a workspace-wide limit it enforces with HTTP 429 and ``Retry-Aft
   we can see it). So a fan-out to thousands of channels pays for one burst of 429s and
   then runs at about the allowance, instead of colliding with every window. Each further
   429 slows the pace by 5 % (20 % when 429s keep coming within seconds of each other: the
-  first estimate was well over); each second without one speeds it up by 0.2 % (so several bot
-  processes sharing a workspace drift toward fair shares, and a process left alone takes
-  back what another released). A pace is forgotten after a quiet minute without calls.
+  first estimate was well over); each second without one speeds it up, by 2 % back to just
+  under the pace the last 429 came at, then by 0.2 % (so several bot processes sharing a
+  workspace drift toward fair shares, and a process left alone takes back what another
+  released). A pace is forgotten after a quiet minute without calls.
 * ``GatedRateLimitRetryHandler`` is slack_sdk's ``AsyncRateLimitErrorRetryHandler``
   that reports each 429 to the gate and retries through it.
 
@@ -62,9 +63,13 @@ HEADROOM = 0.97
 BACK_OFF = 0.95
 """A 429 while already paced: the allowance shrank (another replica, Slack): 5 % under the pace, or
 under what got through in the last second when that was less."""
+RECOVER = 0.02
+"""Each second without a 429 while under the ceiling (97 % of the pace the last 429 came at): 2 %
+faster, so a hard back-off is made good within seconds."""
 RAISE = 0.002
-"""Each second paced without a 429: 0.2 % faster, so several processes drift toward fair shares and
-one left alone takes back what another released. Slow on purpose: every 429 costs a Retry-After pause."""
+"""Each second without a 429 at or above the ceiling: 0.2 % faster, so several processes drift toward
+fair shares and one left alone takes back what another released. Slow on purpose: every 429 costs a
+Retry-After pause."""
 FORGET_AFTER = 60.0
 """Seconds without any call of a method after which its pace is forgotten."""
 
@@ -130,6 +135,8 @@ class RateLimitGate:
         self._limited_at: dict[str, float] = {}
         self._adjusted_at: dict[str, float] = {}
         self._called_at: dict[str, float] = {}
+        self._ceiling: dict[str, float] = {}
+        """Per method: the pace at which the last 429 came (the allowance as far as we can tell)."""
         self._recent: dict[str, deque[float]] = defaultdict(deque)
 
     def _successes(self, method: str, now: float) -> int:
@@ -156,6 +163,7 @@ class RateLimitGate:
         seen = self._successes(method, now)
         if interval is None:
             if seen >= MIN_LEARN:
+                self._ceiling[method] = seen
                 self._interval[method] = 1.0 / (seen * HEADROOM)
                 log.info("Slack allows about %d %s per second here: pacing to %.1f/s", seen, method, seen * HEADROOM)
         elif previous is None or now - previous >= LEARN_WINDOW:
@@ -166,6 +174,7 @@ class RateLimitGate:
             if now - start >= MIN_SPAN and got_through >= MIN_LEARN:
                 pace = min(pace, got_through / (now - start))
             back_off = BACK_OFF_HARD if previous is not None and now - previous < REPEAT_WINDOW else BACK_OFF
+            self._ceiling[method] = pace
             self._interval[method] = 1.0 / (pace * back_off)
             log.info("Slack rate limited %s while paced: pacing to %.1f/s", method, pace * back_off)
 
@@ -195,8 +204,7 @@ class RateLimitGate:
             return waited
         since = max(self._limited_at.get(method, now), self._adjusted_at.get(method, 0.0))
         if now - since >= 1.0:
-            interval /= (1 + RAISE) ** int(now - since)
-            self._interval[method] = interval
+            interval = self._raised(method, interval, int(now - since))
             self._adjusted_at[method] = now
         slot = max(now, self._next_slot.get(method, now))
         self._next_slot[method] = slot + interval
@@ -204,6 +212,17 @@ class RateLimitGate:
             await self._sleep(slot - now)
             waited += slot - now
         return waited
+
+
+    def _raised(self, method: str, interval: float, seconds: int) -> float:
+        """The interval after ``seconds`` without a 429: back up to just under the ceiling quickly,
+        past it slowly."""
+        pace = 1.0 / interval
+        target = self._ceiling.get(method, pace) * HEADROOM
+        for _ in range(min(seconds, 600)):
+            pace = min(pace * (1 + RECOVER), target) if pace < target * 0.999 else pace * (1 + RAISE)
+        self._interval[method] = 1.0 / pace
+        return 1.0 / pace
 
 
 def method_of(url: str) -> str:

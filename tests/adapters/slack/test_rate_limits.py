@@ -156,11 +156,14 @@ async def test_the_gate_learns_the_workspace_pace_from_a_429() -> None:
     gate.limit(method, 0)
     assert gate.pace(method) == pytest.approx(pace * 0.95), "the same burst does not count twice"
 
-    before = gate.pace(method)
+    for _ in range(2):
+        fake.now += 1
+        await gate.wait(method)
+    assert gate.pace(method) == pytest.approx(pace * 0.97), "quiet seconds: quickly back to just under it"
     for _ in range(10):
         fake.now += 1
         await gate.wait(method)
-    assert gate.pace(method) == pytest.approx(before * 1.002 ** 10), "ten quiet seconds: 2 % faster"
+    assert gate.pace(method) == pytest.approx(pace * 0.97 * 1.002 ** 10), "then past it slowly: 0.2 % a second"
     fake.now += 61
     await gate.wait(method)
     assert gate.pace(method) is None, "forgotten after a minute without calls"
@@ -202,6 +205,26 @@ async def test_429s_in_quick_succession_slow_down_harder() -> None:
     fake.now += 4
     gate.limit(method, 1)
     assert gate.pace(method) == pytest.approx(97 * 0.8 * 0.95), "a 429 after a quiet while: gently"
+
+
+async def test_after_a_hard_back_off_the_pace_recovers_within_seconds() -> None:
+    fake = FakeTime()
+    gate = RateLimitGate(now=fake.monotonic, sleep=fake.sleep)
+    method = "chat.postMessage"
+    for _ in range(50):
+        gate.succeeded(method)
+        fake.now += 0.001
+    gate.limit(method, 1)  # learned 48.5/s under a ceiling of 50
+    fake.now += 1.5
+    gate.limit(method, 1)  # again at once: 20 % down
+    assert gate.pace(method) == pytest.approx(48.5 * 0.8)
+    fake.now += 1
+    for _ in range(12):
+        fake.now += 1
+        await gate.wait(method)
+    recovered = gate.pace(method)
+    assert recovered is not None
+    assert 48.5 * 0.97 <= recovered <= 48.5 * 0.97 * 1.002 ** 4, "13 quiet seconds: back just under the 429's pace"
 
 
 @pytest.fixture
