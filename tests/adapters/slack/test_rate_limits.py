@@ -172,16 +172,22 @@ async def test_the_gate_learns_the_workspace_pace_from_a_429() -> None:
     assert gate.pace("users.info") is None, "one success says nothing about the allowance"
 
 
+def learned_gate(successes: int) -> tuple[FakeTime, RateLimitGate]:
+    """A gate that saw ``successes`` posts go through within a moment, then a 429 (Retry-After 1)."""
+    fake = FakeTime()
+    gate = RateLimitGate(now=fake.monotonic, sleep=fake.sleep)
+    for _ in range(successes):
+        gate.succeeded("chat.postMessage")
+        fake.now += 0.001
+    gate.limit("chat.postMessage", 1)
+    return fake, gate
+
+
 async def test_a_paced_429_corrects_an_overestimate_from_what_got_through() -> None:
     """Two bot processes share a workspace: this one learned 97/s in a burst, but only 30/s of its
     calls get through now. One 429 later it paces under 30/s instead of backing off 5 % at a time."""
-    fake = FakeTime()
-    gate = RateLimitGate(now=fake.monotonic, sleep=fake.sleep)
+    fake, gate = learned_gate(100)
     method = "chat.postMessage"
-    for _ in range(100):
-        gate.succeeded(method)
-        fake.now += 0.001
-    gate.limit(method, 1)
     assert gate.pace(method) == pytest.approx(97)
     fake.now += 1  # the pause is over
     for _ in range(30):
@@ -192,13 +198,8 @@ async def test_a_paced_429_corrects_an_overestimate_from_what_got_through() -> N
 
 
 async def test_429s_in_quick_succession_slow_down_harder() -> None:
-    fake = FakeTime()
-    gate = RateLimitGate(now=fake.monotonic, sleep=fake.sleep)
+    fake, gate = learned_gate(100)  # learned 97/s
     method = "chat.postMessage"
-    for _ in range(100):
-        gate.succeeded(method)
-        fake.now += 0.001
-    gate.limit(method, 1)  # learned 97/s
     fake.now += 1.2  # the pause, then a moment of sending too fast for anything to show
     gate.limit(method, 1)
     assert gate.pace(method) == pytest.approx(97 * 0.8)
@@ -208,13 +209,8 @@ async def test_429s_in_quick_succession_slow_down_harder() -> None:
 
 
 async def test_after_a_hard_back_off_the_pace_recovers_within_seconds() -> None:
-    fake = FakeTime()
-    gate = RateLimitGate(now=fake.monotonic, sleep=fake.sleep)
+    fake, gate = learned_gate(50)  # learned 48.5/s under a ceiling of 50
     method = "chat.postMessage"
-    for _ in range(50):
-        gate.succeeded(method)
-        fake.now += 0.001
-    gate.limit(method, 1)  # learned 48.5/s under a ceiling of 50
     fake.now += 1.5
     gate.limit(method, 1)  # again at once: 20 % down
     assert gate.pace(method) == pytest.approx(48.5 * 0.8)
