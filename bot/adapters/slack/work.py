@@ -5,6 +5,11 @@ command). Jobs with the same key run one after another, so an answer and the ``n
 that follows it are handled in the order they were written; different keys run side
 by side on ``workers`` tasks, which also bounds how much post-ack work competes with
 the acks on the event loop.
+
+Acks come first: while requests keep arriving (a job submitted within the last
+``ACK_QUIET`` seconds), a worker holds off starting its next job, for at most
+``MAX_DEFER`` seconds. A burst of slash commands is acked at the bare app's pace and
+its work runs right after; at a normal rate nothing waits.
 """
 
 from __future__ import annotations
@@ -21,6 +26,11 @@ log = logging.getLogger(__name__)
 
 Job = Callable[[], Awaitable[None]]
 
+ACK_QUIET = 0.005
+"""Seconds without a new submission that count as a pause in the acks."""
+MAX_DEFER = 0.5
+"""The longest a job waits for such a pause (Slack's deadlines are for acks, not for this work)."""
+
 
 class KeyedWorkers:
     def __init__(self, workers: int = 32) -> None:
@@ -30,6 +40,7 @@ class KeyedWorkers:
         self._tasks: list[asyncio.Task[None]] = []
         self.submitted = 0
         self.processed = 0
+        self._last_submit = float("-inf")
         self._changed = asyncio.Condition()
 
     def start(self) -> None:
@@ -40,6 +51,7 @@ class KeyedWorkers:
     def submit(self, key: str, job: Job, *, what: str) -> None:
         """Queue ``job``; never blocks (the ack path calls it)."""
         self.submitted += 1
+        self._last_submit = asyncio.get_running_loop().time()
         queue = self._queues[zlib.crc32(key.encode()) % len(self._queues)]
         queue.put_nowait((what, job))
 
@@ -47,6 +59,7 @@ class KeyedWorkers:
         while True:
             what, job = await queue.get()
             try:
+                await self._after_acks()
                 await job()
             except asyncio.CancelledError:
                 raise
@@ -58,6 +71,14 @@ class KeyedWorkers:
                 self.processed += 1
                 async with self._changed:
                     self._changed.notify_all()
+
+    async def _after_acks(self) -> None:
+        """Wait for a pause in the acks (a debounce: it waits for events to stop, which an Event
+        cannot say, hence the timed loop), or ``MAX_DEFER`` at most."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + MAX_DEFER
+        while (quiet_in := self._last_submit + ACK_QUIET - loop.time()) > 0 and loop.time() < deadline:  # noqa: ASYNC110
+            await asyncio.sleep(min(quiet_in, deadline - loop.time()))
 
     async def wait_processed(self, count: int, *, within: float = 10.0) -> None:
         """Wait until at least ``count`` jobs have finished (tests and benchmarks)."""

@@ -73,3 +73,36 @@ def _bucket(workers: KeyedWorkers, key: str) -> int:
     import zlib
 
     return zlib.crc32(key.encode()) % len(workers._queues)
+
+
+async def test_jobs_wait_for_a_pause_in_the_acks_but_not_for_long(monkeypatch: pytest.MonkeyPatch) -> None:
+    import bot.adapters.slack.work as work
+
+    monkeypatch.setattr(work, "ACK_QUIET", 0.05)
+    monkeypatch.setattr(work, "MAX_DEFER", 10.0)
+    loop = asyncio.get_running_loop()
+    workers = KeyedWorkers(2)
+    workers.start()
+    started: list[float] = []
+
+    async def job() -> None:
+        started.append(loop.time())
+
+    async def burst(seconds: float) -> float:
+        """Submissions every 5 ms (acks arriving), as a burst of slash commands would make them."""
+        end = loop.time() + seconds
+        while loop.time() < end:
+            workers.submit("burst", job, what="burst")
+            await asyncio.sleep(0.005)
+        return loop.time()
+
+    last = await burst(0.3)
+    assert await workers.join(within=5)
+    assert started and started[0] >= last, "no post-ack work started while the acks kept coming"
+
+    monkeypatch.setattr(work, "MAX_DEFER", 0.1)
+    started.clear()
+    began = loop.time()
+    await burst(1.0)
+    assert started and 0 <= started[0] - began < 0.6, "but a job waits MAX_DEFER at most, even under a steady stream"
+    await workers.stop()
