@@ -28,8 +28,10 @@ Job = Callable[[], Awaitable[None]]
 
 ACK_QUIET = 0.005
 """Seconds without a new submission that count as a pause in the acks."""
-MAX_DEFER = 0.5
-"""The longest a job waits for such a pause (Slack's deadlines are for acks, not for this work)."""
+MAX_DEFER = 2.0
+"""The longest a job waits for such a pause: longer than a burst of a few thousand commands takes to
+ack, and only ever reached under a steady stream of hundreds of requests a second (Slack's
+deadline is for the ack, not for this work)."""
 
 
 class KeyedWorkers:
