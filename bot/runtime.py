@@ -62,9 +62,12 @@ class Runtime:
     ticker: Ticker | None = None
 
     async def close(self) -> None:
-        """Stop the clock (letting a tick finish), the adapters, then the background jobs and the store."""
+        """Stop the clock (letting a tick finish), the outbox (rows being sent finish, the rest go back to
+        the store), the adapters, then the background jobs and the store."""
         if self.ticker is not None:
             await self.ticker.stop()
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self.service.dispatcher.stop(), timeout=CLOSE_TIMEOUT_SECONDS)
         for adapter in self.adapters:
             try:
                 await asyncio.wait_for(adapter.stop(), timeout=CLOSE_TIMEOUT_SECONDS)

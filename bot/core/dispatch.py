@@ -79,16 +79,38 @@ class Dispatcher:
         """When rows finished in the last second (monotonic): the window follows the pace."""
         self._in_flight: set[int] = set()
         """Rows this process is working on: a stale re-claim of one of them must not run it twice."""
+        self._lane_tasks: set[asyncio.Task[None]] = set()
+        self._stopping = False
+        self._unsent: list[int] = []
+        """Rows claimed but never started when the dispatcher stopped: handed back to the store."""
+
+    async def stop(self) -> None:
+        """Stop claiming, let each lane finish the row it is sending, and hand the rows it had not
+        started back to the store (claimable at once by another replica or the next start, instead
+        of after the stale-claim window). Background jobs are left to ``drain``."""
+        self._stopping = True
+        self._progress.set()
+        while self._lane_tasks or self._loop_task is not None:
+            tasks = [*self._lane_tasks, *([self._loop_task] if self._loop_task else [])]
+            await asyncio.gather(*tasks, return_exceptions=True)
+        unsent, self._unsent = self._unsent, []
+        if unsent:
+            await self._service.store.release_outbox(unsent)
+            log.info("handed %d unsent outbox rows back to the store", len(unsent))
 
     async def flush(self, *, bulk: bool = True) -> None:
         """Send what is pending and return once it is sent. With ``bulk=False``, return once every
         row but bulk ones is sent: a reply to a person does not wait for a fan-out of daily prompts
         to thousands of channels that goes on meanwhile (those rows are claimed after it anyway)."""
+        if self._stopping:
+            return  # shutting down: what is pending stays in the store for the next start
         ticket = self._claims
         self.kick()
         while not (self._idle_through > ticket if bulk
                    else self._urgent_through > ticket and not self._urgent_queued):
             if self._loop_task is None:
+                if self._stopping:
+                    return
                 raise self._failure or RuntimeError("the outbox dispatcher stopped")
             self._progress.clear()
             await self._progress.wait()
@@ -98,7 +120,7 @@ class Dispatcher:
         daily prompts meanwhile: a fan-out to many channels posts while it claims)."""
         self._again = True
         self._progress.set()
-        if self._loop_task is None:
+        if self._loop_task is None and not self._stopping:
             self._failure = None
             self._loop_task = asyncio.create_task(self._loop())
             self._track(self._loop_task)
@@ -114,11 +136,11 @@ class Dispatcher:
 
     async def _loop(self) -> None:
         try:
-            while True:
+            while not self._stopping:
                 asked, self._again = self._again, False
                 room = self._room()
                 if not room and not asked:
-                    await self._until(lambda: self._room() > 0 or self._again)
+                    await self._until(lambda: self._room() > 0 or self._again or self._stopping)
                     continue
                 # A full window still takes rows that are not bulk when someone asked (an
                 # interview's next phase never waits for room behind a fan-out).
@@ -141,7 +163,7 @@ class Dispatcher:
                     self._idle_through = number
                     return
                 # Nothing more to claim for now: wait for the lanes to finish, or for new work.
-                await self._until(lambda: not self._queued or self._again)
+                await self._until(lambda: not self._queued or self._again or self._stopping)
         except Exception as exc:
             error_id = new_error_id()
             log.exception("error %s in the outbox dispatcher; it starts again on the next flush", error_id)
@@ -182,12 +204,15 @@ class Dispatcher:
                 lane.append(row)  # its lane is running: the row goes out after the earlier ones
             else:
                 self._lanes[key] = deque([row])
-                self._track(asyncio.create_task(self._run_lane(key)))
+                task = asyncio.create_task(self._run_lane(key))
+                self._track(task)
+                self._lane_tasks.add(task)
+                task.add_done_callback(self._lane_tasks.discard)
 
     async def _run_lane(self, key: str) -> None:
         lane = self._lanes[key]
         try:
-            while lane:
+            while lane and not self._stopping:
                 row = lane.popleft()
                 try:
                     await self._run(row)
@@ -195,9 +220,10 @@ class Dispatcher:
                     self._done(row)
                     self._finished.append(time.monotonic())
         finally:
-            for row in lane:  # only when cancelled: those rows are re-claimed once stale
+            for row in lane:  # stopped (or cancelled) before they were sent
                 self._done(row)
                 self._in_flight.discard(row.id)
+                self._unsent.append(row.id)
             del self._lanes[key]
 
     def _done(self, row: OutboxRecord) -> None:

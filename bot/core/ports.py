@@ -235,6 +235,10 @@ class Store(Protocol):
 
     async def mark_sent(self, outbox_id: int, *, message: MessageRef) -> None: ...
 
+    async def release_outbox(self, outbox_ids: Sequence[int]) -> None:
+        """Hand claimed rows that were never tried back: pending again at once, the claim's attempt undone."""
+        ...
+
     async def mark_failed(self, outbox_id: int, *, error: str, retry_at: datetime | None) -> None:
         """Record a failed send: back to pending at ``retry_at``, or dead when ``None``."""
         ...

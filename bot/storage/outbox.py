@@ -84,6 +84,18 @@ class OutboxQueries(StoreBase):
         async with self._write() as session:
             await session.execute(sent_statement(outbox_id, message))
 
+    async def release_outbox(self, outbox_ids: Sequence[int]) -> None:
+        if not outbox_ids:
+            return
+        statement = (
+            update(Outbox)
+            .where(Outbox.id.in_(outbox_ids), Outbox.state == "sending")
+            .values(state="pending", claimed_at=None, attempts=Outbox.attempts - 1)
+            .execution_options(synchronize_session=False)
+        )
+        async with self._write() as session:
+            await session.execute(statement)
+
     async def mark_failed(self, outbox_id: int, *, error: str, retry_at: datetime | None) -> None:
         """Record a failed send: back to pending at ``retry_at``, or dead when ``None``."""
         if retry_at is None:

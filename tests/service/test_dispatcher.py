@@ -28,9 +28,11 @@ class SlowChat(RecordingChat):
     slow: set[Target] = field(default_factory=set)
     release: asyncio.Event = field(default_factory=asyncio.Event)
     rng: random.Random = field(default_factory=lambda: random.Random(7))
+    waiting: list[str] = field(default_factory=list)
 
     async def send(self, where: Target, message: OutMessage) -> MessageRef:
         if where in self.slow:
+            self.waiting.append(message.text)
             await self.release.wait()
         else:
             await asyncio.sleep(self.rng.random() / 1000)
@@ -200,3 +202,26 @@ async def test_a_database_error_reaches_the_flush_and_the_next_flush_recovers(
     assert chat.in_channel(CHANNEL) == []
     await service.dispatcher.flush()
     assert chat.in_channel(CHANNEL) == ["hello"]
+
+
+async def test_stopping_finishes_what_is_being_sent_and_hands_the_rest_back(
+    make_service: ServiceFactory, clock: FakeClock
+) -> None:
+    stuck = ChannelRef("console", "C-stuck", "W1")
+    chat = SlowChat(slow={stuck})
+    service, _ = await make_service(clock, chat=chat)
+    await service.store.enqueue([OutboxDraft(stuck, f"row {n}", "notice", f"row-{n}") for n in range(3)])
+    service.dispatcher.kick()
+    await until(lambda: chat.waiting == ["row 0"])
+
+    stopping = asyncio.create_task(service.dispatcher.stop())
+    await asyncio.sleep(0.05)
+    assert not stopping.done(), "the row being sent is let finish"
+    chat.release.set()
+    await asyncio.wait_for(stopping, timeout=5)
+
+    assert chat.in_channel(stuck) == ["row 0"]
+    await asyncio.wait_for(service.dispatcher.flush(), timeout=1)  # stopped: returns, sends nothing
+    assert chat.in_channel(stuck) == ["row 0"]
+    handed_back = await service.store.claim_outbox(clock.now(), limit=10)  # at once, not after 5 minutes
+    assert [(r.text, r.attempts) for r in handed_back] == [("row 1", 1), ("row 2", 1)]
