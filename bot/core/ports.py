@@ -102,12 +102,6 @@ class Store(Protocol):
         ``after``, only those that come after it in that order (to read on past channels that failed)."""
         ...
 
-    async def advance_channel(
-        self, channel_id: int, *, expected_next_at: datetime, new_next_at: datetime | None
-    ) -> bool:
-        """Conditional update of ``next_prompt_at``; True only for the one caller that wins."""
-        ...
-
     async def move_channels(self, moves: Sequence[ChannelMove]) -> int:
         """Apply each move in one transaction: advance the channel only if ``next_prompt_at`` still
         is ``expected_next_at`` (another process may have won it), and then claim its prompt as

@@ -8,7 +8,7 @@ from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
@@ -58,6 +58,24 @@ class StoreBase:
         return postgresql.insert(model)
 
     # ------------------------------------------------------------------------------- shared rows
+    @staticmethod
+    async def _advance_in(
+        session: AsyncSession, channel_id: int, expected_next_at: datetime, new_next_at: datetime | None
+    ) -> bool:
+        """Move ``next_prompt_at`` on only if it still is ``expected_next_at`` (the caller's transaction):
+        True for the one caller that wins."""
+        advanced = await session.execute(
+            update(Channel)
+            .where(Channel.id == channel_id, Channel.next_prompt_at == expected_next_at)
+            .values(next_prompt_at=new_next_at)
+            .returning(Channel.id)
+            .execution_options(synchronize_session=False)
+        )
+        won = advanced.first() is not None
+        if not won:
+            log.debug("channel %s was advanced by another process", channel_id)
+        return won
+
     async def _ensure_channel(self, session: AsyncSession, ref: ChannelRef) -> Channel:
         await session.execute(
             self._insert(Channel)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 
-from sqlalchemy import literal, select, true, tuple_, update
+from sqlalchemy import literal, select, true, tuple_
 
 from bot.core.records import ChannelRecord, MemberRecord, Schedule, StreakRecord
 from bot.core.refs import ChannelRef, UserRef
@@ -84,16 +84,7 @@ class MemberQueries(StoreBase):
     async def advance_channel(
         self, channel_id: int, *, expected_next_at: datetime, new_next_at: datetime | None
     ) -> bool:
-        """Move ``next_prompt_at`` on only if it still is ``expected_next_at``: one caller wins."""
-        statement = (
-            update(Channel)
-            .where(Channel.id == channel_id, Channel.next_prompt_at == expected_next_at)
-            .values(next_prompt_at=new_next_at)
-            .returning(Channel.id)
-            .execution_options(synchronize_session=False)
-        )
+        """Move ``next_prompt_at`` on only if it still is ``expected_next_at``: one caller wins.
+        (The tick does this for a batch with ``move_channels``.)"""
         async with self._write() as session:
-            won = (await session.execute(statement)).first() is not None
-        if not won:
-            log.debug("channel %s was advanced by another process", channel_id)
-        return won
+            return await self._advance_in(session, channel_id, expected_next_at, new_next_at)

@@ -54,17 +54,8 @@ class PromptQueries(StoreBase):
         claimed = 0
         async with self._write() as session:
             for move in sorted(moves, key=lambda m: m.channel_id):
-                advanced = await session.execute(
-                    update(Channel)
-                    .where(Channel.id == move.channel_id, Channel.next_prompt_at == move.expected_next_at)
-                    .values(next_prompt_at=move.new_next_at)
-                    .returning(Channel.id)
-                    .execution_options(synchronize_session=False)
-                )
-                if advanced.first() is None:
-                    log.debug("channel %s was advanced by another process", move.channel_id)
-                    continue
-                if move.prompt is not None:
+                advanced = await self._advance_in(session, move.channel_id, move.expected_next_at, move.new_next_at)
+                if advanced and move.prompt is not None:
                     claimed += await self._insert_prompt(session, move.channel_id, move.prompt, move.outbox) is not None
         return claimed
 
