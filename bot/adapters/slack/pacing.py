@@ -28,6 +28,7 @@ import random
 import time
 from collections import defaultdict, deque
 from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 from slack_sdk.http_retry.async_handler import AsyncRetryHandler
@@ -123,68 +124,72 @@ class ChannelPacer:
         return len(self._next_slot)
 
 
+@dataclass
+class _MethodPace:
+    """What the gate knows about one Web API method."""
+
+    recent: deque[float] = field(default_factory=deque)
+    """When calls succeeded in the last ``LEARN_WINDOW`` seconds."""
+    paused_until: float = 0.0
+    """No call before this (the latest ``Retry-After``)."""
+    pace: float | None = None
+    """Calls per second allowed; ``None`` until a 429 taught one."""
+    ceiling: float = 0.0
+    """The pace the last 429 came at (the allowance, as far as we can tell)."""
+    next_slot: float | None = None
+    limited_at: float | None = None
+    adjusted_at: float = 0.0
+    called_at: float | None = None
+
+    def successes(self, now: float) -> int:
+        while self.recent and self.recent[0] <= now - LEARN_WINDOW:
+            self.recent.popleft()
+        return len(self.recent)
+
+
 class RateLimitGate:
     """Per Web API method: the pause Slack asked for, and the pace learned from it."""
 
     def __init__(self, *, now: Now = time.monotonic, sleep: Sleep = asyncio.sleep) -> None:
         self._now = now
         self._sleep = sleep
-        self._until: dict[str, float] = {}
-        self._interval: dict[str, float] = {}
-        self._next_slot: dict[str, float] = {}
-        self._limited_at: dict[str, float] = {}
-        self._adjusted_at: dict[str, float] = {}
-        self._called_at: dict[str, float] = {}
-        self._ceiling: dict[str, float] = {}
-        """Per method: the pace at which the last 429 came (the allowance as far as we can tell)."""
-        self._recent: dict[str, deque[float]] = defaultdict(deque)
-
-    def _successes(self, method: str, now: float) -> int:
-        recent = self._recent[method]
-        while recent and recent[0] <= now - LEARN_WINDOW:
-            recent.popleft()
-        return len(recent)
+        self._methods: dict[str, _MethodPace] = defaultdict(_MethodPace)
 
     def succeeded(self, method: str) -> None:
         now = self._now()
-        self._recent[method].append(now)
-        self._successes(method, now)
+        state = self._methods[method]
+        state.recent.append(now)
+        state.successes(now)
 
     def limit(self, method: str, seconds: float) -> None:
         """Slack answered 429 with ``Retry-After: seconds``."""
         now = self._now()
-        paused_until = self._until.get(method, 0.0)
-        until = now + max(0.0, seconds)
-        if until > paused_until:
-            self._until[method] = until
-        previous = self._limited_at.get(method)
-        self._limited_at[method] = now
-        interval = self._interval.get(method)
-        seen = self._successes(method, now)
-        if interval is None:
+        state = self._methods[method]
+        paused_until = state.paused_until
+        state.paused_until = max(paused_until, now + max(0.0, seconds))
+        previous, state.limited_at = state.limited_at, now
+        seen = state.successes(now)
+        if state.pace is None:
             if seen >= MIN_LEARN:
-                self._ceiling[method] = seen
-                self._interval[method] = 1.0 / (seen * HEADROOM)
-                log.info("Slack allows about %d %s per second here: pacing to %.1f/s", seen, method, seen * HEADROOM)
+                state.ceiling, state.pace = seen, seen * HEADROOM
+                log.info("Slack allows about %d %s per second here: pacing to %.1f/s", seen, method, state.pace)
         elif previous is None or now - previous >= LEARN_WINDOW:
-            pace = 1.0 / interval
+            pace = state.pace
             # What got through since the last pause ended (up to a second) shows an overestimate.
             start = max(paused_until, now - LEARN_WINDOW)
-            got_through = sum(1 for at in self._recent[method] if at > start)
+            got_through = sum(1 for at in state.recent if at > start)
             if now - start >= MIN_SPAN and got_through >= MIN_LEARN:
                 pace = min(pace, got_through / (now - start))
             back_off = BACK_OFF_HARD if previous is not None and now - previous < REPEAT_WINDOW else BACK_OFF
-            self._ceiling[method] = pace
-            self._interval[method] = 1.0 / (pace * back_off)
-            log.info("Slack rate limited %s while paced: pacing to %.1f/s", method, pace * back_off)
+            state.ceiling, state.pace = pace, pace * back_off
+            log.info("Slack rate limited %s while paced: pacing to %.1f/s", method, state.pace)
 
     def pace(self, method: str) -> float | None:
         """Calls per second currently allowed, or ``None`` when unpaced."""
-        interval = self._interval.get(method)
-        return 1.0 / interval if interval else None
+        return self._methods[method].pace
 
     def blocked_for(self, method: str) -> float:
-        return max(0.0, self._until.get(method, 0.0) - self._now())
+        return max(0.0, self._methods[method].paused_until - self._now())
 
     async def wait(self, method: str) -> float:
         """Wait out a pause, then for this call's paced slot; returns the time waited (seconds)."""
@@ -192,37 +197,33 @@ class RateLimitGate:
         while (delay := self.blocked_for(method)) > 0:
             await self._sleep(delay)
             waited += delay
-        interval = self._interval.get(method)
+        state = self._methods[method]
         now = self._now()
-        called_at = self._called_at.get(method, now)
-        self._called_at[method] = now
-        if interval is None:
+        called_at = now if state.called_at is None else state.called_at
+        state.called_at = now
+        if state.pace is None:
             return waited
         if now - called_at > FORGET_AFTER:
-            self._interval.pop(method, None)
-            self._next_slot.pop(method, None)
+            state.pace = state.next_slot = None
             return waited
-        since = max(self._limited_at.get(method, now), self._adjusted_at.get(method, 0.0))
+        since = max(now if state.limited_at is None else state.limited_at, state.adjusted_at)
         if now - since >= 1.0:
-            interval = self._raised(method, interval, int(now - since))
-            self._adjusted_at[method] = now
-        slot = max(now, self._next_slot.get(method, now))
-        self._next_slot[method] = slot + interval
+            state.pace = raised(state.pace, state.ceiling * HEADROOM, int(now - since))
+            state.adjusted_at = now
+        slot = max(now, now if state.next_slot is None else state.next_slot)
+        state.next_slot = slot + 1.0 / state.pace
         if slot > now:
             await self._sleep(slot - now)
             waited += slot - now
         return waited
 
 
-    def _raised(self, method: str, interval: float, seconds: int) -> float:
-        """The interval after ``seconds`` without a 429: back up to just under the ceiling quickly,
-        past it slowly."""
-        pace = 1.0 / interval
-        target = self._ceiling.get(method, pace) * HEADROOM
-        for _ in range(min(seconds, 600)):
-            pace = min(pace * (1 + RECOVER), target) if pace < target * 0.999 else pace * (1 + RAISE)
-        self._interval[method] = 1.0 / pace
-        return 1.0 / pace
+def raised(pace: float, target: float, seconds: int) -> float:
+    """The pace after ``seconds`` without a 429: quickly back up to ``target`` (just under the
+    ceiling), past it slowly."""
+    for _ in range(min(seconds, 600)):
+        pace = min(pace * (1 + RECOVER), target) if pace < target else pace * (1 + RAISE)
+    return pace
 
 
 def method_of(url: str) -> str:
