@@ -49,9 +49,9 @@ from typing import Any, TypeVar
 from sqlalchemy import Select, insert, text
 
 from bench._postgres import PostgresServer
+from bot.core.progress.rules import recompute
 from bot.core.records import Window
 from bot.core.refs import ChannelRef, MessageRef, ThreadRef, UserRef
-from bot.core.streaks import recompute
 from bot.storage.database import create_engine, migrate
 from bot.storage.leaderboard import later_query, live_query, resting_query, window_resting_query
 from bot.storage.mapping import message_key, thread_key

@@ -27,7 +27,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bot.core.interviews import plan_phases
+from bot.core.interviews.rules import plan_phases
 from bot.scoring import prompt
 from framework import Scenario, Section, load
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal
 
-from bot.core.refs import MessageRef, Platform, UserRef
+from bot.core.refs import ChannelRef, MessageRef, Platform, ThreadRef, UserRef
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,6 +76,17 @@ class InMessage:
     sent_at: datetime
     author_is_bot: bool = False
     author_timezone: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CommandContext:
+    """Who asked, where, and what the platform says they may do."""
+
+    channel: ChannelRef
+    user: UserRef
+    can_manage: bool = False
+    user_timezone: str | None = None
+    thread: ThreadRef | None = None
 
 
 @dataclass(frozen=True, slots=True)

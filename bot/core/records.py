@@ -13,7 +13,9 @@ VERDICT_VALUE: dict[Verdict, float] = {"covered": 1.0, "partial": 0.5, "missing"
 ScorerKind = Literal["offline", "llm"]
 InterviewStatus = Literal["active", "finished", "ended"]
 Window = Literal["week", "month", "all"]
-OutboxPurpose = Literal["phase", "nudge", "score", "scorecard", "prompt", "reveal", "notice"]
+OutboxPurpose = str
+"""What an outbox row is for (``"phase"``, ``"prompt"``, ...): named by the capability that creates
+the row, which also registers how it is delivered (``bot.core.outbox.OutboxKind``)."""
 
 
 @dataclass(frozen=True, slots=True)

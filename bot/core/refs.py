@@ -145,3 +145,8 @@ def parse_target(text: str) -> Target:
 
 def channel_of(target: Target) -> ChannelRef:
     return target.channel if isinstance(target, ThreadRef) else target
+
+
+def same_person(a: UserRef, b: UserRef) -> bool:
+    """The same account (display names may differ between events)."""
+    return (a.platform, a.user_id, a.workspace) == (b.platform, b.user_id, b.workspace)

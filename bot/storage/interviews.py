@@ -1,4 +1,5 @@
-"""Mock interviews: created once, then moved on only through versioned transitions."""
+"""Mock interviews: created once, then moved on only through versioned transitions; their answers
+and score cards. Implements ``InterviewStore`` and ``InterviewScoreStore`` (``bot.core.interviews.store``)."""
 
 from __future__ import annotations
 
@@ -6,16 +7,27 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Select, select, update
 from sqlalchemy.exc import IntegrityError
 
-from bot.core.records import InterviewChanges, InterviewDraft, InterviewRecord, InterviewStatus, OutboxDraft
+from bot.core.records import (
+    AnswerRecord,
+    InterviewChanges,
+    InterviewDraft,
+    InterviewRecord,
+    InterviewStatus,
+    OutboxDraft,
+    ScoreCard,
+)
 from bot.core.refs import MessageRef, ThreadRef, UserRef
-from bot.storage.base import StoreBase
-from bot.storage.mapping import interview_record, interview_status, phases_json, thread_key
-from bot.storage.models import Channel, Interview, Member
+from bot.storage.mapping import interview_record, interview_status, phases_json, score_card, thread_key
+from bot.storage.models import Answer, Channel, Interview, Member, Score
+from bot.storage.scores import ScoreQueries, with_member
+
+if TYPE_CHECKING:
+    from bot.core.interviews import InterviewScoreStore, InterviewStore
 
 log = logging.getLogger(__name__)
 
@@ -96,7 +108,7 @@ def _with_refs() -> Select[Interview, Channel, Member]:
     )
 
 
-class InterviewQueries(StoreBase):
+class InterviewQueries(ScoreQueries):
     async def create_interview(
         self, draft: InterviewDraft, *, changes: InterviewChanges, outbox: Sequence[OutboxDraft] = ()
     ) -> InterviewRecord | None:
@@ -207,3 +219,28 @@ class InterviewQueries(StoreBase):
                 return None
             interview, channel, candidate = row
             return interview_record(interview, channel, candidate)
+
+    async def answers_for_phase(self, interview_id: int, phase_index: int) -> list[AnswerRecord]:
+        """Every answer of one interview phase, withdrawn ones included, oldest first."""
+        return await self._answers(
+            with_member().where(Answer.interview_id == interview_id, Answer.phase_index == phase_index)
+        )
+
+    async def scores_for_interview(self, interview_id: int) -> dict[int, ScoreCard]:
+        """phase index -> the latest score card."""
+        query = (
+            select(Score)
+            .where(Score.interview_id == interview_id, Score.phase_index.is_not(None))
+            .order_by(Score.created_at, Score.id)
+        )
+        cards: dict[int, ScoreCard] = {}
+        async with self._read() as session:
+            for row in await session.scalars(query):
+                if row.phase_index is not None:
+                    cards[row.phase_index] = score_card(row)
+        return cards
+
+
+if TYPE_CHECKING:
+    def _conforms(queries: InterviewQueries) -> tuple[InterviewStore, InterviewScoreStore]:
+        return queries, queries  # mypy checks that the queries implement the ports as declared

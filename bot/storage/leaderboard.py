@@ -1,6 +1,6 @@
 """The leaderboard: a few index seeks, whatever the number of members.
 
-Ranking (``bot.core.streaks.rank_key``) is by effective current streak, then longest
+Ranking (``bot.core.progress.rules.rank_key``) is by effective current streak, then longest
 streak, then practice days in the window. The effective current streak is the stored one
 only while it is live (practised today or yesterday), so the order cannot be read off one
 index on the stored columns: stale streaks would sit on top and, on a quiet board, the
@@ -44,9 +44,9 @@ from datetime import date, timedelta
 
 from sqlalchemy import Select, select
 
+from bot.core.progress.rules import days_in_window, effective_current, rank_key, window_start
 from bot.core.records import LeaderboardRow, Window
 from bot.core.refs import Platform
-from bot.core.streaks import days_in_window, effective_current, rank_key, window_start
 from bot.storage.base import StoreBase
 from bot.storage.mapping import streak_state, user_ref
 from bot.storage.models import Member

@@ -6,6 +6,7 @@ import json
 from datetime import time
 from typing import Any, cast
 
+from bot.core.progress.rules import StreakState
 from bot.core.records import (
     AnswerRecord,
     ChannelRecord,
@@ -14,7 +15,6 @@ from bot.core.records import (
     InterviewStatus,
     ItemVerdict,
     MemberRecord,
-    OutboxPurpose,
     OutboxRecord,
     Phase,
     Schedule,
@@ -23,7 +23,6 @@ from bot.core.records import (
     Verdict,
 )
 from bot.core.refs import PLATFORMS, ChannelRef, MessageRef, Platform, ThreadRef, UserRef, parse_target
-from bot.core.streaks import StreakState
 from bot.storage.models import Answer, Channel, DailyPrompt, Interview, Member, Outbox, Score
 
 VERDICTS: frozenset[str] = frozenset({"covered", "partial", "missing"})
@@ -212,7 +211,7 @@ def outbox_record(row: Outbox) -> OutboxRecord:
         id=row.id,
         target=parse_target(row.target),
         text=row.text,
-        purpose=cast(OutboxPurpose, row.purpose),
+        purpose=row.purpose,
         dedupe_key=row.dedupe_key,
         payload=row.payload,
         subject_id=row.subject_id,

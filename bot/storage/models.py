@@ -116,7 +116,7 @@ class Channel(Base):
 
 
 class Member(Base):
-    """A person, with their streak kept incrementally (``bot.core.streaks.StreakState``)."""
+    """A person, with their streak kept incrementally (``bot.core.progress.rules.StreakState``)."""
 
     __tablename__ = "member"
     __table_args__ = (

@@ -1,19 +1,23 @@
-"""The outbox (claimed before sending, marked after) and inbound event idempotency."""
+"""The outbox, claimed before sending and marked after: ``OutboxWriter`` and ``OutboxStore``
+(``bot.core.outbox``)."""
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Collection, Sequence
 from datetime import datetime, timedelta
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import ColumnElement, CursorResult, Select, Update, and_, delete, or_, select, update
+from sqlalchemy import ColumnElement, Select, Update, and_, or_, select, update
 
 from bot.core.records import OutboxDraft, OutboxRecord
-from bot.core.refs import MessageRef, Platform
+from bot.core.refs import MessageRef
 from bot.storage.base import StoreBase
 from bot.storage.mapping import outbox_record
-from bot.storage.models import Outbox, ProcessedEvent
+from bot.storage.models import Outbox
+
+if TYPE_CHECKING:
+    from bot.core.outbox import OutboxStore, OutboxWriter
 
 log = logging.getLogger(__name__)
 
@@ -111,25 +115,7 @@ class OutboxQueries(StoreBase):
         async with self._write() as session:
             await session.execute(statement)
 
-    # ------------------------------------------------------------------------------- inbound events
-    async def remember_event(self, platform: Platform, key: str, *, now: datetime) -> bool:
-        """True the first time a platform event key is seen, False on redelivery."""
-        statement = (
-            self._insert(ProcessedEvent)
-            .values(platform=platform, event_key=key, seen_at=now)
-            .on_conflict_do_nothing(index_elements=["platform", "event_key"])
-            .returning(ProcessedEvent.id)
-        )
-        async with self._write() as session:
-            return (await session.execute(statement)).first() is not None
 
-    async def prune_events(self, *, older_than: datetime) -> int:
-        """Forget event keys seen before ``older_than``; the number forgotten."""
-        statement = (
-            delete(ProcessedEvent)
-            .where(ProcessedEvent.seen_at < older_than)
-            .execution_options(synchronize_session=False)
-        )
-        async with self._write() as session:
-            result = cast("CursorResult[Any]", await session.execute(statement))
-            return result.rowcount
+if TYPE_CHECKING:
+    def _conforms(queries: OutboxQueries) -> tuple[OutboxStore, OutboxWriter]:
+        return queries, queries  # mypy checks that the queries implement the ports as declared

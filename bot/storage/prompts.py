@@ -1,20 +1,34 @@
-"""Daily prompts: claimed once per channel and local date, closed once."""
+"""Daily prompts: channel schedules, prompts claimed once per channel and local date, closed once,
+and their answers. Implements ``PromptStore``, ``PromptDeliveryStore`` and, with ``members``'
+``get_channel``, ``ScheduleStore`` (``bot.core.prompts.store``)."""
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 
-from sqlalchemy import Select, select, update
+from sqlalchemy import Select, literal, select, true, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.core.records import ChannelMove, DailyPromptDraft, DailyPromptRecord, OutboxDraft
+from bot.core.records import (
+    AnswerRecord,
+    ChannelMove,
+    ChannelRecord,
+    DailyPromptDraft,
+    DailyPromptRecord,
+    OutboxDraft,
+    Schedule,
+)
 from bot.core.refs import ChannelRef, MessageRef, ThreadRef
-from bot.storage.base import StoreBase
-from bot.storage.mapping import message_key, prompt_record, thread_key
-from bot.storage.models import Channel, DailyPrompt
+from bot.storage.mapping import channel_record, message_key, prompt_record, thread_key, weekdays_text
+from bot.storage.models import Answer, Channel, DailyPrompt
 from bot.storage.outbox import sent_statement
+from bot.storage.scores import ScoreQueries, with_member
+
+if TYPE_CHECKING:
+    from bot.core.prompts import PromptDeliveryStore, PromptStore
 
 log = logging.getLogger(__name__)
 
@@ -29,7 +43,45 @@ def _of_channel(query: Select[DailyPrompt, Channel], ref: ChannelRef) -> Select[
     )
 
 
-class PromptQueries(StoreBase):
+class PromptQueries(ScoreQueries):
+    async def save_schedule(
+        self, channel: ChannelRef, *, schedule: Schedule | None, next_prompt_at: datetime | None
+    ) -> ChannelRecord:
+        async with self._write() as session:
+            row = await self._ensure_channel(session, channel)
+            if schedule is None:
+                row.local_time, row.timezone, row.weekdays, row.enabled = None, None, None, False
+            else:
+                row.local_time = schedule.local_time.replace(tzinfo=None)
+                row.timezone = schedule.timezone
+                row.weekdays = weekdays_text(schedule.weekdays)
+                row.enabled = schedule.enabled
+            row.next_prompt_at = next_prompt_at
+            await session.flush()
+            return channel_record(row)
+
+    async def due_channels(
+        self, now: datetime, *, limit: int = 500, after: ChannelRecord | None = None
+    ) -> list[ChannelRecord]:
+        query = (
+            select(Channel)
+            .where(Channel.enabled, Channel.next_prompt_at <= now)
+            .where(tuple_(Channel.next_prompt_at, Channel.id) > tuple_(
+                literal(after.next_prompt_at, Channel.next_prompt_at.type), literal(after.id)) if after else true())
+            .order_by(Channel.next_prompt_at, Channel.id)
+            .limit(limit)
+        )
+        async with self._read() as session:
+            return [channel_record(row) for row in await session.scalars(query)]
+
+    async def advance_channel(
+        self, channel_id: int, *, expected_next_at: datetime, new_next_at: datetime | None
+    ) -> bool:
+        """Move ``next_prompt_at`` on only if it still is ``expected_next_at``: one caller wins.
+        (The tick does this for a batch with ``move_channels``.)"""
+        async with self._write() as session:
+            return await self._advance_in(session, channel_id, expected_next_at, new_next_at)
+
     async def claim_daily_prompt(
         self, draft: DailyPromptDraft, *, outbox: Sequence[OutboxDraft] = ()
     ) -> DailyPromptRecord | None:
@@ -166,3 +218,12 @@ class PromptQueries(StoreBase):
                 return None
             prompt, channel = row
             return prompt_record(prompt, channel)
+
+    async def answers_for_prompt(self, prompt_id: int) -> list[AnswerRecord]:
+        """Every answer to one daily prompt, withdrawn ones included, oldest first."""
+        return await self._answers(with_member().where(Answer.prompt_id == prompt_id))
+
+
+if TYPE_CHECKING:
+    def _conforms(queries: PromptQueries) -> tuple[PromptStore, PromptDeliveryStore]:
+        return queries, queries  # mypy checks that the queries implement the ports as declared

@@ -1,13 +1,17 @@
-"""``SqlStore``: the core's ``Store`` port on SQLAlchemy (SQLite or PostgreSQL).
+"""``SqlStore``: every capability's ports on SQLAlchemy (SQLite or PostgreSQL).
 
-Each method is one transaction. The parts live in their own modules, one per concern:
+Each method is one transaction. The parts mirror the core's capabilities, a module each,
+each checked by mypy against the Protocols it implements:
 
-* ``members``: members, channels and schedules, stored streaks
-* ``leaderboard``: the ranked board (index seeks only; read its module doc)
-* ``prompts``: daily prompts (claimed per channel and local date, closed once)
-* ``interviews``: interviews (versioned transitions)
-* ``answers``: answers, practice days and streak updates, scores, usage
-* ``outbox``: the outbox and inbound event idempotency
+* ``members``: members and channels (``bot.core.members``)
+* ``progress``: answers, practice days and streak updates, stored streaks; ``leaderboard``: the
+  ranked board (index seeks only; read its module doc) (``bot.core.progress``)
+* ``prompts``: channel schedules and daily prompts, claimed per channel and local date, closed
+  once (``bot.core.prompts``)
+* ``interviews``: interviews (versioned transitions), their answers and score cards
+  (``bot.core.interviews``)
+* ``scores``: score cards and LLM usage (``bot.core.scoring``)
+* ``outbox``: the outbox (``bot.core.outbox``); ``events``: inbound idempotency (``bot.core.events``)
 
 Claims are conditional writes only one process can win: an ``INSERT`` that meets a
 unique key (``ON CONFLICT DO NOTHING``) or an ``UPDATE ... WHERE`` on the expected
@@ -22,21 +26,21 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING
 
-from bot.storage.answers import AnswerQueries
+from bot.storage.events import EventQueries
 from bot.storage.interviews import InterviewQueries
-from bot.storage.leaderboard import LeaderboardQueries
 from bot.storage.members import MemberQueries
 from bot.storage.outbox import OutboxQueries
+from bot.storage.progress import ProgressQueries
 from bot.storage.prompts import PromptQueries
 
 if TYPE_CHECKING:
-    from bot.core.ports import Store
+    from bot.core.service import Store
 
 log = logging.getLogger(__name__)
 
 
-class SqlStore(MemberQueries, LeaderboardQueries, PromptQueries, InterviewQueries, AnswerQueries, OutboxQueries):
-    """The ``Store`` port over one async engine: ``SqlStore(create_engine(url))``; ``await close()``."""
+class SqlStore(MemberQueries, ProgressQueries, PromptQueries, InterviewQueries, OutboxQueries, EventQueries):
+    """Every port over one async engine: ``SqlStore(create_engine(url))``; ``await close()``."""
 
 
 if TYPE_CHECKING:

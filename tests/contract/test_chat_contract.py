@@ -12,9 +12,10 @@ import re
 
 import pytest
 
-from bot.core import texts
-from bot.core.dispatch import send
+from bot.core.interviews import END, HINT, NEXT
 from bot.core.messages import Button, ButtonsBlock, FieldsBlock, OutMessage, SectionBlock
+from bot.core.outbox import send
+from bot.core.prompts import CHECKLIST
 from bot.core.refs import MessageRef, Target, ThreadRef
 from tests.contract.conftest import ContractHarness, recording_messages
 
@@ -101,10 +102,10 @@ async def test_long_text_arrives_as_ordered_parts_in_the_same_place(harness: Con
 
 # ---------------------------------------------------------------------------- 4. buttons
 STEERING = ButtonsBlock((
-    Button(texts.NEXT, "Next section", "42-0", "primary"),
-    Button(texts.HINT, "Hint", "42-0"),
-    Button(texts.END, "End interview", "42-0", "danger"),
-    Button(texts.CHECKLIST, "Show checklist", "7"),
+    Button(NEXT, "Next section", "42-0", "primary"),
+    Button(HINT, "Hint", "42-0"),
+    Button(END, "End interview", "42-0", "danger"),
+    Button(CHECKLIST, "Show checklist", "7"),
     Button("legacy.vote", "Vote", "9"),  # an action the core no longer knows still round-trips
 ))
 
@@ -164,20 +165,20 @@ DEGRADING = {
     # fit is left out; Slack and the console show it.
     "button-value-a-platform-cannot-carry": (
         OutMessage(text="A button with an awkward value",
-                   blocks=(ButtonsBlock((Button(texts.HINT, "Awkward", "has spaces: and a colon, " * 3),)),)),
+                   blocks=(ButtonsBlock((Button(HINT, "Awkward", "has spaces: and a colon, " * 3),)),)),
         (),
     ),
     # Slack and Discord show at most 25 buttons; the first ones stay.
     "more-buttons-than-a-platform-shows": (
         OutMessage(text="Thirty buttons",
-                   blocks=(ButtonsBlock(tuple(Button(texts.HINT, f"B{n}", str(n)) for n in range(30))),)),
+                   blocks=(ButtonsBlock(tuple(Button(HINT, f"B{n}", str(n)) for n in range(30))),)),
         tuple(f"B{n}" for n in range(25)),
     ),
     # Slack allows 50 blocks (the head and the trailing buttons stay); Discord and the console show the text.
     "more-blocks-than-a-platform-shows": (
         OutMessage(text="Sixty sections",
                    blocks=(*(SectionBlock(f"Section {n}") for n in range(60)),
-                           ButtonsBlock((Button(texts.NEXT, "Next section", "1-0"),)))),
+                           ButtonsBlock((Button(NEXT, "Next section", "1-0"),)))),
         ("Next section",),
     ),
     # Embeds hold 25 fields and 6000 characters (Discord notes what was left out); Slack 10 fields a section.

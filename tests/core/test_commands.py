@@ -6,7 +6,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.core.commands import (
+from bot.core.errors import UserError
+from bot.core.grammar import (
     HelpCommand,
     InterviewCommand,
     LeaderboardCommand,
@@ -14,9 +15,8 @@ from bot.core.commands import (
     SectionCommand,
     StreakCommand,
     parse_command,
-    parse_steer,
 )
-from bot.core.errors import UserError
+from bot.core.interviews.rules import parse_steer
 
 
 @pytest.mark.parametrize(

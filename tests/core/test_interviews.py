@@ -5,7 +5,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from bot.core.errors import UserError
-from bot.core.interviews import enter_phase, next_hint, nudge_lead_seconds, plan_phases
+from bot.core.interviews.rules import enter_phase, next_hint, nudge_lead_seconds, plan_phases
 from framework import load
 
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 import random
 from datetime import UTC, date, datetime, time, timedelta
 
-from bot.core.prompts import choose_prompt, next_prompt_at, window_closes_at
+from bot.core.prompts.rules import choose_prompt, next_prompt_at, window_closes_at
 from bot.core.records import DailyPromptRecord, Schedule
 from bot.core.refs import ChannelRef
 from framework import load

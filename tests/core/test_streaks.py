@@ -5,7 +5,7 @@ from datetime import date, timedelta
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.core.streaks import StreakState, advance, days_in_window, effective_current, recompute
+from bot.core.progress.rules import StreakState, advance, days_in_window, effective_current, recompute
 
 
 def test_consecutive_days_grow_the_streak_and_a_gap_resets_it() -> None:

@@ -7,8 +7,8 @@ from datetime import timedelta
 
 import pytest
 
+from bot.core.messages import CommandContext
 from bot.core.refs import ChannelRef, UserRef
-from bot.core.service import CommandContext
 from bot.scheduling.clock import FakeClock
 from tests.fakes import RecordingChat
 from tests.service.conftest import ALICE, START, ServiceFactory, ctx

@@ -6,8 +6,9 @@ from datetime import UTC, datetime
 
 import pytest
 
+from bot.core.messages import CommandContext
 from bot.core.refs import ChannelRef, UserRef
-from bot.core.service import CommandContext, PracticeService
+from bot.core.service import PracticeService
 from bot.scheduling.clock import FakeClock
 from bot.scoring.offline import OfflineScorer
 from bot.storage.database import create_engine, migrate

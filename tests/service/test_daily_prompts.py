@@ -7,9 +7,9 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from bot.core import texts
 from bot.core.guard import guarded
 from bot.core.messages import Action, InMessage
+from bot.core.prompts import CHECKLIST
 from bot.core.records import ChannelMove, ChannelRecord, Schedule
 from bot.core.refs import ChannelRef, MessageRef, ThreadRef, UserRef
 from bot.scheduling.clock import FakeClock
@@ -47,7 +47,7 @@ async def test_schedule_to_answer_to_streak_to_reveal(make_service: ServiceFacto
     prompt = await service.store.prompt_by_thread(thread)
     assert prompt is not None
 
-    early = await service.handle_action(Action(texts.CHECKLIST, str(prompt.id), ALICE, chat.sent[0].ref, "c1"))
+    early = await service.handle_action(Action(CHECKLIST, str(prompt.id), ALICE, chat.sent[0].ref, "c1"))
     assert "revealed when the answer window closes" in early.messages[0].text
 
     answer = reply_in(thread, ALICE, "Postgres for links, Redis cache with TTL, shard by key hash.", 1, clock)
@@ -68,7 +68,7 @@ async def test_schedule_to_answer_to_streak_to_reveal(make_service: ServiceFacto
     reveal = chat.in_thread(thread)[-1]
     assert reveal.startswith("*Checklist revealed*")
     assert "Alice: *" in reveal and "(offline)" in reveal
-    late = await service.handle_action(Action(texts.CHECKLIST, str(prompt.id), ALICE, chat.sent[0].ref, "c2"))
+    late = await service.handle_action(Action(CHECKLIST, str(prompt.id), ALICE, chat.sent[0].ref, "c2"))
     assert late.messages[0].title.startswith("Checklist:")
 
     board = await service.handle_command(ctx(), "leaderboard week")
@@ -131,24 +131,24 @@ async def test_after_days_down_todays_prompt_is_still_posted(make_service: Servi
 async def test_channels_that_fail_do_not_hold_up_the_rest_of_the_fan_out(
     make_service: ServiceFactory, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import bot.core.service as service_module
+    import bot.core.prompts._prompts as prompts_module
 
-    monkeypatch.setattr(service_module, "FANOUT_ROUND", 3)
-    monkeypatch.setattr(service_module, "FANOUT_BATCH", 2)
+    monkeypatch.setattr(prompts_module, "FANOUT_ROUND", 3)
+    monkeypatch.setattr(prompts_module, "FANOUT_BATCH", 2)
     service, chat = await make_service(clock)
     schedule = Schedule(local_time=clock.now().time(), timezone="UTC", weekdays=frozenset(range(7)))
     channels = [ChannelRef("console", f"C{n}", "W1") for n in range(8)]
     for where in channels:
         await service.store.save_schedule(where, schedule=schedule, next_prompt_at=clock.now())
     broken = {"C0", "C1", "C2", "C3"}  # more than a whole round, first in line
-    original = service._channel_move
+    original = service.prompts._channel_move
 
     async def failing(channel: ChannelRecord, now: datetime) -> ChannelMove | None:
         if channel.ref.channel_id in broken:
             raise ValueError("content changed under this channel")
         return await original(channel, now)
 
-    monkeypatch.setattr(service, "_channel_move", failing)
+    monkeypatch.setattr(service.prompts, "_channel_move", failing)
     await asyncio.wait_for(service.tick(), timeout=10)
     assert [w.channel_id for w in channels if chat.in_channel(w)] == ["C4", "C5", "C6", "C7"]
     assert sorted(c.ref.channel_id for c in await service.store.due_channels(clock.now())) == sorted(broken)

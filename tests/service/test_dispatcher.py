@@ -11,8 +11,8 @@ from dataclasses import dataclass, field
 
 import pytest
 
-from bot.core.dispatch import CLAIM_WINDOW
 from bot.core.messages import Capabilities, OutMessage
+from bot.core.outbox import CLAIM_WINDOW
 from bot.core.records import OutboxDraft, OutboxRecord, Schedule
 from bot.core.refs import ChannelRef, MessageRef, Target, ThreadRef
 from bot.core.service import PracticeService

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from datetime import datetime
 
-from bot.core import texts
+from bot.core.interviews import END, HINT, NEXT, button_value
 from bot.core.messages import Action, InMessage, Reply
 from bot.core.refs import MessageRef, ThreadRef, UserRef
 from bot.core.service import PracticeService
@@ -42,7 +42,7 @@ async def test_command_opens_a_thread_and_posts_phase_one_inside_it(
     assert len(inside) == 1
     assert inside[0].startswith("*0. Real-World Framing*")
     buttons = chat.sent[-1].message.buttons()
-    assert [b.action for b in buttons] == [texts.NEXT, texts.HINT, texts.END]
+    assert [b.action for b in buttons] == [NEXT, HINT, END]
 
 
 async def test_answers_next_hint_time_and_comments(make_service: ServiceFactory, clock: FakeClock) -> None:
@@ -87,14 +87,14 @@ async def test_buttons_steer_only_for_the_candidate(make_service: ServiceFactory
     interview = await service.store.active_interview(ALICE)
     assert interview is not None
     root = chat.sent[-1].ref
-    refused = await service.handle_action(Action(texts.NEXT, str(interview.id), BOB, root, "b1"))
+    refused = await service.handle_action(Action(NEXT, str(interview.id), BOB, root, "b1"))
     assert "Only Alice can steer" in refused.messages[0].text
     assert refused.messages[0].ephemeral
-    await service.handle_action(Action(texts.NEXT, str(interview.id), ALICE, root, "b2"))
-    await service.handle_action(Action(texts.NEXT, str(interview.id), ALICE, root, "b2"))  # redelivered
+    await service.handle_action(Action(NEXT, str(interview.id), ALICE, root, "b2"))
+    await service.handle_action(Action(NEXT, str(interview.id), ALICE, root, "b2"))  # redelivered
     moved = await service.store.get_interview(interview.id)
     assert moved is not None and moved.phase_index == 1
-    await service.handle_action(Action(texts.END, str(interview.id), ALICE, root, "b3"))
+    await service.handle_action(Action(END, str(interview.id), ALICE, root, "b3"))
     await service.dispatcher.drain()
     assert chat.in_thread(thread)[-1].startswith("*Scorecard: URL shortener*")
 
@@ -175,8 +175,8 @@ async def test_a_button_from_an_earlier_phase_is_ignored(make_service: ServiceFa
     interview = await service.store.active_interview(ALICE)
     assert interview is not None
     root = chat.sent[-1].ref
-    first_click = Action(texts.NEXT, texts.button_value(interview.id, 0), ALICE, root, "c1")
-    double_click = Action(texts.NEXT, texts.button_value(interview.id, 0), ALICE, root, "c2")
+    first_click = Action(NEXT, button_value(interview.id, 0), ALICE, root, "c1")
+    double_click = Action(NEXT, button_value(interview.id, 0), ALICE, root, "c2")
     assert await service.handle_action(first_click) == Reply()
     stale = await service.handle_action(double_click)
     assert "belongs to an earlier phase" in stale.messages[0].text

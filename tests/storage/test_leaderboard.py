@@ -9,9 +9,9 @@ import pytest
 from sqlalchemy import Select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.core.progress.rules import days_in_window, effective_current, rank_key, recompute, window_start
 from bot.core.records import AnswerDraft, LeaderboardRow, Window
 from bot.core.refs import UserRef
-from bot.core.streaks import days_in_window, effective_current, rank_key, recompute, window_start
 from bot.storage.leaderboard import live_query, resting_query, window_resting_query
 from bot.storage.mapping import store_streak
 from bot.storage.models import Member

@@ -19,9 +19,9 @@ from typing import Protocol, TextIO
 
 from bot.adapters.console.render import render
 from bot.core.guard import guarded
-from bot.core.messages import Action, Button, Capabilities, InMessage, OutMessage, Reply
+from bot.core.messages import Action, Button, Capabilities, CommandContext, InMessage, OutMessage, Reply
 from bot.core.refs import ChannelRef, MessageRef, Platform, Target, ThreadRef, UserRef
-from bot.core.service import CommandContext, PracticeService
+from bot.core.service import PracticeService
 
 log = logging.getLogger(__name__)
 
@@ -170,11 +170,11 @@ class ConsoleAdapter:
     async def _play_out(self) -> None:
         """End of input: let running interviews finish on the (sped-up) clock, then stop."""
         while not self._stopping.is_set():
-            active = await self._service.store.active_interview(self.user)
+            active = await self._service.interviews.active_for(self.user)
             if active is None and not self._service.dispatcher.busy:
                 await self._service.tick()
                 await self._service.dispatcher.drain()
-                if await self._service.store.active_interview(self.user) is None:
+                if await self._service.interviews.active_for(self.user) is None:
                     return
             await asyncio.sleep(0.05)
 

@@ -13,8 +13,10 @@ from hypothesis import strategies as st
 
 from bot.adapters.discord import invite, render
 from bot.adapters.discord.views import PracticeButton, custom_id
-from bot.core import texts
+from bot.core.catalog._texts import help_message, scenarios_message, section_message, sections_message
 from bot.core.messages import Button, ButtonsBlock, ContextBlock, FieldsBlock, OutMessage, SectionBlock
+from bot.core.prompts._texts import not_admin
+from bot.core.texts import apology
 from framework import load
 from tests.adapters.discord.harness import settings
 
@@ -27,7 +29,7 @@ def test_markup_becomes_discord_markdown_and_code_is_left_alone() -> None:
 
 
 def test_titled_messages_become_embeds_without_repeating_the_title() -> None:
-    message = texts.section_message(load().section(2))
+    message = section_message(load().section(2))
     (part,) = render.render(message)
     (embed,) = part.embeds
     assert part.content == "" and part.view is None
@@ -106,8 +108,8 @@ def test_custom_ids_round_trip(action: str, value: str) -> None:
 
 def test_every_core_message_renders() -> None:
     framework = load()
-    messages = [texts.help_message(), texts.sections_message(framework), texts.scenarios_message(framework),
-                *(texts.section_message(s) for s in framework.sections), texts.not_admin(), texts.apology("E-1"),
+    messages = [help_message(), sections_message(framework), scenarios_message(framework),
+                *(section_message(s) for s in framework.sections), not_admin(), apology("E-1"),
                 render.not_manager(), render.interview_ready(5), render.prompt_posted(None)]
     for message in messages:
         parts = render.render(message)

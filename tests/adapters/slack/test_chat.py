@@ -10,8 +10,8 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.adapters.slack.chat import SlackChat
 from bot.adapters.slack.pacing import ChannelPacer, RateLimitGate
-from bot.core.dispatch import send
 from bot.core.messages import Button, ButtonsBlock, OutMessage, SectionBlock
+from bot.core.outbox import send
 from bot.core.refs import ChannelRef, ThreadRef
 from tests.adapters.slack.mock_api import MockSlackApi
 

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from bot.core import texts
+from bot.core.prompts import CHECKLIST
+from bot.core.prompts._texts import not_admin, schedule_off
 from tests.adapters.slack.conftest import ADMIN, ALICE, ALLOWED, BOB, CHANNEL, SlackHarness, buttons, channel, member
 from tests.adapters.slack.mock_api import BOT_ID
 from tests.adapters.slack.signed import event_body
@@ -25,7 +26,7 @@ async def test_a_daily_prompt_from_schedule_to_recorded_answer_to_streak(slack: 
     prompt_ts = await schedule_and_post(slack)
     [prompt_call] = slack.roots()
     [checklist_button] = buttons(prompt_call)
-    assert (checklist_button["action_id"], checklist_button["text"]["text"]) == (texts.CHECKLIST, "Show checklist")
+    assert (checklist_button["action_id"], checklist_button["text"]["text"]) == (CHECKLIST, "Show checklist")
 
     answer_ts = await slack.say(ALICE, ANSWER, thread_ts=prompt_ts)
     [reaction] = slack.api.calls_to("reactions.add")
@@ -70,13 +71,13 @@ async def test_a_daily_prompt_from_schedule_to_recorded_answer_to_streak(slack: 
     assert len(await slack.service.store.answers_for_prompt(prompt.id)) == 2
 
     # Show checklist: not before the window closes, then for the clicker only
-    [early] = await slack.click(BOB, texts.CHECKLIST, checklist_button["value"], message_ts=prompt_ts, thread_ts=None)
+    [early] = await slack.click(BOB, CHECKLIST, checklist_button["value"], message_ts=prompt_ts, thread_ts=None)
     assert early.payload["response_type"] == "ephemeral"
     assert "revealed when the answer window closes" in early.payload["text"]
     slack.clock.set(prompt.closes_at)
     await slack.tick()
     assert slack.thread_texts(prompt_ts)[-1].startswith("*Checklist revealed*")
-    [shown] = await slack.click(BOB, texts.CHECKLIST, checklist_button["value"], message_ts=prompt_ts, thread_ts=None)
+    [shown] = await slack.click(BOB, CHECKLIST, checklist_button["value"], message_ts=prompt_ts, thread_ts=None)
     assert shown.payload["response_type"] == "ephemeral"
     assert shown.payload["text"].startswith("*Checklist: ")
 
@@ -99,14 +100,14 @@ async def test_a_redelivered_event_gives_one_answer(slack: SlackHarness) -> None
 async def test_a_non_admins_schedule_change_is_refused(slack: SlackHarness) -> None:
     [refused] = await slack.command("schedule 10:00 UTC daily", user=BOB)
     assert refused.payload["response_type"] == "ephemeral"
-    assert refused.payload["text"] == texts.not_admin().text
+    assert refused.payload["text"] == not_admin().text
     assert await slack.service.store.get_channel(channel()) is None
     [shown] = await slack.command("schedule", user=BOB)
     assert "No daily prompts here" in shown.payload["text"], "anyone may look"
     [allowed] = await slack.command("schedule 10:00 UTC daily", user=ALLOWED)
     assert "Daily prompts here at 10:00 UTC" in allowed.payload["text"], "SLACK_ADMIN_IDS may"
     [off] = await slack.command("schedule off", user=ADMIN)
-    assert off.payload["text"] == texts.schedule_off().text, "workspace admins may"
+    assert off.payload["text"] == schedule_off().text, "workspace admins may"
 
 
 async def test_members_timezones_come_from_users_info_once(slack: SlackHarness) -> None:

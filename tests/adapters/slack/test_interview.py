@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.core import texts
+from bot.core.interviews import END, HINT, NEXT
 from tests.adapters.slack.conftest import ALICE, BOB, CHANNEL, SlackHarness, buttons, member
 
 SCOPE_ANSWER = (
@@ -22,7 +22,7 @@ async def test_a_whole_interview_from_command_to_scorecard(slack: SlackHarness) 
     interview = await slack.service.store.active_interview(member(ALICE))
     assert interview is not None
     assert [(b["action_id"], b["value"]) for b in buttons(opening)] == [
-        (texts.NEXT, f"{interview.id}-0"), (texts.HINT, f"{interview.id}-0"), (texts.END, f"{interview.id}-0")]
+        (NEXT, f"{interview.id}-0"), (HINT, f"{interview.id}-0"), (END, f"{interview.id}-0")]
     assert [b["text"]["text"] for b in buttons(opening)] == ["Next section", "Hint", "End interview"]
 
     # words in the thread steer; only the candidate's messages are answers
@@ -38,11 +38,11 @@ async def test_a_whole_interview_from_command_to_scorecard(slack: SlackHarness) 
     assert [(a.text, a.message.message_id if a.message else None) for a in answers] == [(SCOPE_ANSWER, answer_ts)]
 
     # buttons: someone else's click is refused to them alone; the candidate's moves on
-    [refused] = await slack.click(BOB, texts.NEXT, str(interview.id), message_ts=opening.ts, thread_ts=thread)
+    [refused] = await slack.click(BOB, NEXT, str(interview.id), message_ts=opening.ts, thread_ts=thread)
     assert refused.payload["response_type"] == "ephemeral"
     assert refused.payload["replace_original"] is False
     assert "Only Alice can steer" in refused.payload["text"]
-    assert await slack.click(ALICE, texts.NEXT, str(interview.id), message_ts=opening.ts, thread_ts=thread) == []
+    assert await slack.click(ALICE, NEXT, str(interview.id), message_ts=opening.ts, thread_ts=thread) == []
     inside = slack.thread_texts(thread)
     assert any(t.startswith("*2. High-Level Architecture*") for t in inside)
     assert any(t.startswith("Scope & Assumptions: *") for t in inside), "the answered phase is scored"
@@ -60,7 +60,7 @@ async def test_a_whole_interview_from_command_to_scorecard(slack: SlackHarness) 
     assert tail[1].startswith("*3.")
 
     # the End button closes it with a scorecard in the thread
-    await slack.click(ALICE, texts.END, str(interview.id), message_ts=opening.ts, thread_ts=thread)
+    await slack.click(ALICE, END, str(interview.id), message_ts=opening.ts, thread_ts=thread)
     scorecard = slack.thread(thread)[-1]
     assert scorecard.text.startswith("*Scorecard: URL shortener*")
     kinds = [b["type"] for b in scorecard.params["blocks"]]

@@ -6,7 +6,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.adapters.slack import render as r
-from bot.core import texts
+from bot.core.catalog._texts import help_message, scenarios_message, section_message, sections_message
 from bot.core.messages import (
     Block,
     Button,
@@ -17,6 +17,7 @@ from bot.core.messages import (
     OutMessage,
     SectionBlock,
 )
+from bot.core.progress._texts import leaderboard_message
 from framework import load
 
 
@@ -53,8 +54,8 @@ def test_each_neutral_block_has_its_block_kit_form() -> None:
 
 
 def test_response_payloads_follow_the_ephemeral_flag() -> None:
-    assert r.response_payload(texts.help_message())["response_type"] == "ephemeral"
-    assert r.response_payload(texts.leaderboard_message("week", []))["response_type"] == "in_channel"
+    assert r.response_payload(help_message())["response_type"] == "ephemeral"
+    assert r.response_payload(leaderboard_message("week", []))["response_type"] == "in_channel"
     assert r.response_payload(OutMessage(text="plain"))["replace_original"] is False
     assert "blocks" not in r.response_payload(OutMessage(text="plain"))
 
@@ -76,8 +77,8 @@ def test_long_texts_split_into_sections_within_limits() -> None:
 def test_every_core_text_renders_within_slack_limits() -> None:
     framework = load()
     for section in framework.sections:
-        _assert_valid(r.render(texts.section_message(section)).blocks)
-    for message in (texts.help_message(), texts.sections_message(framework), texts.scenarios_message(framework)):
+        _assert_valid(r.render(section_message(section)).blocks)
+    for message in (help_message(), sections_message(framework), scenarios_message(framework)):
         _assert_valid(r.render(message).blocks)
 
 

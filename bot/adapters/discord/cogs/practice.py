@@ -32,9 +32,8 @@ from bot.adapters.discord.ids import channel_ref, thread_ref, user_ref
 from bot.adapters.discord.replies import Responder
 from bot.core.errors import NotAllowed
 from bot.core.guard import guarded
-from bot.core.interviews import MAX_MINUTES, MIN_MINUTES
-from bot.core.messages import OutMessage, Reply
-from bot.core.service import CommandContext
+from bot.core.interviews.rules import MAX_MINUTES, MIN_MINUTES
+from bot.core.messages import CommandContext, OutMessage, Reply
 
 if TYPE_CHECKING:
     from bot.adapters.discord.client import PracticeBot

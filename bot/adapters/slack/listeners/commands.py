@@ -9,7 +9,8 @@ from slack_bolt.context.ack.async_ack import AsyncAck
 
 from bot.adapters.slack.events import channel_ref, team_of
 from bot.adapters.slack.listeners._common import SlackDeps, core_call, send_reply
-from bot.core.service import CommandContext, PracticeService
+from bot.core.messages import CommandContext
+from bot.core.service import PracticeService
 
 COMMAND = "/practice"
 

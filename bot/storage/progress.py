@@ -1,18 +1,26 @@
-"""Answers with their practice days and streak updates; scores and LLM usage."""
+"""Progress: answers with their practice days and streak updates, stored streaks and (from
+``leaderboard``) the ranked board. Implements ``PracticeStore`` and ``StandingsStore``
+(``bot.core.progress.store``)."""
 
 from __future__ import annotations
 
 import logging
-from datetime import UTC, date, datetime
+from datetime import date
+from typing import TYPE_CHECKING
 
-from sqlalchemy import Select, delete, func, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.core.records import AnswerDraft, AnswerRecord, ScoreCard, ScoreDraft, UsageTotals
-from bot.core.streaks import advance, recompute
-from bot.storage.base import StoreBase
-from bot.storage.mapping import answer_record, score_card, store_streak, streak_state, verdicts_json
-from bot.storage.models import Answer, Member, PracticeDay, Score
+from bot.core.progress.rules import advance, recompute
+from bot.core.records import AnswerDraft, AnswerRecord, StreakRecord
+from bot.core.refs import UserRef
+from bot.storage.leaderboard import LeaderboardQueries
+from bot.storage.mapping import answer_record, store_streak, streak_state, user_ref
+from bot.storage.models import Answer, Member, PracticeDay
+from bot.storage.scores import with_member
+
+if TYPE_CHECKING:
+    from bot.core.progress import PracticeStore, StandingsStore
 
 log = logging.getLogger(__name__)
 
@@ -21,11 +29,7 @@ class _Duplicate(Exception):
     """Raised inside a transaction to roll it back: the answer's event was already recorded."""
 
 
-def _with_member() -> Select[Answer, Member]:
-    return select(Answer, Member).join(Member, Answer.member_id == Member.id)
-
-
-class AnswerQueries(StoreBase):
+class ProgressQueries(LeaderboardQueries):
     async def record_answer(self, draft: AnswerDraft) -> AnswerRecord | None:
         """Insert the answer, its practice day and the streak update in one transaction.
 
@@ -96,7 +100,7 @@ class AnswerQueries(StoreBase):
         async with self._write() as session:
             if (await session.execute(statement)).first() is None:
                 return None
-            answer, member = (await session.execute(_with_member().where(Answer.event_key == event_key))).one()
+            answer, member = (await session.execute(with_member().where(Answer.event_key == event_key))).one()
             return answer_record(answer, member)
 
     async def withdraw_answer(self, event_key: str) -> AnswerRecord | None:
@@ -144,89 +148,21 @@ class AnswerQueries(StoreBase):
                     store_streak(member, recompute(await self._practice_days(session, member_id)))
             return answer_record(answer, member)
 
-    async def answers_for_phase(self, interview_id: int, phase_index: int) -> list[AnswerRecord]:
-        """Every answer of one interview phase, withdrawn ones included, oldest first."""
-        return await self._answers(
-            _with_member().where(Answer.interview_id == interview_id, Answer.phase_index == phase_index)
-        )
-
-    async def answers_for_prompt(self, prompt_id: int) -> list[AnswerRecord]:
-        """Every answer to one daily prompt, withdrawn ones included, oldest first."""
-        return await self._answers(_with_member().where(Answer.prompt_id == prompt_id))
-
-    async def _answers(self, query: Select[Answer, Member]) -> list[AnswerRecord]:
+    async def get_streak(self, user: UserRef) -> StreakRecord | None:
+        """The stored streak; the service applies ``effective_current`` for today."""
         async with self._read() as session:
-            rows = await session.execute(query.order_by(Answer.created_at, Answer.id))
-            return [answer_record(answer, member) for answer, member in rows]
-
-    # ------------------------------------------------------------------------------- scores
-    async def save_score(self, draft: ScoreDraft) -> None:
-        """Store a score card. Without ``created_at`` it is stamped with the wall clock."""
-        card = draft.card
-        row = Score(
-            answer_id=draft.answer_id,
-            interview_id=draft.interview_id,
-            phase_index=draft.phase_index,
-            section=card.section,
-            scorer=card.scorer,
-            model=card.model,
-            score=card.score,
-            verdicts=verdicts_json(card.verdicts),
-            feedback=card.feedback,
-            follow_up=card.follow_up,
-            prompt_tokens=card.prompt_tokens,
-            completion_tokens=card.completion_tokens,
-            fallback_reason=card.fallback_reason,
-            created_at=draft.created_at or datetime.now(UTC),
-        )
-        async with self._write() as session:
-            session.add(row)
-
-    async def scores_for_interview(self, interview_id: int) -> dict[int, ScoreCard]:
-        """phase index -> the latest score card."""
-        query = (
-            select(Score)
-            .where(Score.interview_id == interview_id, Score.phase_index.is_not(None))
-            .order_by(Score.created_at, Score.id)
-        )
-        cards: dict[int, ScoreCard] = {}
-        async with self._read() as session:
-            for row in await session.scalars(query):
-                if row.phase_index is not None:
-                    cards[row.phase_index] = score_card(row)
-        return cards
-
-    async def usage_totals(self) -> UsageTotals:
-        """Every stored score counts; ``per_section`` and ``llm_sections`` only LLM-scored ones.
-        Tokens are summed over all scores (a fallback may have spent some before failing)."""
-        is_llm = Score.scorer == "llm"
-        totals = select(
-            func.count(Score.id),
-            func.count(Score.id).filter(is_llm),
-            func.coalesce(func.sum(Score.prompt_tokens), 0),
-            func.coalesce(func.sum(Score.completion_tokens), 0),
-        )
-        per_section = (
-            select(
-                Score.section,
-                func.count(Score.id),
-                func.coalesce(func.sum(Score.prompt_tokens), 0),
-                func.coalesce(func.sum(Score.completion_tokens), 0),
+            member = await self._find_member(session, user)
+            if member is None:
+                return None
+            return StreakRecord(
+                member=user_ref(member),
+                current=member.current_streak,
+                longest=member.longest_streak,
+                total_days=member.total_days,
+                last_day=member.last_day,
             )
-            .where(is_llm)
-            .group_by(Score.section)
-            .order_by(Score.section)
-        )
-        async with self._read() as session:
-            scored, llm, prompt_tokens, completion_tokens = (await session.execute(totals)).one()
-            sections = {
-                int(section): (int(count), int(prompt), int(completion))
-                for section, count, prompt, completion in await session.execute(per_section)
-            }
-        return UsageTotals(
-            scored_sections=int(scored),
-            llm_sections=int(llm),
-            prompt_tokens=int(prompt_tokens),
-            completion_tokens=int(completion_tokens),
-            per_section=sections,
-        )
+
+
+if TYPE_CHECKING:
+    def _conforms(queries: ProgressQueries) -> tuple[PracticeStore, StandingsStore]:
+        return queries, queries  # mypy checks that the queries implement the ports as declared

@@ -1,17 +1,19 @@
 """The mock interview state machine: one phase per framework section, in order.
 
 Pure functions over ``InterviewRecord``: they compute what a transition changes; the
-service applies it through a claimed ``Store.transition_interview`` so only one
-process moves an interview on.
+use cases apply it through a claimed ``InterviewStore.transition_interview`` so only one
+process moves an interview on. Also the steering words a candidate types in the thread.
 """
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Literal
 
 from framework import ChecklistItem, Framework, Section
 
 from bot.core.errors import UserError
+from bot.core.normalise import clean
 from bot.core.records import InterviewChanges, InterviewRecord, Phase
 
 DEFAULT_MINUTES = 45
@@ -22,6 +24,8 @@ NUDGE_SHARE = 0.25
 """For short phases the nudge comes at most this share of the budget before the end."""
 MIN_OPTIONAL_SECONDS = 60
 """An optional section is only planned if it gets at least this much time."""
+STEER_WORDS = ("next", "skip", "hint", "time", "end")
+SteerWord = Literal["next", "skip", "hint", "time", "end"]
 
 
 def plan_phases(framework: Framework, total_minutes: int = DEFAULT_MINUTES) -> tuple[Phase, ...]:
@@ -114,3 +118,12 @@ def format_duration(seconds: int) -> str:
     if minutes:
         return f"{minutes} min"
     return f"{secs} s"
+
+
+def parse_steer(text: str) -> SteerWord | None:
+    """A steering word typed alone in an interview thread (``next``, ``Next!``, ``hint?``)."""
+    word = clean(text).lower().strip(" .!?")
+    if word in STEER_WORDS:
+        steer: SteerWord = word  # type: ignore[assignment]
+        return steer
+    return None

@@ -3,7 +3,9 @@
 Rows are claimed in the store before sending and marked after, so a crash between
 the two re-sends at most once (after the claim goes stale) and two processes never
 both send a row. Cheap rows are sent in order, per thread; rows that need scoring
-(which may call an LLM) run as background jobs so they never hold up a reply.
+(which may call an LLM) run as background jobs so they never hold up a reply. How a
+row is delivered is its kind's business (``OutboxKind``, registered by the capability
+that creates the row): the dispatcher knows the outbox store, the chats and the clock.
 """
 
 from __future__ import annotations
@@ -11,28 +13,21 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections import defaultdict, deque
-from collections.abc import Callable
-from dataclasses import replace
+from collections import deque
+from collections.abc import Callable, Iterable
 from datetime import timedelta
-from typing import TYPE_CHECKING
 
-from bot.core import texts
+from bot.core.chats import Chats
 from bot.core.errors import new_error_id
-from bot.core.messages import OutMessage, split_text
-from bot.core.ports import Chat
-from bot.core.records import AnswerRecord, OutboxRecord, ScoreCard, ScoreDraft
-from bot.core.refs import MessageRef, Target, channel_of
-
-if TYPE_CHECKING:
-    from bot.core.service import PracticeService
+from bot.core.messages import OutMessage
+from bot.core.outbox._kinds import OutboxKind, send
+from bot.core.outbox.store import OutboxStore
+from bot.core.ports import Chat, Clock
+from bot.core.records import OutboxRecord
+from bot.core.refs import MessageRef, channel_of
 
 log = logging.getLogger(__name__)
 
-BACKGROUND_PURPOSES = frozenset({"score", "scorecard", "reveal"})
-BULK_PURPOSES = frozenset({"prompt", "reveal"})
-"""Rows made for every scheduled channel at once (daily prompts, their reveals): claimed after any
-other waiting row, so people in an interview are not kept waiting behind a fan-out."""
 MAX_ATTEMPTS = 5
 CLAIM_WINDOW = 100
 """Rows a process holds claimed at most (sending concurrently, in order per thread)."""
@@ -44,18 +39,21 @@ STALE_CLAIM_SECONDS = 300
 any scoring job's worst case (LLM timeout x retries), so a live job is never run twice."""
 
 
-def outbox_key(*parts: object) -> str:
-    return ":".join(str(part) for part in parts)
-
-
 class Dispatcher:
     """Sends outbox rows from one background loop through a sliding window: up to ``CLAIM_WINDOW``
     claimed rows at a time, each thread's (or channel's) rows one after another in a lane of their
     own, lanes side by side. The window is refilled as rows finish, so one slow send never holds
     up the next claim. ``flush`` starts the loop if it is not running and waits for it."""
 
-    def __init__(self, service: PracticeService) -> None:
-        self._service = service
+    def __init__(self, *, store: OutboxStore, chats: Chats, clock: Clock, kinds: Iterable[OutboxKind] = ()) -> None:
+        self._store = store
+        self._chats = chats
+        self._clock = clock
+        self._kinds: dict[str, OutboxKind] = {}
+        self._bulk: frozenset[str] = frozenset()
+        """Purposes claimed only after every other waiting row (see ``OutboxKind.bulk``)."""
+        for kind in kinds:
+            self.register(kind)
         self._loop_task: asyncio.Task[None] | None = None
         self._failure: Exception | None = None
         """Why the loop last stopped short (a database error): flush waiters raise it."""
@@ -84,6 +82,17 @@ class Dispatcher:
         self._unsent: list[int] = []
         """Rows claimed but never started when the dispatcher stopped: handed back to the store."""
 
+    def register(self, kind: OutboxKind) -> None:
+        """Say how rows of ``kind.purpose`` are delivered (each capability registers its own)."""
+        if kind.purpose in self._kinds:
+            raise ValueError(f"outbox kind {kind.purpose!r} is registered twice")
+        self._kinds[kind.purpose] = kind
+        self._bulk = frozenset(k.purpose for k in self._kinds.values() if k.bulk)
+
+    def _background(self, row: OutboxRecord) -> bool:
+        kind = self._kinds.get(row.purpose)
+        return kind is not None and kind.background
+
     async def stop(self) -> None:
         """Stop claiming, let each lane finish the row it is sending, and hand the rows it had not
         started back to the store (claimable at once by another replica or the next start, instead
@@ -95,7 +104,7 @@ class Dispatcher:
             await asyncio.gather(*tasks, return_exceptions=True)
         unsent, self._unsent = self._unsent, []
         if unsent:
-            await self._service.store.release_outbox(unsent)
+            await self._store.release_outbox(unsent)
             log.info("handed %d unsent outbox rows back to the store", len(unsent))
 
     async def flush(self, *, bulk: bool = True) -> None:
@@ -147,12 +156,12 @@ class Dispatcher:
                 limit = room or MIN_WINDOW
                 self._claims += 1
                 number = self._claims
-                claimed = await self._service.store.claim_outbox(
-                    self._service.clock.now(), limit=limit, stale_after_seconds=STALE_CLAIM_SECONDS,
-                    bulk=BULK_PURPOSES, include_bulk=room > 0,
+                claimed = await self._store.claim_outbox(
+                    self._clock.now(), limit=limit, stale_after_seconds=STALE_CLAIM_SECONDS,
+                    bulk=self._bulk, include_bulk=room > 0,
                 )
                 self._dispatch([row for row in claimed if row.id not in self._in_flight])
-                if len(claimed) < limit or any(row.purpose in BULK_PURPOSES for row in claimed):
+                if len(claimed) < limit or any(row.purpose in self._bulk for row in claimed):
                     self._urgent_through = number  # bulk rows are claimed only after all others
                     self._progress.set()
                 if len(claimed) == limit:
@@ -193,11 +202,11 @@ class Dispatcher:
     def _dispatch(self, rows: list[OutboxRecord]) -> None:
         for row in rows:
             self._in_flight.add(row.id)
-            if row.purpose in BACKGROUND_PURPOSES:
+            if self._background(row):
                 self._track(asyncio.create_task(self._run_in_turn(row)))
                 continue
             self._queued += 1
-            self._urgent_queued += row.purpose not in BULK_PURPOSES
+            self._urgent_queued += row.purpose not in self._bulk
             key = repr(row.target)
             lane = self._lanes.get(key)
             if lane is not None:
@@ -228,7 +237,7 @@ class Dispatcher:
 
     def _done(self, row: OutboxRecord) -> None:
         self._queued -= 1
-        self._urgent_queued -= row.purpose not in BULK_PURPOSES
+        self._urgent_queued -= row.purpose not in self._bulk
         self._progress.set()
 
     async def _run_in_turn(self, row: OutboxRecord) -> None:
@@ -254,12 +263,12 @@ class Dispatcher:
             self._in_flight.discard(row.id)
 
     async def _run_row(self, row: OutboxRecord) -> None:
-        store = self._service.store
-        chat = self._service.chats.get(channel_of(row.target).platform)
+        store = self._store
+        chat = self._chats.get(channel_of(row.target).platform)
         if chat is None:
             log.warning("outbox %s waits: no %s adapter running", row.id, channel_of(row.target).platform)
             await store.mark_failed(row.id, error="adapter not running",
-                                    retry_at=self._service.clock.now() + timedelta(minutes=5))
+                                    retry_at=self._clock.now() + timedelta(minutes=5))
             return
         try:
             ref = await self._deliver(chat, row)
@@ -268,7 +277,7 @@ class Dispatcher:
             log.exception("error %s sending outbox row %s (%s)", error_id, row.id, row.purpose)
             retry_at = None
             if row.attempts < MAX_ATTEMPTS:
-                retry_at = self._service.clock.now() + timedelta(seconds=5 * 2 ** row.attempts)
+                retry_at = self._clock.now() + timedelta(seconds=5 * 2 ** row.attempts)
             await store.mark_failed(row.id, error=f"{error_id}: {type(exc).__name__}: {exc}"[:500],
                                     retry_at=retry_at)
             return
@@ -276,137 +285,8 @@ class Dispatcher:
             await store.mark_sent(row.id, message=ref)
 
     async def _deliver(self, chat: Chat, row: OutboxRecord) -> MessageRef | None:
-        """Send the row; the message it became, or ``None`` when the handler marked it sent itself."""
-        handler = {
-            "phase": self._phase,
-            "prompt": self._prompt,
-            "score": self._score,
-            "scorecard": self._scorecard,
-            "reveal": self._reveal,
-        }.get(row.purpose)
-        if handler is not None:
-            return await handler(chat, row)
+        """Send the row as its kind says; a row with no kind is its stored text."""
+        kind = self._kinds.get(row.purpose)
+        if kind is not None:
+            return await kind.deliver(chat, row)
         return await send(chat, row.target, OutMessage(text=row.text))
-
-    async def _phase(self, chat: Chat, row: OutboxRecord) -> MessageRef:
-        service = self._service
-        interview = await service.store.get_interview(row.subject_id or 0)
-        if interview is None:
-            return await send(chat, row.target, OutMessage(text=row.text))
-        shown = replace(interview, phase_index=int(row.payload or interview.phase_index))
-        section = service.framework.section(shown.phases[shown.phase_index].section)
-        scenario = service.framework.scenario(shown.scenario_id)
-        message = texts.phase_opening(shown, section, scenario, total_phases=len(shown.phases))
-        return await send(chat, row.target, message)
-
-    async def _prompt(self, chat: Chat, row: OutboxRecord) -> None:
-        service = self._service
-        prompt = await service.store.get_prompt(row.subject_id or 0)
-        if prompt is None:
-            ref = await send(chat, row.target, OutMessage(text=row.text))
-            await service.store.mark_sent(row.id, message=ref)
-            return
-        root = prompt.message
-        if root is None:
-            channel = await service.store.get_channel(prompt.channel)
-            timezone = channel.schedule.timezone if channel and channel.schedule else service.default_timezone
-            message = texts.daily_prompt(
-                prompt,
-                service.framework.scenario(prompt.scenario_id),
-                service.framework.section(prompt.section),
-                prompt.closes_at,
-                timezone,
-            )
-            root = await send(chat, row.target, message)
-            if not chat.capabilities.thread_is_root:
-                # Opening the thread is a call that can fail: remember the root first, so a retry
-                # opens the thread on it instead of posting the prompt again.
-                await service.store.set_prompt_message(prompt.id, message=root, thread=None)
-        thread = prompt.thread or await chat.start_thread(root, f"Daily practice {prompt.local_date:%b %d}")
-        await service.store.set_prompt_message(prompt.id, message=root, thread=thread, sent_outbox_id=row.id)
-
-    async def _score_answers(
-        self, answers: list[AnswerRecord], section_number: int, scenario_id: str, question: str
-    ) -> ScoreCard:
-        service = self._service
-        return await service.scorer.score(
-            section=service.framework.section(section_number),
-            scenario=service.framework.scenario(scenario_id),
-            question=question,
-            answer="\n\n".join(a.text for a in answers),
-        )
-
-    async def _score_phase(self, interview_id: int, index: int) -> ScoreCard | None:
-        service = self._service
-        interview = await service.store.get_interview(interview_id)
-        if interview is None:
-            return None
-        answers = [a for a in await service.store.answers_for_phase(interview_id, index) if not a.withdrawn]
-        if not answers:
-            return None
-        section = service.framework.section(interview.phases[index].section)
-        scenario = service.framework.scenario(interview.scenario_id)
-        question = " ".join(q.replace("{scenario}", scenario.title) for q in section.openings)
-        card = await self._score_answers(answers, section.number, scenario.id, question)
-        await service.store.save_score(
-            ScoreDraft(card, interview_id=interview_id, phase_index=index, created_at=service.clock.now())
-        )
-        return card
-
-    async def _score(self, chat: Chat, row: OutboxRecord) -> MessageRef:
-        index = int(row.payload)
-        card = await self._score_phase(row.subject_id or 0, index)
-        interview = await self._service.store.get_interview(row.subject_id or 0)
-        if card is None or interview is None:
-            return await send(chat, row.target, OutMessage(text="No answer was recorded for that phase."))
-        section = self._service.framework.section(interview.phases[index].section)
-        return await send(chat, row.target, texts.phase_score(section, card))
-
-    async def _scorecard(self, chat: Chat, row: OutboxRecord) -> MessageRef:
-        service = self._service
-        interview_id = row.subject_id or 0
-        interview = await service.store.get_interview(interview_id)
-        if interview is None:
-            return await send(chat, row.target, OutMessage(text=row.text))
-        cards = await service.store.scores_for_interview(interview_id)
-        for index in range(len(interview.phases)):
-            if index not in cards and index not in interview.skipped:
-                card = await self._score_phase(interview_id, index)
-                if card is not None:
-                    cards[index] = card
-        scenario = service.framework.scenario(interview.scenario_id)
-        return await send(chat, row.target, texts.scorecard(interview, service.framework, scenario, cards))
-
-    async def _reveal(self, chat: Chat, row: OutboxRecord) -> MessageRef:
-        service = self._service
-        prompt = await service.store.get_prompt(row.subject_id or 0)
-        if prompt is None:
-            return await send(chat, row.target, OutMessage(text=row.text))
-        answers = [a for a in await service.store.answers_for_prompt(prompt.id) if not a.withdrawn]
-        by_member: dict[tuple[str, str], list[AnswerRecord]] = defaultdict(list)
-        for answer in answers:
-            by_member[(answer.member.user_id, answer.member.workspace)].append(answer)
-        results: list[tuple[str, ScoreCard]] = []
-        for member_answers in by_member.values():
-            card = await self._score_answers(member_answers, prompt.section, prompt.scenario_id, prompt.question)
-            await service.store.save_score(
-                ScoreDraft(card, answer_id=member_answers[0].id, created_at=service.clock.now())
-            )
-            results.append((member_answers[0].member.mention, card))
-        return await send(chat, row.target, texts.prompt_reveal(service.framework.section(prompt.section), results))
-
-
-async def send(chat: Chat, where: Target, message: OutMessage) -> MessageRef:
-    """Send, splitting text longer than the platform allows into ordered parts in the same place."""
-    limit = chat.capabilities.max_text
-    if len(message.text) <= limit:
-        return await chat.send(where, message)
-    parts = split_text(message.text, limit)
-    ref: MessageRef | None = None
-    for number, part in enumerate(parts):
-        last = number == len(parts) - 1
-        blocks = tuple(b for b in message.blocks if last and not hasattr(b, "text")) if last else ()
-        ref = await chat.send(where, OutMessage(text=part, blocks=blocks, ephemeral=message.ephemeral))
-    if ref is None:
-        raise ValueError("nothing to send")
-    return ref

@@ -1,0 +1,47 @@
+"""What the catalog says: help, the framework's sections, one section's checklist, the scenarios."""
+
+from __future__ import annotations
+
+from framework import Framework, Section
+
+from bot.core.messages import OutMessage
+from bot.core.texts import message
+
+
+def help_message() -> OutMessage:
+    return message(
+        "Practice bot: system-design interview practice",
+        [
+            "`/practice interview [scenario] [minutes]` - a timed mock interview in a thread (10-90 min, default 45)",
+            "`/practice prompt` - a practice question right now",
+            "`/practice schedule [HH:MM] [timezone] [weekdays|off]` - daily prompts here (admins)",
+            "`/practice streak [member]` - practice streak",
+            "`/practice leaderboard [week|month|all]` - who practises most",
+            "`/practice sections` - the framework's sections and time budgets",
+            "`/practice section <n>` - one section's checklist",
+            "`/practice scenarios` - systems to design",
+            "In an interview thread, just answer. Steer with `next`, `skip`, `hint`, `time` or `end`.",
+        ],
+        ephemeral=True,
+    )
+
+
+def sections_message(framework: Framework) -> OutMessage:
+    lines = []
+    for s in framework.sections:
+        budget = f"{s.budget_minutes} min" if s.budget_minutes else "as time allows"
+        lines.append(f"*{s.number}. {s.title}* ({budget}) - {s.goal}")
+    return message("The framework", lines, ephemeral=True)
+
+
+def section_message(section: Section) -> OutMessage:
+    budget = f"{section.budget_minutes} min" if section.budget_minutes else "as time allows"
+    lines = [f"_{section.goal}_", f"Time budget: {budget}", ""]
+    lines += [f"- {item.covers} _(from {item.source})_" for item in section.items]
+    return message(f"Section {section.number}: {section.title}", lines, ephemeral=True)
+
+
+def scenarios_message(framework: Framework) -> OutMessage:
+    lines = [f"`{s.id}` - {s.title}" for s in framework.scenarios]
+    lines.append("Start one with `/practice interview <id> [minutes]`.")
+    return message(f"{len(framework.scenarios)} systems to design", lines, ephemeral=True)

@@ -1,0 +1,300 @@
+"""The ``/practice ...`` grammar: words into a command value the router hands to its capability.
+
+``parse_command`` never raises anything but ``UserError``: every bad input gets a
+message that says what was wrong and what to type instead. (Steering words typed in an
+interview thread belong to the interviews capability: ``bot.core.interviews.parse_steer``.)
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import time
+from zoneinfo import ZoneInfo
+
+from bot.core.errors import UserError
+from bot.core.interviews.rules import MAX_MINUTES, MIN_MINUTES
+from bot.core.normalise import clean
+from bot.core.records import Window
+
+MAX_COMMAND_LENGTH = 500
+WEEKDAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+SUBCOMMANDS = (
+    "interview",
+    "prompt",
+    "schedule",
+    "streak",
+    "leaderboard",
+    "sections",
+    "section",
+    "scenarios",
+    "help",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class HelpCommand:
+    topic: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class InterviewCommand:
+    scenario: str | None = None
+    minutes: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PromptCommand:
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class ScheduleCommand:
+    """No fields set: show the current schedule."""
+
+    local_time: time | None = None
+    timezone: str | None = None
+    weekdays: frozenset[int] | None = None
+    off: bool = False
+
+    @property
+    def is_query(self) -> bool:
+        return not self.off and self.local_time is None and self.timezone is None and self.weekdays is None
+
+
+@dataclass(frozen=True, slots=True)
+class StreakCommand:
+    member: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class LeaderboardCommand:
+    window: Window = "all"
+
+
+@dataclass(frozen=True, slots=True)
+class SectionsCommand:
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class SectionCommand:
+    number: int
+
+
+@dataclass(frozen=True, slots=True)
+class ScenariosCommand:
+    pass
+
+
+Command = (
+    HelpCommand
+    | InterviewCommand
+    | PromptCommand
+    | ScheduleCommand
+    | StreakCommand
+    | LeaderboardCommand
+    | SectionsCommand
+    | SectionCommand
+    | ScenariosCommand
+)
+
+def parse_command(text: str) -> Command:
+    """Parse the text after ``/practice`` (a leading ``/practice`` is accepted too)."""
+    text = clean(text)
+    if len(text) > MAX_COMMAND_LENGTH:
+        raise UserError("That command is too long. Try `/practice help`.")
+    words = text.split(" ") if text else []
+    if words and words[0].lower() in {"/practice", "practice"}:
+        words = words[1:]
+    if not words:
+        return HelpCommand()
+    name, args = words[0].lower(), words[1:]
+    if name == "help":
+        return HelpCommand(args[0].lower() if args else "")
+    if name == "interview":
+        return _interview(args)
+    if name == "prompt":
+        _no_args(name, args)
+        return PromptCommand()
+    if name == "schedule":
+        return parse_schedule(args)
+    if name == "streak":
+        return StreakCommand(" ".join(args) if args else None)
+    if name in {"leaderboard", "board", "top"}:
+        return _leaderboard(args)
+    if name == "sections":
+        _no_args(name, args)
+        return SectionsCommand()
+    if name == "section":
+        return _section(args)
+    if name == "scenarios":
+        _no_args(name, args)
+        return ScenariosCommand()
+    suggestion = _closest(name)
+    hint = f" Did you mean `/practice {suggestion}`?" if suggestion else ""
+    raise UserError(f"I don't know the command `{_shown(name)}`.{hint} Try `/practice help`.")
+
+
+def _shown(text: str) -> str:
+    return text[:40].replace("`", "'")
+
+
+def _no_args(name: str, args: list[str]) -> None:
+    if args:
+        raise UserError(f"`/practice {name}` takes no options. Try `/practice help`.")
+
+
+def _closest(name: str) -> str | None:
+    for candidate in SUBCOMMANDS:
+        if candidate.startswith(name[:3]) and len(name) >= 3:
+            return candidate
+    return None
+
+
+def _interview(args: list[str]) -> InterviewCommand:
+    scenario: str | None = None
+    minutes: int | None = None
+    for arg in args:
+        stripped = arg.lower().removesuffix("min").removesuffix("m")
+        if stripped.isdigit() and stripped.isascii():
+            if minutes is not None:
+                raise UserError("Give the interview length once, e.g. `/practice interview url-shortener 30`.")
+            minutes = int(stripped[:4])
+            if not MIN_MINUTES <= minutes <= MAX_MINUTES:
+                raise UserError(
+                    f"An interview can last {MIN_MINUTES} to {MAX_MINUTES} minutes; "
+                    f"{_shown(arg)} is out of range."
+                )
+        elif scenario is None:
+            scenario = arg.lower()
+        else:
+            raise UserError(
+                "Usage: `/practice interview [scenario] [minutes]`, e.g. "
+                "`/practice interview url-shortener 30`. See `/practice scenarios`."
+            )
+    return InterviewCommand(scenario, minutes)
+
+
+def _leaderboard(args: list[str]) -> LeaderboardCommand:
+    if not args:
+        return LeaderboardCommand()
+    window = args[0].lower()
+    if len(args) > 1 or window not in {"week", "month", "all"}:
+        raise UserError("Usage: `/practice leaderboard [week|month|all]`.")
+    value: Window = window  # type: ignore[assignment]
+    return LeaderboardCommand(value)
+
+
+def _section(args: list[str]) -> SectionCommand:
+    if len(args) != 1 or not (args[0].isascii() and args[0].isdigit()):
+        raise UserError("Usage: `/practice section <0-9>`. See `/practice sections`.")
+    number = int(args[0][:3])
+    if not 0 <= number <= 9:
+        raise UserError(f"There is no section {number}: sections are numbered 0 to 9.")
+    return SectionCommand(number)
+
+
+_TIME = re.compile(r"^(\d{1,2})(?::(\d{2}))?\s*(am|pm)?$")
+
+
+def parse_time(text: str) -> time:
+    match = _TIME.match(text.lower())
+    if not match or not text.isascii():
+        raise UserError(f"I can't read the time `{_shown(text)}`. Use 24-hour `HH:MM`, e.g. `09:30`.")
+    hour, minute = int(match.group(1)), int(match.group(2) or 0)
+    meridiem = match.group(3)
+    if meridiem:
+        if not 1 <= hour <= 12:
+            raise UserError(f"`{_shown(text)}` is not a time. Try `9:30am` or `17:30`.")
+        hour = hour % 12 + (12 if meridiem == "pm" else 0)
+    if hour > 23 or minute > 59:
+        raise UserError(f"`{_shown(text)}` is not a time of day. Use `HH:MM` between 00:00 and 23:59.")
+    return time(hour, minute)
+
+
+def validate_timezone(name: str) -> str:
+    """An IANA timezone name as written (``Europe/Berlin``), or a clear error."""
+    if not name or len(name) > 64 or not name.isascii() or ".." in name or name.startswith("/"):
+        raise UserError(f"`{_shown(name)}` is not a timezone. Use an IANA name such as `Europe/Berlin`.")
+    try:
+        ZoneInfo(name)
+    except Exception as exc:  # zoneinfo raises several types for bad keys; all mean "unknown"
+        raise UserError(
+            f"Unknown timezone `{_shown(name)}`. Use an IANA name such as `America/New_York` or `UTC`."
+        ) from exc
+    return name
+
+
+def _is_timezone(name: str) -> bool:
+    try:
+        validate_timezone(name)
+    except UserError:
+        return False
+    return True
+
+
+def parse_weekdays(text: str) -> frozenset[int]:
+    word = text.lower()
+    named = {
+        "daily": frozenset(range(7)),
+        "everyday": frozenset(range(7)),
+        "weekdays": frozenset(range(5)),
+        "workdays": frozenset(range(5)),
+        "weekends": frozenset({5, 6}),
+    }
+    if word in named:
+        return named[word]
+    days: set[int] = set()
+    for part in word.split(","):
+        if "-" in part:
+            start, _, end = part.partition("-")
+            first, last = _weekday(start, text), _weekday(end, text)
+            span = range(first, last + 1) if first <= last else [*range(first, 7), *range(0, last + 1)]
+            days.update(span)
+        else:
+            days.add(_weekday(part, text))
+    return frozenset(days)
+
+
+def _weekday(part: str, whole: str) -> int:
+    key = part.strip()[:3]
+    if key not in WEEKDAY_NAMES or len(part.strip()) < 3:
+        raise UserError(
+            f"I can't read the weekdays `{_shown(whole)}`. Use e.g. `mon-fri`, `mon,wed,fri`, "
+            "`weekdays`, `weekends` or `daily`."
+        )
+    return WEEKDAY_NAMES.index(key)
+
+
+def parse_schedule(args: list[str]) -> ScheduleCommand:
+    """``[HH:MM] [timezone] [weekdays|off]`` in any order."""
+    if len(args) == 1 and args[0].lower() in {"off", "stop", "disable"}:
+        return ScheduleCommand(off=True)
+    local_time: time | None = None
+    timezone: str | None = None
+    weekdays: frozenset[int] | None = None
+    for arg in args:
+        lowered = arg.lower()
+        if lowered in {"off", "stop", "disable"}:
+            raise UserError("`off` turns the schedule off on its own: `/practice schedule off`.")
+        if _TIME.match(lowered) and any(ch.isdigit() for ch in lowered):
+            if local_time is not None:
+                raise UserError("Give the time once, e.g. `/practice schedule 09:30 Europe/Berlin mon-fri`.")
+            local_time = parse_time(arg)
+        elif "/" in arg or lowered in {"utc", "gmt"}:
+            if timezone is not None:
+                raise UserError("Give the timezone once, e.g. `/practice schedule 09:30 Europe/Berlin`.")
+            timezone = validate_timezone("UTC" if lowered in {"utc", "gmt"} else arg)
+        else:
+            try:
+                days = parse_weekdays(arg)
+            except UserError:
+                if timezone is None and _is_timezone(arg):  # zones without a slash: EST, Japan, Zulu
+                    timezone = arg
+                    continue
+                raise
+            if weekdays is not None:
+                raise UserError("Give the weekdays once, e.g. `mon-fri` or `mon,wed,fri`.")
+            weekdays = days
+    return ScheduleCommand(local_time=local_time, timezone=timezone, weekdays=weekdays)

@@ -1,0 +1,281 @@
+"""Running mock interviews: start, answers and steering in the thread, buttons, and the clock."""
+
+from __future__ import annotations
+
+import difflib
+import logging
+import random
+from dataclasses import replace
+from datetime import datetime
+from typing import Protocol
+
+from framework import Framework, Scenario
+
+from bot.core.chats import Chats
+from bot.core.errors import UserError
+from bot.core.events import EventStore
+from bot.core.interviews import _texts as texts
+from bot.core.interviews.rules import (
+    DEFAULT_MINUTES,
+    SteerWord,
+    enter_phase,
+    is_overdue,
+    next_hint,
+    nudge_due,
+    parse_steer,
+    plan_phases,
+    seconds_left,
+    total_seconds_left,
+)
+from bot.core.interviews.store import InterviewStore
+from bot.core.members import Members
+from bot.core.messages import Action, CommandContext, InMessage, Reply
+from bot.core.normalise import clean_answer
+from bot.core.outbox import Flusher, OutboxWriter, outbox_key
+from bot.core.ports import Clock
+from bot.core.progress import Practice
+from bot.core.records import InterviewChanges, InterviewDraft, InterviewRecord, OutboxDraft
+from bot.core.refs import ThreadRef, UserRef, same_person
+from bot.core.texts import error_message
+
+log = logging.getLogger(__name__)
+
+ACTION_WORDS: dict[str, SteerWord] = {texts.NEXT: "next", texts.HINT: "hint", texts.END: "end"}
+
+
+class InterviewOutbox(InterviewStore, OutboxWriter, EventStore, Protocol):
+    """Interviews, the outbox rows they post without a transition, and steering events seen once."""
+
+
+class Interviews:
+    def __init__(
+        self,
+        *,
+        store: InterviewOutbox,
+        members: Members,
+        practice: Practice,
+        chats: Chats,
+        outbox: Flusher,
+        framework: Framework,
+        clock: Clock,
+        rng: random.Random,
+    ) -> None:
+        self._store = store
+        self._members = members
+        self._practice = practice
+        self._chats = chats
+        self._outbox = outbox
+        self._framework = framework
+        self._clock = clock
+        self._rng = rng
+
+    # ------------------------------------------------------------------ the command
+    def find_scenario(self, name: str | None) -> Scenario:
+        if name is None:
+            return self._rng.choice(self._framework.scenarios)
+        wanted = name.lower().strip()
+        for scenario in self._framework.scenarios:
+            if wanted in {scenario.id, scenario.title.lower()}:
+                return scenario
+        ids = [s.id for s in self._framework.scenarios]
+        close = difflib.get_close_matches(wanted, ids, n=1, cutoff=0.6)
+        hint = f" Did you mean `{close[0]}`?" if close else ""
+        raise UserError(f"Unknown scenario `{wanted[:40]}`.{hint} Try `/practice scenarios`.")
+
+    async def start(self, ctx: CommandContext, scenario_name: str | None, minutes: int | None) -> Reply:
+        scenario = self.find_scenario(scenario_name)
+        total = minutes or DEFAULT_MINUTES
+        phases = plan_phases(self._framework, total)
+        running = await self._store.active_interview(ctx.user)
+        if running is not None:
+            raise UserError("You already have an interview running. Say `end` in its thread to stop it first.")
+        await self._members.join(ctx.user, timezone=ctx.user_timezone)
+        chat = self._chats.chat_for(ctx.channel.platform)
+        root = await chat.send(ctx.channel, texts.interview_parent(ctx.user.mention, scenario, total))
+        thread = await chat.start_thread(root, f"Mock interview: {scenario.title}")
+        now = self._clock.now()
+        draft = InterviewDraft(ctx.channel, ctx.user, scenario.id, total, phases, now)
+        interview = await self._store.create_interview(
+            draft, changes=replace(enter_phase(phases, 0, now), thread=thread)
+        )
+        if interview is None:  # a second command raced this one and won
+            await chat.edit(root, error_message("Not started: you already have an interview running."))
+            raise UserError("You already have an interview running. Say `end` in its thread to stop it first.")
+        await self._store.enqueue([phase_opening(self._framework, interview)])
+        await self._outbox.flush(bulk=False)
+        return Reply()
+
+    async def active_for(self, candidate: UserRef) -> InterviewRecord | None:
+        return await self._store.active_interview(candidate)
+
+    # ------------------------------------------------------------------ the thread
+    async def handle_message(self, message: InMessage, thread: ThreadRef) -> bool:
+        """A message in ``thread``: True when the thread is an interview's (handled here)."""
+        interview = await self._store.interview_by_thread(thread)
+        if interview is None:
+            return False
+        if not same_person(interview.candidate, message.author) or interview.status != "active":
+            return True  # others' messages stay as comments; a finished thread is a discussion
+        steer = parse_steer(message.text)
+        if steer is not None:
+            if await self._store.remember_event(message.ref.channel.platform, message.event_key,
+                                                now=self._clock.now()):
+                await self.steer(interview, steer)
+            return True
+        text = clean_answer(message.text)
+        if text:
+            await self._practice.record(message, text, interview.channel, interview_id=interview.id,
+                                        phase_index=interview.phase_index)
+        return True
+
+    async def handle_action(self, action: Action) -> Reply:
+        """A click on a phase's Next / Hint / End button. The reply is for the clicker only."""
+        word = ACTION_WORDS.get(action.action)
+        if word is None:
+            raise UserError("That button is no longer supported.")
+        interview, phase_index = await self._interview_for_action(action)
+        if not same_person(interview.candidate, action.user):
+            return Reply.one(texts.not_candidate(interview.candidate.mention))
+        if interview.status != "active":
+            raise UserError("This interview is over. Start another with `/practice interview`.")
+        if word != "end" and phase_index is not None and phase_index != interview.phase_index:
+            current = interview.current_phase
+            section = self._framework.section(current.section) if current else None
+            return Reply.one(texts.stale_button(section))
+        if await self._store.remember_event(action.user.platform, action.event_key, now=self._clock.now()):
+            await self.steer(interview, word)
+        return Reply()
+
+    async def _interview_for_action(self, action: Action) -> tuple[InterviewRecord, int | None]:
+        """The interview a button belongs to, and the phase it was shown for (None: older buttons)."""
+        interview_part, _, phase_part = action.value.partition("-")
+        interview = await self._store.get_interview(button_number(interview_part))
+        if interview is None:
+            raise UserError("I can't find that interview any more.")
+        return interview, button_number(phase_part) if phase_part else None
+
+    # ------------------------------------------------------------------ steering
+    async def steer(self, interview: InterviewRecord, word: SteerWord) -> None:
+        if word in {"next", "skip", "end"}:
+            await self.advance(interview, reason=word)
+        elif word == "hint":
+            await self._hint(interview)
+        elif word == "time":
+            phase = interview.current_phase
+            if phase is None or interview.thread is None:
+                return
+            now = self._clock.now()
+            await self._chats.chat_for(interview.channel.platform).send(
+                interview.thread,
+                texts.time_left(
+                    self._framework.section(phase.section),
+                    seconds_left(interview, now),
+                    total_seconds_left(interview, now),
+                ),
+            )
+        await self._outbox.flush(bulk=False)
+
+    async def _hint(self, interview: InterviewRecord) -> None:
+        phase = interview.current_phase
+        if phase is None or interview.thread is None:
+            return
+        section = self._framework.section(phase.section)
+        item = next_hint(section, interview.hints_used)
+        if item is None:
+            await self._store.enqueue(
+                [OutboxDraft(interview.thread, texts.no_more_hints(section).text, "notice",
+                             outbox_key("iv", interview.id, "nohint", interview.version))]
+            )
+            return
+        scenario = self._framework.scenario(interview.scenario_id)
+        await self._store.transition_interview(
+            interview.id,
+            expected_version=interview.version,
+            changes=InterviewChanges(hints_used=(*interview.hints_used, item.id)),
+            outbox=[
+                OutboxDraft(
+                    interview.thread,
+                    texts.hint(item.probe.replace("{scenario}", scenario.title)).text,
+                    "notice",
+                    outbox_key("iv", interview.id, "hint", item.id),
+                )
+            ],
+        )
+
+    async def advance(self, interview: InterviewRecord, *, reason: str) -> InterviewRecord | None:
+        """Leave the current phase (next, skip, deadline or end). Claimed: one winner."""
+        if interview.status != "active" or interview.thread is None:
+            return None
+        now = self._clock.now()
+        index = interview.phase_index
+        section = self._framework.section(interview.phases[index].section)
+        outbox: list[OutboxDraft] = []
+        if reason == "deadline":
+            outbox.append(OutboxDraft(interview.thread, texts.time_up(section).text, "notice",
+                                      outbox_key("iv", interview.id, "timeup", index)))
+        skipped = (*interview.skipped, index) if reason == "skip" else interview.skipped
+        if reason == "end":
+            changes = InterviewChanges(status="ended", clear_deadlines=True, skipped=skipped)
+            outbox.append(OutboxDraft(interview.thread, texts.interview_ended_early().text, "notice",
+                                      outbox_key("iv", interview.id, "ended")))
+        else:
+            changes = replace(enter_phase(interview.phases, index + 1, now), skipped=skipped)
+        finishing = changes.status in {"finished", "ended"}
+        if not finishing:
+            upcoming = replace(interview, phase_index=index + 1)
+            outbox.append(phase_opening(self._framework, upcoming))
+        has_answers = bool(await self._store.answers_for_phase(interview.id, index))
+        if finishing:
+            outbox.append(OutboxDraft(interview.thread, "Scorecard", "scorecard",
+                                      outbox_key("iv", interview.id, "scorecard"), subject_id=interview.id))
+        elif has_answers and reason != "skip":
+            outbox.append(OutboxDraft(interview.thread, f"Score for {section.title}", "score",
+                                      outbox_key("iv", interview.id, "score", index),
+                                      payload=str(index), subject_id=interview.id))
+        return await self._store.transition_interview(
+            interview.id, expected_version=interview.version, changes=changes, outbox=outbox
+        )
+
+    # ------------------------------------------------------------------ the clock
+    async def due(self, now: datetime) -> list[InterviewRecord]:
+        return await self._store.due_interviews(now)
+
+    async def on_time(self, interview: InterviewRecord, now: datetime) -> None:
+        """A due interview: past its deadline it moves on; near it, the candidate is nudged."""
+        if is_overdue(interview, now):
+            await self.advance(interview, reason="deadline")
+        elif nudge_due(interview, now) and interview.thread is not None:
+            phase = interview.phases[interview.phase_index]
+            section = self._framework.section(phase.section)
+            await self._store.transition_interview(
+                interview.id,
+                expected_version=interview.version,
+                changes=InterviewChanges(nudged=True),
+                outbox=[OutboxDraft(interview.thread, texts.nudge(seconds_left(interview, now), section).text,
+                                    "nudge", outbox_key("iv", interview.id, "nudge", interview.phase_index))],
+            )
+
+
+def phase_opening(framework: Framework, interview: InterviewRecord) -> OutboxDraft:
+    """The outbox row that posts the interview's current phase (rendered again when it is sent)."""
+    if interview.thread is None:
+        raise ValueError(f"interview {interview.id} has no thread")
+    phase = interview.phases[interview.phase_index]
+    section = framework.section(phase.section)
+    scenario = framework.scenario(interview.scenario_id)
+    message = texts.phase_opening(interview, section, scenario, total_phases=len(interview.phases))
+    return OutboxDraft(
+        interview.thread,
+        message.text,
+        "phase",
+        outbox_key("iv", interview.id, "open", interview.phase_index),
+        payload=str(interview.phase_index),
+        subject_id=interview.id,
+    )
+
+
+def button_number(value: str) -> int:
+    try:
+        return int(value)
+    except ValueError:
+        raise UserError("That button's data is damaged; try the command again.") from None

@@ -1,0 +1,163 @@
+"""What the interviewer says: the parent post, each phase, nudges, hints, scores, the scorecard."""
+
+from __future__ import annotations
+
+from framework import Framework, Scenario, Section
+
+from bot.core.interviews.rules import format_duration
+from bot.core.messages import (
+    Button,
+    ButtonsBlock,
+    ContextBlock,
+    FieldsBlock,
+    OutMessage,
+    SectionBlock,
+)
+from bot.core.records import InterviewRecord, ScoreCard
+from bot.core.scoring import missed_items
+from bot.core.texts import error_message, message
+
+NEXT = "interview.next"
+HINT = "interview.hint"
+END = "interview.end"
+
+
+def button_value(interview_id: int, phase_index: int) -> str:
+    """``<interview>-<phase>``: a click on an earlier phase's button must not move a later phase."""
+    return f"{interview_id}-{phase_index}"
+
+
+def _interview_buttons(interview_id: int, phase_index: int) -> ButtonsBlock:
+    value = button_value(interview_id, phase_index)
+    return ButtonsBlock(
+        (
+            Button(NEXT, "Next section", value, "primary"),
+            Button(HINT, "Hint", value),
+            Button(END, "End interview", value, "danger"),
+        )
+    )
+
+
+def interview_parent(candidate: str, scenario: Scenario, total_minutes: int) -> OutMessage:
+    return message(
+        f"Mock interview: {scenario.title}",
+        [
+            f"{candidate} is designing *{scenario.title}* ({total_minutes} min).",
+            f"_{scenario.brief}_",
+            f"Scale: {scenario.scale.users}; {scenario.scale.requests_per_second}; {scenario.scale.data_size}.",
+            "Follow along in the thread.",
+        ],
+    )
+
+
+def phase_opening(
+    interview: InterviewRecord, section: Section, scenario: Scenario, *, total_phases: int
+) -> OutMessage:
+    phase = interview.phases[interview.phase_index]
+    opening = " ".join(q.replace("{scenario}", scenario.title) for q in section.openings)
+    lines = [opening]
+    twist = scenario.twists.get(section.number)
+    if twist:
+        lines.append(f"Twist: {twist}")
+    lines.append(
+        f"_Phase {interview.phase_index + 1} of {total_phases}, {format_duration(phase.budget_seconds)}. "
+        "Answer here; say `next` when done, `hint` for a nudge._"
+    )
+    return message(
+        f"{section.number}. {section.title}",
+        lines,
+        extra=(_interview_buttons(interview.id, interview.phase_index),),
+    )
+
+
+def nudge(seconds_left: int, section: Section) -> OutMessage:
+    return message("", [f"About {format_duration(seconds_left)} left for *{section.title}*."])
+
+
+def time_up(section: Section) -> OutMessage:
+    return message("", [f"Time is up for *{section.title}*. Moving on."])
+
+
+def hint(item_probe: str) -> OutMessage:
+    return message("Hint", [item_probe])
+
+
+def no_more_hints(section: Section) -> OutMessage:
+    return message("", [f"No more hints for *{section.title}*: you have seen every probe."])
+
+
+def time_left(section: Section, phase_left: int, total_left: int) -> OutMessage:
+    return message(
+        "",
+        [
+            f"*{section.title}*: {format_duration(phase_left)} left in this phase, "
+            f"about {format_duration(total_left)} in the interview."
+        ],
+    )
+
+
+def phase_score(section: Section, card: ScoreCard) -> OutMessage:
+    covered = sum(1 for v in card.verdicts if v.verdict == "covered")
+    lines = [f"{section.title}: *{card.score:.1f}/10* ({covered} of {len(section.items)} points covered)."]
+    if card.feedback:
+        lines.append(card.feedback)
+    return message("", lines, extra=(ContextBlock(f"Scored by: {card.label}"),))
+
+
+def scorecard(
+    interview: InterviewRecord, framework: Framework, scenario: Scenario, cards: dict[int, ScoreCard]
+) -> OutMessage:
+    fields: list[tuple[str, str]] = []
+    lines = []
+    total = 0.0
+    counted = 0
+    labels: set[str] = set()
+    for index, phase in enumerate(interview.phases):
+        section = framework.section(phase.section)
+        card = cards.get(index)
+        if index in interview.skipped:
+            shown = "skipped"
+        elif card is None:
+            shown = "no answer" if index <= interview.phase_index else "not reached"
+        else:
+            shown = f"{card.score:.1f}/10"
+            total += card.score
+            counted += 1
+            labels.add(card.label)
+        fields.append((f"{section.number}. {section.title}", shown))
+        lines.append(f"{section.number}. {section.title}: {shown}")
+    overall = total / len(interview.phases) if interview.phases else 0.0
+    gaps = []
+    for index, card in sorted(cards.items()):
+        section = framework.section(interview.phases[index].section)
+        missed = missed_items(section, card)
+        if missed:
+            gaps.append(f"- {section.title}: {missed[0]}")
+    summary = [f"Overall *{overall:.1f}/10* across {len(interview.phases)} sections ({counted} answered)."]
+    if gaps:
+        summary += ["What to work on:", *gaps[:5]]
+    text = "\n".join([f"*Scorecard: {scenario.title}*", *lines, *summary])
+    blocks = (
+        SectionBlock(f"*Scorecard: {scenario.title}*"),
+        FieldsBlock(tuple(fields)),
+        SectionBlock("\n".join(summary)),
+        ContextBlock("Scored by: " + (", ".join(sorted(labels)) or "nobody (no answers)")),
+    )
+    return OutMessage(text=text, blocks=blocks, title=f"Scorecard: {scenario.title}")
+
+
+def interview_ended_early() -> OutMessage:
+    return message("", ["Interview ended. Here is how it went."])
+
+
+def stale_button(section: Section | None) -> OutMessage:
+    now = f" The interview is on *{section.title}* now." if section else " The interview is over."
+    return error_message("That button belongs to an earlier phase, so I ignored it." + now)
+
+
+def not_candidate(candidate: str) -> OutMessage:
+    return error_message(f"Only {candidate} can steer this interview; your messages here are kept as comments.")
+
+
+def interview_already_running(thread_hint: str) -> OutMessage:
+    return error_message(f"You already have an interview running{thread_hint}. Say `end` there to stop it.")

@@ -1,0 +1,62 @@
+"""The interviews capability's ports."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Protocol
+
+from bot.core.records import (
+    AnswerRecord,
+    InterviewChanges,
+    InterviewDraft,
+    InterviewRecord,
+    OutboxDraft,
+    ScoreCard,
+)
+from bot.core.refs import ThreadRef, UserRef
+from bot.core.scoring import ScoreWriter
+
+
+class InterviewReader(Protocol):
+    async def get_interview(self, interview_id: int) -> InterviewRecord | None: ...
+
+    async def answers_for_phase(self, interview_id: int, phase_index: int) -> list[AnswerRecord]: ...
+
+
+class InterviewStore(InterviewReader, Protocol):
+    """What running interviews needs: create, find, and move on by claimed transitions."""
+
+    async def create_interview(
+        self, draft: InterviewDraft, *, changes: InterviewChanges, outbox: Sequence[OutboxDraft] = ()
+    ) -> InterviewRecord | None:
+        """``None`` when the candidate already has an active interview (decided by the database)."""
+        ...
+
+    async def active_interview(self, candidate: UserRef) -> InterviewRecord | None: ...
+
+    async def interview_by_thread(self, thread: ThreadRef) -> InterviewRecord | None: ...
+
+    async def transition_interview(
+        self,
+        interview_id: int,
+        *,
+        expected_version: int,
+        changes: InterviewChanges,
+        outbox: Sequence[OutboxDraft] = (),
+    ) -> InterviewRecord | None:
+        """Apply ``changes`` if the row still has ``expected_version`` (then version + 1) and
+        insert the outbox rows in the same transaction. ``None`` when someone else won."""
+        ...
+
+    async def due_interviews(self, now: datetime, *, limit: int = 500) -> list[InterviewRecord]:
+        """Active interviews whose deadline has passed or whose nudge is due and not yet sent."""
+        ...
+
+
+class InterviewScoreStore(InterviewReader, ScoreWriter, Protocol):
+    """What delivering an interview's phases, scores and scorecard needs."""
+
+    async def scores_for_interview(self, interview_id: int) -> dict[int, ScoreCard]:
+        """phase index -> the latest score card."""
+        ...

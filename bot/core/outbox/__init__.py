@@ -1,0 +1,26 @@
+"""Shared machinery, not a capability: the outbox.
+
+Owns the outbox ports (``OutboxWriter`` for use cases, ``OutboxStore`` for the dispatcher),
+the ``Dispatcher`` that claims and sends rows, and ``OutboxKind``: each capability registers
+the kinds of row it creates and how each is delivered, so the dispatcher never needs to
+know what an interview or a daily prompt is.
+"""
+
+from bot.core.outbox._dispatcher import CLAIM_WINDOW, MAX_ATTEMPTS, STALE_CLAIM_SECONDS, Dispatcher
+from bot.core.outbox._kinds import Deliver, OutboxKind, outbox_key, send
+from bot.core.outbox.store import Flusher, OutboxStore, OutboxWriter, Sender
+
+__all__ = [
+    "CLAIM_WINDOW",
+    "MAX_ATTEMPTS",
+    "STALE_CLAIM_SECONDS",
+    "Deliver",
+    "Dispatcher",
+    "Flusher",
+    "OutboxKind",
+    "OutboxStore",
+    "OutboxWriter",
+    "Sender",
+    "outbox_key",
+    "send",
+]

@@ -1,0 +1,50 @@
+"""Outbox kinds: how the capability that creates a kind of row has it delivered."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+from bot.core.messages import OutMessage, split_text
+from bot.core.ports import Chat
+from bot.core.records import OutboxRecord
+from bot.core.refs import MessageRef, Target
+
+Deliver = Callable[[Chat, OutboxRecord], Awaitable[MessageRef | None]]
+"""Send a row: the message it became, or ``None`` when the delivery marked the row sent itself
+(in the same write as its own effect)."""
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxKind:
+    """One purpose of outbox row and how it is delivered. Purposes with no kind registered
+    (notices, nudges) are sent as their stored text."""
+
+    purpose: str
+    deliver: Deliver
+    background: bool = False
+    """Runs as a background job, not in a thread's lane (it scores, and may call an LLM)."""
+    bulk: bool = False
+    """Made for every scheduled channel at once (a fan-out): claimed after any other waiting row,
+    so people in an interview are not kept waiting behind it."""
+
+
+def outbox_key(*parts: object) -> str:
+    """A row's dedupe key from its parts: the same effect always gets the same key."""
+    return ":".join(str(part) for part in parts)
+
+
+async def send(chat: Chat, where: Target, message: OutMessage) -> MessageRef:
+    """Send, splitting text longer than the platform allows into ordered parts in the same place."""
+    limit = chat.capabilities.max_text
+    if len(message.text) <= limit:
+        return await chat.send(where, message)
+    parts = split_text(message.text, limit)
+    ref: MessageRef | None = None
+    for number, part in enumerate(parts):
+        last = number == len(parts) - 1
+        blocks = tuple(b for b in message.blocks if last and not hasattr(b, "text")) if last else ()
+        ref = await chat.send(where, OutMessage(text=part, blocks=blocks, ephemeral=message.ephemeral))
+    if ref is None:
+        raise ValueError("nothing to send")
+    return ref

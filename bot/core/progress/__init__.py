@@ -1,0 +1,11 @@
+"""The progress capability: practice and what it adds up to.
+
+Owns answers as practice (each counts toward its author's streak, on their own day), the
+streak rules, streaks and the leaderboard. Later here: stats, history and export.
+"""
+
+from bot.core.progress._practice import Practice
+from bot.core.progress._standings import Standings
+from bot.core.progress.store import PracticeStore, StandingsStore
+
+__all__ = ["Practice", "PracticeStore", "Standings", "StandingsStore"]

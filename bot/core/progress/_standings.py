@@ -1,0 +1,47 @@
+"""Streaks and the leaderboard, as people ask for them."""
+
+from __future__ import annotations
+
+from bot.core.errors import UserError
+from bot.core.members import Members
+from bot.core.messages import CommandContext, Reply
+from bot.core.ports import Clock
+from bot.core.progress import _texts as texts
+from bot.core.progress.rules import effective_current, local_date
+from bot.core.progress.store import StandingsStore
+from bot.core.records import Window
+from bot.core.refs import UserRef
+
+
+class Standings:
+    def __init__(self, *, store: StandingsStore, members: Members, clock: Clock) -> None:
+        self._store = store
+        self._members = members
+        self._clock = clock
+
+    async def streak(self, ctx: CommandContext, member: str | None) -> Reply:
+        who = ctx.user
+        if member:
+            user_id = member.strip().lstrip("<").rstrip(">").lstrip("@").lstrip("!").split("|")[0].lstrip("@")
+            if not user_id:
+                raise UserError("Usage: `/practice streak [member]`.")
+            who = UserRef(ctx.user.platform, user_id, ctx.user.workspace, member if member.startswith("@") else "")
+        record = await self._members.find(who)
+        if member and record is None:
+            raise UserError(f"I haven't seen {member[:40]} practise here yet.")
+        name = record.ref.mention if record else who.mention
+        streak = await self._store.get_streak(who)
+        timezone = await self._members.member_timezone(record.timezone if record else None, ctx.channel)
+        today = local_date(self._clock.now(), timezone)
+        current = effective_current(streak.current, streak.last_day, today) if streak else 0
+        return Reply.one(texts.streak_message(name, streak, current))
+
+    async def leaderboard(self, ctx: CommandContext, window: Window) -> Reply:
+        today = local_date(self._clock.now(), await self._members.channel_timezone(ctx.channel))
+        rows = await self._store.leaderboard(
+            platform=ctx.channel.platform,
+            workspace=ctx.channel.workspace,
+            window=window,
+            today=today,
+        )
+        return Reply.one(texts.leaderboard_message(window, rows))

@@ -1,0 +1,40 @@
+"""What progress says: streaks and leaderboards."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from bot.core.messages import OutMessage
+from bot.core.records import LeaderboardRow, StreakRecord
+from bot.core.texts import message
+
+
+def streak_message(name: str, streak: StreakRecord | None, current: int) -> OutMessage:
+    if streak is None or streak.total_days == 0:
+        return message("", [f"{name} has no practice days yet. Answer a daily prompt or try `/practice interview`."],
+                    ephemeral=True)
+    return message(
+        f"{name}'s practice",
+        [
+            f"Current streak: *{current}* day{'s' if current != 1 else ''}",
+            f"Longest streak: {streak.longest}",
+            f"Practice days: {streak.total_days}",
+        ],
+        ephemeral=True,
+    )
+
+
+def _days(count: int) -> str:
+    return f"{count} day" if count == 1 else f"{count} days"
+
+
+def leaderboard_message(window: str, rows: Sequence[LeaderboardRow]) -> OutMessage:
+    heading = {"week": "this week", "month": "this month", "all": "all time"}[window]
+    if not rows:
+        return message(f"Leaderboard, {heading}", ["Nobody has practised yet. Be the first!"])
+    lines = [
+        f"{row.rank}. {row.member.mention}: {row.current}-day streak "
+        f"(longest {row.longest}, {_days(row.days)})"
+        for row in rows
+    ]
+    return message(f"Leaderboard, {heading}", lines)

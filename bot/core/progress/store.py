@@ -1,0 +1,32 @@
+"""The progress capability's ports: answers as practice, streaks and the leaderboard."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Protocol
+
+from bot.core.records import AnswerDraft, AnswerRecord, LeaderboardRow, StreakRecord, Window
+from bot.core.refs import Platform, UserRef
+
+
+class PracticeStore(Protocol):
+    async def record_answer(self, draft: AnswerDraft) -> AnswerRecord | None:
+        """Insert the answer, its practice day and the streak update atomically.
+
+        ``None`` when ``event_key`` was already recorded (redelivery).
+        """
+        ...
+
+    async def update_answer_text(self, event_key: str, text: str) -> AnswerRecord | None: ...
+
+    async def withdraw_answer(self, event_key: str) -> AnswerRecord | None:
+        """Mark the answer withdrawn; drop its practice day if it was the day's only answer."""
+        ...
+
+
+class StandingsStore(Protocol):
+    async def get_streak(self, user: UserRef) -> StreakRecord | None: ...
+
+    async def leaderboard(
+        self, *, platform: Platform, workspace: str, window: Window, today: date, limit: int = 10
+    ) -> list[LeaderboardRow]: ...

@@ -1,0 +1,92 @@
+"""Score cards (``ScoreWriter``, ``bot.core.scoring``), the answers they are read from, and LLM usage."""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING
+
+from sqlalchemy import Select, func, select
+
+from bot.core.records import AnswerRecord, ScoreDraft, UsageTotals
+from bot.storage.base import StoreBase
+from bot.storage.mapping import answer_record, verdicts_json
+from bot.storage.models import Answer, Member, Score
+
+if TYPE_CHECKING:
+    from bot.core.scoring import ScoreWriter
+
+log = logging.getLogger(__name__)
+
+
+def with_member() -> Select[Answer, Member]:
+    return select(Answer, Member).join(Member, Answer.member_id == Member.id)
+
+
+class ScoreQueries(StoreBase):
+    async def _answers(self, query: Select[Answer, Member]) -> list[AnswerRecord]:
+        async with self._read() as session:
+            rows = await session.execute(query.order_by(Answer.created_at, Answer.id))
+            return [answer_record(answer, member) for answer, member in rows]
+
+    async def save_score(self, draft: ScoreDraft) -> None:
+        """Store a score card. Without ``created_at`` it is stamped with the wall clock."""
+        card = draft.card
+        row = Score(
+            answer_id=draft.answer_id,
+            interview_id=draft.interview_id,
+            phase_index=draft.phase_index,
+            section=card.section,
+            scorer=card.scorer,
+            model=card.model,
+            score=card.score,
+            verdicts=verdicts_json(card.verdicts),
+            feedback=card.feedback,
+            follow_up=card.follow_up,
+            prompt_tokens=card.prompt_tokens,
+            completion_tokens=card.completion_tokens,
+            fallback_reason=card.fallback_reason,
+            created_at=draft.created_at or datetime.now(UTC),
+        )
+        async with self._write() as session:
+            session.add(row)
+
+    async def usage_totals(self) -> UsageTotals:
+        """Every stored score counts; ``per_section`` and ``llm_sections`` only LLM-scored ones.
+        Tokens are summed over all scores (a fallback may have spent some before failing)."""
+        is_llm = Score.scorer == "llm"
+        totals = select(
+            func.count(Score.id),
+            func.count(Score.id).filter(is_llm),
+            func.coalesce(func.sum(Score.prompt_tokens), 0),
+            func.coalesce(func.sum(Score.completion_tokens), 0),
+        )
+        per_section = (
+            select(
+                Score.section,
+                func.count(Score.id),
+                func.coalesce(func.sum(Score.prompt_tokens), 0),
+                func.coalesce(func.sum(Score.completion_tokens), 0),
+            )
+            .where(is_llm)
+            .group_by(Score.section)
+            .order_by(Score.section)
+        )
+        async with self._read() as session:
+            scored, llm, prompt_tokens, completion_tokens = (await session.execute(totals)).one()
+            sections = {
+                int(section): (int(count), int(prompt), int(completion))
+                for section, count, prompt, completion in await session.execute(per_section)
+            }
+        return UsageTotals(
+            scored_sections=int(scored),
+            llm_sections=int(llm),
+            prompt_tokens=int(prompt_tokens),
+            completion_tokens=int(completion_tokens),
+            per_section=sections,
+        )
+
+
+if TYPE_CHECKING:
+    def _conforms(queries: ScoreQueries) -> ScoreWriter:
+        return queries  # mypy checks that the queries implement the port as declared
