@@ -263,11 +263,10 @@ class Dispatcher:
             self._in_flight.discard(row.id)
 
     async def _run_row(self, row: OutboxRecord) -> None:
-        store = self._store
         chat = self._chats.get(channel_of(row.target).platform)
         if chat is None:
             log.warning("outbox %s waits: no %s adapter running", row.id, channel_of(row.target).platform)
-            await store.mark_failed(row.id, error="adapter not running",
+            await self._store.mark_failed(row.id, error="adapter not running",
                                     retry_at=self._clock.now() + timedelta(minutes=5))
             return
         try:
@@ -278,11 +277,11 @@ class Dispatcher:
             retry_at = None
             if row.attempts < MAX_ATTEMPTS:
                 retry_at = self._clock.now() + timedelta(seconds=5 * 2 ** row.attempts)
-            await store.mark_failed(row.id, error=f"{error_id}: {type(exc).__name__}: {exc}"[:500],
+            await self._store.mark_failed(row.id, error=f"{error_id}: {type(exc).__name__}: {exc}"[:500],
                                     retry_at=retry_at)
             return
         if ref is not None:
-            await store.mark_sent(row.id, message=ref)
+            await self._store.mark_sent(row.id, message=ref)
 
     async def _deliver(self, chat: Chat, row: OutboxRecord) -> MessageRef | None:
         """Send the row as its kind says; a row with no kind is its stored text."""

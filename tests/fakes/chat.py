@@ -1,4 +1,4 @@
-"""Fakes for the core's ports (the Chat edge only: storage and scoring are real in tests)."""
+"""The recording Chat: every send, thread, edit and reaction kept as (where, message)."""
 
 from __future__ import annotations
 

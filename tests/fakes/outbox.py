@@ -1,0 +1,73 @@
+"""In memory: ``OutboxWriter`` and ``OutboxStore`` (``bot.core.outbox.store``), with the claim rules
+the SQL store keeps: due rows oldest first, bulk purposes only when nothing else waits."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+
+from bot.core.records import OutboxDraft, OutboxRecord
+from bot.core.refs import MessageRef
+
+
+@dataclass
+class Row:
+    record: OutboxRecord
+    state: str = "pending"
+    due_at: datetime = datetime.min.replace(tzinfo=UTC)
+    sent_to: MessageRef | None = None
+    error: str | None = None
+
+
+class FakeOutbox:
+    def __init__(self) -> None:
+        self.rows: dict[int, Row] = {}
+        self.claims: list[list[int]] = []
+
+    async def enqueue(self, drafts: Sequence[OutboxDraft]) -> None:
+        keys = {row.record.dedupe_key for row in self.rows.values()}
+        for draft in drafts:
+            if draft.dedupe_key in keys:
+                continue
+            keys.add(draft.dedupe_key)
+            number = len(self.rows) + 1
+            self.rows[number] = Row(OutboxRecord(
+                number, draft.target, draft.text, draft.purpose, draft.dedupe_key, draft.payload,
+                draft.subject_id, 0, datetime.now(UTC),
+            ))
+
+    async def claim_outbox(
+        self, now: datetime, *, limit: int = 50, stale_after_seconds: int = 120, bulk: Collection[str] = (),
+        include_bulk: bool = True,
+    ) -> list[OutboxRecord]:
+        due = [row for row in self.rows.values() if row.state == "pending" and row.due_at <= now]
+        chosen = [row for row in due if row.record.purpose not in bulk][:limit]
+        if include_bulk and len(chosen) < limit:
+            chosen += [row for row in due if row.record.purpose in bulk][:limit - len(chosen)]
+        for row in chosen:
+            row.state = "sending"
+            row.record = replace(row.record, attempts=row.record.attempts + 1)
+        self.claims.append([row.record.id for row in chosen])
+        return [row.record for row in chosen]
+
+    async def mark_sent(self, outbox_id: int, *, message: MessageRef) -> None:
+        row = self.rows[outbox_id]
+        row.state, row.sent_to, row.error = "sent", message, None
+
+    async def release_outbox(self, outbox_ids: Sequence[int]) -> None:
+        for number in outbox_ids:
+            row = self.rows[number]
+            row.state = "pending"
+            row.record = replace(row.record, attempts=row.record.attempts - 1)
+
+    async def mark_failed(self, outbox_id: int, *, error: str, retry_at: datetime | None) -> None:
+        row = self.rows[outbox_id]
+        row.error = error
+        if retry_at is None:
+            row.state = "dead"
+        else:
+            row.state, row.due_at = "pending", retry_at
+
+    def state(self, outbox_id: int) -> str:
+        return self.rows[outbox_id].state
