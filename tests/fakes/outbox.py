@@ -10,12 +10,14 @@ from datetime import UTC, datetime
 from bot.core.records import OutboxDraft, OutboxRecord
 from bot.core.refs import MessageRef
 
+DUE_ALWAYS = datetime.min.replace(tzinfo=UTC)
+
 
 @dataclass
 class Row:
     record: OutboxRecord
     state: str = "pending"
-    due_at: datetime = datetime.min.replace(tzinfo=UTC)
+    due_at: datetime = DUE_ALWAYS
     sent_to: MessageRef | None = None
     error: str | None = None
 

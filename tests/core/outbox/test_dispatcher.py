@@ -88,6 +88,7 @@ async def test_background_kinds_run_as_jobs_in_claim_order_per_thread() -> None:
     await dispatcher.flush()
     await dispatcher.drain()
     assert order == ["score 0", "score 1", "score 2"]
+    assert chat.in_channel(CHANNEL) == order
     assert all(store.state(n) == "sent" for n in (1, 2, 3))
 
 

@@ -43,6 +43,7 @@ async def test_an_answer_counts_on_the_authors_own_day_and_once_per_event() -> N
     bob = UserRef("console", "bob", "W1", "Bob")
     unknown = await recorder.record(message("m3", timezone=None, author=bob), "We shard by user id.", CHANNEL)
     assert unknown is not None and unknown.local_date == date(2026, 3, 2)  # no timezone known: the default
+    assert sorted(store.answers) == ["m1", "m2", "m3"]
 
 
 async def test_an_edit_to_nothing_withdraws_the_answer_and_a_delete_does_too() -> None:
