@@ -84,9 +84,11 @@ async def test_practice_bot_run_serves_slack_over_http_and_stops_on_sigterm(tmp_
                 for _ in range(300):  # the port opens right after auth.test; poll it briefly
                     try:
                         ready = await client.get("/readyz")
-                        break
                     except OSError:
-                        await asyncio.sleep(0.05)
+                        ready = None  # not listening yet
+                    if ready is not None and ready.status == 200:
+                        break
+                    await asyncio.sleep(0.05)  # not listening, or 503 "starting": the adapter is not attached yet
                 assert ready is not None and ready.status == 200
             # The runtime installs its SIGTERM handler right after the first tick (the heartbeat).
             for _ in range(300):
