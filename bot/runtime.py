@@ -60,10 +60,11 @@ class Runtime:
     store: SqlStore
     adapters: list[Adapter] = field(default_factory=list)
     ticker: Ticker | None = None
+    lease_keeper: asyncio.Task[None] | None = None
 
     async def close(self) -> None:
         """Stop the clock (letting a tick finish), the outbox (rows being sent finish, the rest go back to
-        the store), the adapters, then the background jobs and the store."""
+        the store), the adapters, then the background jobs, the lease and the store."""
         if self.ticker is not None:
             await self.ticker.stop()
         with contextlib.suppress(TimeoutError):
@@ -75,6 +76,14 @@ class Runtime:
                 log.warning("%s adapter did not stop cleanly", adapter.name, exc_info=True)
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self.service.dispatcher.drain(), timeout=CLOSE_TIMEOUT_SECONDS)
+        if self.lease_keeper is not None:
+            self.lease_keeper.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self.lease_keeper
+        try:
+            await self.service.lease.release()  # what it still claims is free at once, not in 15 s
+        except Exception:
+            log.warning("could not give up the lease; its claims are free when it expires", exc_info=True)
         close_scorer = getattr(self.service.scorer, "aclose", None)
         if close_scorer is not None:  # the LLM scorer holds an HTTP client
             await close_scorer()
@@ -137,6 +146,8 @@ async def serve(runtime: Runtime, adapters: list[Adapter], *, tick_seconds: floa
     waiters: list[asyncio.Task[None]] = []
     stopper = asyncio.create_task(stop.wait())
     try:
+        await runtime.service.lease.current()  # taken before any claim; renewed while the process lives
+        runtime.lease_keeper = asyncio.create_task(runtime.service.lease.keep_renewed())
         for adapter in adapters:
             await adapter.start()
             log.info("%s adapter ready", adapter.name)

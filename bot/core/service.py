@@ -11,9 +11,11 @@ post twice.
 from __future__ import annotations
 
 import logging
+import os
 import random
+import socket
 from collections.abc import Awaitable
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Protocol
 
 from framework import Framework
@@ -24,6 +26,7 @@ from bot.core.commands import Router
 from bot.core.errors import new_error_id
 from bot.core.events import EventPruning
 from bot.core.interviews import InterviewDelivery, InterviewOutbox, Interviews, InterviewScoreStore
+from bot.core.leases import Lease, LeaseStore
 from bot.core.members import Members, MemberStore
 from bot.core.messages import Action, CommandContext, InMessage, Reply
 from bot.core.outbox import Dispatcher, OutboxStore
@@ -34,6 +37,12 @@ from bot.core.prompts import DailyPrompts, PromptDelivery, PromptDeliveryStore, 
 log = logging.getLogger(__name__)
 
 EVENT_RETENTION = timedelta(days=3)
+LEASE_RETENTION = timedelta(days=1)
+"""Expired leases are kept this long (operators can see who held what), then forgotten."""
+
+
+class LeasePruning(Protocol):
+    async def prune_leases(self, *, expired_before: datetime) -> int: ...
 
 
 class Store(
@@ -46,7 +55,9 @@ class Store(
     ScheduleStore,
     PromptDeliveryStore,
     OutboxStore,
+    LeaseStore,
     EventPruning,
+    LeasePruning,
     Protocol,
 ):
     """Every capability's ports at once: what the one database behind them all implements
@@ -64,6 +75,7 @@ class PracticeService:
         rng: random.Random | None = None,
         default_timezone: str = "UTC",
         prompt_window_hours: float | None = None,
+        holder: str | None = None,
     ) -> None:
         self.store = store
         self.framework = framework
@@ -73,7 +85,8 @@ class PracticeService:
         self.chats = Chats()
         members = Members(store=store, channels=store, default_timezone=default_timezone)
         self.practice = Practice(store=store, members=members)
-        self.dispatcher = Dispatcher(store=store, chats=self.chats, clock=clock)
+        self.lease = Lease(store=store, clock=clock, holder=holder or f"{socket.gethostname()}:{os.getpid()}")
+        self.dispatcher = Dispatcher(store=store, chats=self.chats, clock=clock, lease=self.lease)
         for delivery in (
             InterviewDelivery(store=store, scorer=scorer, framework=framework, clock=clock),
             PromptDelivery(store=store, members=members, scorer=scorer, framework=framework, clock=clock),
@@ -143,4 +156,7 @@ class PracticeService:
             log.exception("error %s in %s; retried on the next tick", new_error_id(), what)
 
     async def prune(self) -> int:
-        return await self.store.prune_events(older_than=self.clock.now() - EVENT_RETENTION)
+        """Forget old event keys and long-expired leases; the number of event keys forgotten."""
+        now = self.clock.now()
+        await self.store.prune_leases(expired_before=now - LEASE_RETENTION)
+        return await self.store.prune_events(older_than=now - EVENT_RETENTION)

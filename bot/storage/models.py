@@ -5,8 +5,8 @@ SQLite, which has no timezone type. Refs are stored as their ``serialise()`` tex
 looked up by thread or root message carry a short key (``thread_key``/``message_key``,
 see ``bot.storage.mapping``) so the lookup is an index seek, not a JSON scan.
 
-The first migration (``migrations/versions/0001_initial.py``) is written by hand from
-these models; ``tests/storage/test_migrations.py`` fails if the two ever disagree.
+The migrations (``migrations/versions/``) are written by hand from these models;
+``tests/storage/test_migrations.py`` fails if the two ever disagree.
 """
 
 from __future__ import annotations
@@ -289,9 +289,24 @@ class Outbox(Base):
     available_at: Mapped[datetime | None]
     """NULL: as soon as possible (the store has no clock; see ``claim_outbox``)."""
     claimed_at: Mapped[datetime | None]
+    lease_id: Mapped[int | None] = mapped_column(Id)
+    """The lease of the process that claimed the row: while that lease lives nobody else takes the row;
+    once it has expired (or was given up), anyone may, at once."""
     sent_ref: Mapped[str | None] = mapped_column(Text)
     error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime]
+
+
+class Lease(Base):
+    """A running process's claim on its work: renewed every few seconds; claims name it."""
+
+    __tablename__ = "lease"
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    holder: Mapped[str]
+    """Who holds it (host and pid), for operators reading the table."""
+    started_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
 
 
 class ProcessedEvent(Base):

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Collection, Sequence
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import ColumnElement, Select, Update, and_, or_, select, update
@@ -14,7 +14,7 @@ from bot.core.records import OutboxDraft, OutboxRecord
 from bot.core.refs import MessageRef
 from bot.storage.base import StoreBase
 from bot.storage.mapping import outbox_record
-from bot.storage.models import Outbox
+from bot.storage.models import Lease, Outbox
 
 if TYPE_CHECKING:
     from bot.core.outbox import OutboxStore, OutboxWriter
@@ -39,12 +39,12 @@ class OutboxQueries(StoreBase):
             await self._enqueue_in(session, drafts)
 
     async def claim_outbox(
-        self, now: datetime, *, limit: int = 50, stale_after_seconds: int = 120, bulk: Collection[str] = (),
+        self, now: datetime, *, lease: int, limit: int = 50, bulk: Collection[str] = (),
         include_bulk: bool = True,
     ) -> list[OutboxRecord]:
-        """Claim pending rows due at ``now`` (or rows claimed longer ago than ``stale_after_seconds``,
-        whose sender presumably died), oldest first, except that rows whose purpose is in ``bulk``
-        are claimed only when no other row is waiting, and not at all with ``include_bulk=False``
+        """Claim under ``lease`` the rows due at ``now`` (pending ones, and rows claimed under a lease
+        that has expired or is gone: their sender died or hung), oldest first, except that rows whose
+        purpose is in ``bulk`` are claimed only when no other row is waiting, and not at all with ``include_bulk=False``
         (an interview's next phase does not queue behind a fan-out to thousands of channels).
 
         The oldest claimable ids are read first (PostgreSQL: ``FOR UPDATE SKIP LOCKED``, so a
@@ -55,10 +55,10 @@ class OutboxQueries(StoreBase):
         PostgreSQL: the subquery may run again per row and claim more than ``limit``.)
         Each claim counts as an attempt: the returned ``attempts`` includes the one about to be made.
         """
-        stale_before = now - timedelta(seconds=stale_after_seconds)
+        live_lease = select(Lease.id).where(Lease.id == Outbox.lease_id, Lease.expires_at > now)
         claimable = or_(
             and_(Outbox.state == "pending", or_(Outbox.available_at.is_(None), Outbox.available_at <= now)),
-            and_(Outbox.state == "sending", Outbox.claimed_at <= stale_before),
+            and_(Outbox.state == "sending", ~live_lease.exists()),
         )
 
         def oldest(*where: ColumnElement[bool], count: int) -> Select[int]:
@@ -77,7 +77,7 @@ class OutboxQueries(StoreBase):
             statement = (
                 update(Outbox)
                 .where(Outbox.id.in_(ids), claimable)
-                .values(state="sending", claimed_at=now, attempts=Outbox.attempts + 1)
+                .values(state="sending", claimed_at=now, lease_id=lease, attempts=Outbox.attempts + 1)
                 .returning(Outbox)
                 .execution_options(synchronize_session=False)
             )
@@ -94,7 +94,7 @@ class OutboxQueries(StoreBase):
         statement = (
             update(Outbox)
             .where(Outbox.id.in_(outbox_ids), Outbox.state == "sending")
-            .values(state="pending", claimed_at=None, attempts=Outbox.attempts - 1)
+            .values(state="pending", claimed_at=None, lease_id=None, attempts=Outbox.attempts - 1)
             .execution_options(synchronize_session=False)
         )
         async with self._write() as session:
@@ -106,7 +106,8 @@ class OutboxQueries(StoreBase):
             log.warning("outbox row %s is dead: %s", outbox_id, error)
             await self._set(outbox_id, state="dead", error=error)
         else:
-            await self._set(outbox_id, state="pending", available_at=retry_at, claimed_at=None, error=error)
+            await self._set(outbox_id, state="pending", available_at=retry_at, claimed_at=None, lease_id=None,
+                            error=error)
 
     async def _set(self, outbox_id: int, **values: Any) -> None:
         statement = (

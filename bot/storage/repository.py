@@ -11,7 +11,8 @@ each checked by mypy against the Protocols it implements:
 * ``interviews``: interviews (versioned transitions), their answers and score cards
   (``bot.core.interviews``)
 * ``scores``: score cards and LLM usage (``bot.core.scoring``)
-* ``outbox``: the outbox (``bot.core.outbox``); ``events``: inbound idempotency (``bot.core.events``)
+* ``outbox``: the outbox (``bot.core.outbox``); ``events``: inbound idempotency (``bot.core.events``);
+  ``leases``: who holds a claim (``bot.core.leases``)
 
 Claims are conditional writes only one process can win: an ``INSERT`` that meets a
 unique key (``ON CONFLICT DO NOTHING``) or an ``UPDATE ... WHERE`` on the expected
@@ -28,6 +29,7 @@ from typing import TYPE_CHECKING
 
 from bot.storage.events import EventQueries
 from bot.storage.interviews import InterviewQueries
+from bot.storage.leases import LeaseQueries
 from bot.storage.members import MemberQueries
 from bot.storage.outbox import OutboxQueries
 from bot.storage.progress import ProgressQueries
@@ -39,7 +41,8 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
-class SqlStore(MemberQueries, ProgressQueries, PromptQueries, InterviewQueries, OutboxQueries, EventQueries):
+class SqlStore(MemberQueries, ProgressQueries, PromptQueries, InterviewQueries, OutboxQueries, EventQueries,
+               LeaseQueries):
     """Every port over one async engine: ``SqlStore(create_engine(url))``; ``await close()``."""
 
 

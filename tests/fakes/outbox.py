@@ -1,5 +1,6 @@
-"""In memory: ``OutboxWriter`` and ``OutboxStore`` (``bot.core.outbox.store``), with the claim rules
-the SQL store keeps: due rows oldest first, bulk purposes only when nothing else waits."""
+"""In memory: ``OutboxWriter`` and ``OutboxStore`` (``bot.core.outbox.store``) and ``LeaseStore``
+(``bot.core.leases``), with the claim rules the SQL store keeps: due rows oldest first, bulk purposes
+only when nothing else waits, rows held under a live lease left alone."""
 
 from __future__ import annotations
 
@@ -20,12 +21,30 @@ class Row:
     due_at: datetime = DUE_ALWAYS
     sent_to: MessageRef | None = None
     error: str | None = None
+    lease: int | None = None
 
 
 class FakeOutbox:
     def __init__(self) -> None:
         self.rows: dict[int, Row] = {}
         self.claims: list[list[int]] = []
+        self.leases: dict[int, datetime] = {}
+        """lease id -> when it expires"""
+        self._last_lease = 0
+
+    async def take_lease(self, holder: str, *, now: datetime, expires_at: datetime) -> int:
+        self._last_lease += 1
+        self.leases[self._last_lease] = expires_at
+        return self._last_lease
+
+    async def renew_lease(self, lease_id: int, *, expires_at: datetime) -> bool:
+        if lease_id not in self.leases:
+            return False
+        self.leases[lease_id] = expires_at
+        return True
+
+    async def drop_lease(self, lease_id: int) -> None:
+        self.leases.pop(lease_id, None)
 
     async def enqueue(self, drafts: Sequence[OutboxDraft]) -> None:
         keys = {row.record.dedupe_key for row in self.rows.values()}
@@ -39,16 +58,20 @@ class FakeOutbox:
                 draft.subject_id, 0, datetime.now(UTC),
             ))
 
+    def _held(self, row: Row, now: datetime) -> bool:
+        return row.lease is not None and self.leases.get(row.lease, now) > now
+
     async def claim_outbox(
-        self, now: datetime, *, limit: int = 50, stale_after_seconds: int = 120, bulk: Collection[str] = (),
+        self, now: datetime, *, lease: int, limit: int = 50, bulk: Collection[str] = (),
         include_bulk: bool = True,
     ) -> list[OutboxRecord]:
-        due = [row for row in self.rows.values() if row.state == "pending" and row.due_at <= now]
+        due = [row for row in self.rows.values() if (row.state == "pending" and row.due_at <= now)
+               or (row.state == "sending" and not self._held(row, now))]
         chosen = [row for row in due if row.record.purpose not in bulk][:limit]
         if include_bulk and len(chosen) < limit:
             chosen += [row for row in due if row.record.purpose in bulk][:limit - len(chosen)]
         for row in chosen:
-            row.state = "sending"
+            row.state, row.lease = "sending", lease
             row.record = replace(row.record, attempts=row.record.attempts + 1)
         self.claims.append([row.record.id for row in chosen])
         return [row.record for row in chosen]
@@ -60,7 +83,7 @@ class FakeOutbox:
     async def release_outbox(self, outbox_ids: Sequence[int]) -> None:
         for number in outbox_ids:
             row = self.rows[number]
-            row.state = "pending"
+            row.state, row.lease = "pending", None
             row.record = replace(row.record, attempts=row.record.attempts - 1)
 
     async def mark_failed(self, outbox_id: int, *, error: str, retry_at: datetime | None) -> None:
@@ -69,7 +92,7 @@ class FakeOutbox:
         if retry_at is None:
             row.state = "dead"
         else:
-            row.state, row.due_at = "pending", retry_at
+            row.state, row.due_at, row.lease = "pending", retry_at, None
 
     def state(self, outbox_id: int) -> str:
         return self.rows[outbox_id].state

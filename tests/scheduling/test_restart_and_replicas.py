@@ -7,7 +7,9 @@ from datetime import timedelta
 
 import pytest
 
+from bot.core.leases import LEASE_SECONDS
 from bot.core.messages import CommandContext
+from bot.core.records import OutboxDraft
 from bot.core.refs import ChannelRef, UserRef
 from bot.scheduling.clock import FakeClock
 from tests.fakes import RecordingChat
@@ -84,3 +86,41 @@ async def test_one_broken_row_does_not_stop_the_others(make_service: ServiceFact
 
         load.cache_clear()
     assert chat.in_thread(good_thread)[-1].startswith("*1. Scope & Assumptions*")
+
+
+async def test_rows_a_killed_process_had_claimed_go_out_once_its_lease_expires(
+    make_service: ServiceFactory, clock: FakeClock
+) -> None:
+    """No 5-minute stale window: a dead process's claims are free as soon as its lease expires."""
+    dead, _ = await make_service(clock)
+    where = ChannelRef("console", "C1", "W1")
+    await dead.store.enqueue([OutboxDraft(where, f"row {n}", "notice", f"row-{n}") for n in range(3)])
+    # It claims the rows and is killed before it sends them: nothing is handed back.
+    claimed = await dead.store.claim_outbox(clock.now(), lease=await dead.lease.current(), limit=10)
+    assert len(claimed) == 3
+
+    clock.advance(seconds=LEASE_SECONDS - 1)
+    restarted, chat = await make_service(clock, chat=RecordingChat())
+    await restarted.dispatcher.flush()
+    assert chat.in_channel(where) == []  # the lease may still be alive: its owner could be sending
+
+    clock.advance(seconds=1)  # a renewal period missed for good: the lease has expired
+    await restarted.dispatcher.flush()
+    assert chat.in_channel(where) == ["row 0", "row 1", "row 2"]
+    await restarted.dispatcher.flush()
+    assert chat.in_channel(where) == ["row 0", "row 1", "row 2"]
+
+
+async def test_a_live_process_keeps_its_claims_however_long_its_job_takes(
+    make_service: ServiceFactory, clock: FakeClock
+) -> None:
+    working, _ = await make_service(clock)
+    other, chat = await make_service(clock, chat=RecordingChat())
+    where = ChannelRef("console", "C1", "W1")
+    await working.store.enqueue([OutboxDraft(where, "scoring", "notice", "slow-job")])
+    assert len(await working.store.claim_outbox(clock.now(), lease=await working.lease.current())) == 1
+    for _ in range(60):  # ten minutes of renewals while the job runs
+        clock.advance(seconds=10)
+        await working.lease.renew()
+        await other.dispatcher.flush()
+    assert chat.in_channel(where) == []

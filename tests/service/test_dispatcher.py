@@ -18,6 +18,7 @@ from bot.core.refs import ChannelRef, MessageRef, Target, ThreadRef
 from bot.core.service import PracticeService
 from bot.scheduling.clock import FakeClock
 from tests.fakes import RecordingChat
+from tests.leasing import claim, left_over
 from tests.service.conftest import CHANNEL, ServiceFactory
 
 
@@ -65,7 +66,7 @@ async def test_a_slow_send_holds_up_only_its_own_thread(make_service: ServiceFac
     chat.release.set()
     await service.dispatcher.drain()
     assert chat.in_channel(stuck) == ["stuck 0", "stuck 1"]
-    assert await service.store.claim_outbox(clock.now(), limit=10, stale_after_seconds=0) == []
+    assert await left_over(service.store, clock.now()) == []
 
 
 async def test_each_threads_rows_go_out_in_order_across_claims(make_service: ServiceFactory, clock: FakeClock) -> None:
@@ -145,7 +146,7 @@ async def test_where_a_thread_is_its_root_one_write_records_both(
     await service.tick()
     prompt = await service.store.latest_prompt(CHANNEL)
     assert prompt is not None and prompt.message == chat.sent[0].ref and prompt.thread == chat.threads[0]
-    assert await service.store.claim_outbox(clock.now(), limit=10, stale_after_seconds=0) == []
+    assert await left_over(service.store, clock.now()) == []
 
 
 async def test_an_interview_message_does_not_queue_behind_a_fan_out(
@@ -223,5 +224,5 @@ async def test_stopping_finishes_what_is_being_sent_and_hands_the_rest_back(
     assert chat.in_channel(stuck) == ["row 0"]
     await asyncio.wait_for(service.dispatcher.flush(), timeout=1)  # stopped: returns, sends nothing
     assert chat.in_channel(stuck) == ["row 0"]
-    handed_back = await service.store.claim_outbox(clock.now(), limit=10)  # at once, not after 5 minutes
+    handed_back = await claim(service.store, clock.now(), limit=10)  # at once, not when the lease expires
     assert [(r.text, r.attempts) for r in handed_back] == [("row 1", 1), ("row 2", 1)]

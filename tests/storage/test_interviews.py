@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 from bot.core.records import InterviewChanges, InterviewDraft, OutboxDraft, Phase
 from bot.core.refs import ChannelRef, MessageRef, ThreadRef, UserRef
 from bot.storage.repository import SqlStore
+from tests.leasing import claim
 from tests.storage.conftest import StoreFactory
 
 CHANNEL = ChannelRef("discord", "100", "G1")
@@ -39,7 +40,7 @@ async def test_create_and_read_back(store: SqlStore) -> None:
     assert await store.get_interview(created.id) == created
     assert await store.get_interview(created.id + 1) is None
 
-    rows = await store.claim_outbox(START)
+    rows = await claim(store, START)
     assert [(r.dedupe_key, r.subject_id, r.target) for r in rows] == [("iv:open:0", created.id, THREAD)]
     member = await store.get_member(ANN)
     assert member is not None and member.ref == ANN
@@ -73,7 +74,7 @@ async def test_transition_needs_the_expected_version(store: SqlStore) -> None:
     )
     assert stale is None
     assert await store.transition_interview(10_000, expected_version=1, changes=hint) is None
-    assert [r.dedupe_key for r in await store.claim_outbox(START)] == ["hint:1.2"]  # the loser enqueued nothing
+    assert [r.dedupe_key for r in await claim(store, START)] == ["hint:1.2"]  # the loser enqueued nothing
     assert await store.get_interview(created.id) == moved
 
 
@@ -134,7 +135,7 @@ async def test_one_transition_wins_across_processes(store_factory: StoreFactory)
         assert len(winners) == 1
         assert winners[0].version == version + 1
         version = winners[0].version
-    rows = await first.claim_outbox(START, limit=100)
+    rows = await claim(first, START, limit=100)
     assert len(rows) == 5
     assert len({row.dedupe_key.split(":")[1] for row in rows}) == 5  # one row per step, from its winner
 

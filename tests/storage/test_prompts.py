@@ -9,6 +9,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from bot.core.records import ChannelMove, DailyPromptDraft, OutboxDraft, Schedule
 from bot.core.refs import ChannelRef, MessageRef, ThreadRef
 from bot.storage.repository import SqlStore
+from tests.leasing import claim, left_over
 from tests.storage.conftest import StoreFactory
 
 CHANNEL = ChannelRef("slack", "C1", "T1")
@@ -37,7 +38,7 @@ async def test_claim_daily_prompt_once_per_channel_and_date(store: SqlStore) -> 
     assert await store.claim_daily_prompt(replace(DRAFT, channel=OTHER), outbox=[]) is not None
     assert await store.claim_daily_prompt(replace(DRAFT, local_date=DAY + timedelta(days=1))) is not None
 
-    rows = await store.claim_outbox(NOON)
+    rows = await claim(store, NOON)
     assert [(r.dedupe_key, r.subject_id) for r in rows] == [("prompt:C1:2026-03-02", claimed.id)]
 
 
@@ -55,7 +56,7 @@ async def test_one_of_many_concurrent_claims_wins(store_factory: StoreFactory) -
             *(stores[n % 2].claim_daily_prompt(draft, outbox=[posting(f"p{offset}")]) for n in range(4))
         )
         assert sum(r is not None for r in results) == 1
-    assert len(await stores[0].claim_outbox(NOON, limit=100)) == 5
+    assert len(await claim(stores[0], NOON, limit=100)) == 5
 
 
 async def test_recent_and_latest_prompts_newest_first(store: SqlStore) -> None:
@@ -113,7 +114,7 @@ async def test_due_closings_are_posted_unclosed_and_due(store: SqlStore) -> None
     closed = await store.get_prompt(posted_due.id)
     assert closed is not None and closed.closed
     assert [p.id for p in await store.due_prompt_closings(NOON)] == []
-    rows = await store.claim_outbox(NOON)
+    rows = await claim(store, NOON)
     assert [(r.dedupe_key, r.subject_id, r.target) for r in rows] == [("reveal:1", posted_due.id, reveal.target)]
 
 
@@ -127,7 +128,7 @@ async def test_closing_has_one_winner_across_processes(store_factory: StoreFacto
               for n, s in enumerate((first, second, first, second)))
         )
         assert sorted(results) == [False, False, False, True]
-    assert len(await first.claim_outbox(NOON, limit=100)) == 5
+    assert len(await claim(first, NOON, limit=100)) == 5
 
 
 async def test_move_channels_advances_and_claims_in_one_go(store: SqlStore) -> None:
@@ -144,7 +145,7 @@ async def test_move_channels_advances_and_claims_in_one_go(store: SqlStore) -> N
     assert [c.id for c in await store.due_channels(NOON)] == [second.id]
     assert (await store.recent_prompts(CHANNEL, since=DAY))[0].question == DRAFT.question
     assert await store.recent_prompts(OTHER, since=DAY) == []
-    (row,) = await store.claim_outbox(NOON, limit=10)
+    (row,) = await claim(store, NOON, limit=10)
     assert (row.dedupe_key, row.subject_id) == ("prompt:C1", (await store.latest_prompt(CHANNEL)).id)
 
     # a move without a prompt (a day missed while down) only advances
@@ -161,15 +162,15 @@ async def test_move_channels_has_one_winner_across_processes(store_factory: Stor
                          (posting(f"prompt:{c.ref.channel_id}", c.ref),)) for c in channels]
     claimed = await asyncio.gather(*(stores[n % 2].move_channels(moves[::-1] if n % 2 else moves) for n in range(4)))
     assert sum(claimed) == 20
-    assert len(await stores[1].claim_outbox(NOON, limit=100)) == 20
+    assert len(await claim(stores[1], NOON, limit=100)) == 20
 
 
 async def test_set_prompt_message_can_mark_its_outbox_row_sent(store: SqlStore) -> None:
     claimed = await store.claim_daily_prompt(DRAFT, outbox=[posting("prompt:C1")])
     assert claimed is not None
-    (row,) = await store.claim_outbox(NOON)
+    (row,) = await claim(store, NOON)
     root = MessageRef(CHANNEL, "1709380800.000100")
     await store.set_prompt_message(claimed.id, message=root, thread=ThreadRef(CHANNEL, root.message_id),
                                    sent_outbox_id=row.id)
     assert (await store.get_prompt(claimed.id)).thread == ThreadRef(CHANNEL, root.message_id)  # type: ignore[union-attr]
-    assert await store.claim_outbox(NOON + timedelta(days=1)) == []  # sent, so not even a stale claim takes it
+    assert await left_over(store, NOON + timedelta(days=1)) == []  # sent, so not even a stale claim takes it

@@ -6,14 +6,13 @@ the kinds of row it creates and how each is delivered, so the dispatcher never n
 know what an interview or a daily prompt is.
 """
 
-from bot.core.outbox._dispatcher import CLAIM_WINDOW, MAX_ATTEMPTS, STALE_CLAIM_SECONDS, Dispatcher
+from bot.core.outbox._dispatcher import CLAIM_WINDOW, MAX_ATTEMPTS, Dispatcher
 from bot.core.outbox._kinds import Deliver, OutboxKind, outbox_key, send
 from bot.core.outbox.store import Flusher, OutboxStore, OutboxWriter, Sender
 
 __all__ = [
     "CLAIM_WINDOW",
     "MAX_ATTEMPTS",
-    "STALE_CLAIM_SECONDS",
     "Deliver",
     "Dispatcher",
     "Flusher",

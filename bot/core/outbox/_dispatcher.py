@@ -1,8 +1,8 @@
 """The outbox dispatcher: the only place scheduled messages are sent from.
 
-Rows are claimed in the store before sending and marked after, so a crash between
-the two re-sends at most once (after the claim goes stale) and two processes never
-both send a row. Cheap rows are sent in order, per thread; rows that need scoring
+Rows are claimed in the store under this process's lease before sending and marked
+after, so a crash between the two re-sends at most once (as soon as the lease expires)
+and two processes never both send a row. Cheap rows are sent in order, per thread; rows that need scoring
 (which may call an LLM) run as background jobs so they never hold up a reply. How a
 row is delivered is its kind's business (``OutboxKind``, registered by the capability
 that creates the row): the dispatcher knows the outbox store, the chats and the clock.
@@ -19,6 +19,7 @@ from datetime import timedelta
 
 from bot.core.chats import Chats
 from bot.core.errors import new_error_id
+from bot.core.leases import Lease
 from bot.core.messages import OutMessage
 from bot.core.outbox._kinds import OutboxKind, send
 from bot.core.outbox.store import OutboxStore
@@ -34,9 +35,6 @@ CLAIM_WINDOW = 100
 MIN_WINDOW = 20
 """The window is twice the rows finished in the last second, within [MIN_WINDOW, CLAIM_WINDOW]: a
 process that is being throttled holds about two seconds of work, and leaves the rest to the others."""
-STALE_CLAIM_SECONDS = 300
-"""A claim older than this is taken over by another process (its owner is presumed dead). Longer than
-any scoring job's worst case (LLM timeout x retries), so a live job is never run twice."""
 
 
 class Dispatcher:
@@ -45,8 +43,11 @@ class Dispatcher:
     own, lanes side by side. The window is refilled as rows finish, so one slow send never holds
     up the next claim. ``flush`` starts the loop if it is not running and waits for it."""
 
-    def __init__(self, *, store: OutboxStore, chats: Chats, clock: Clock, kinds: Iterable[OutboxKind] = ()) -> None:
+    def __init__(self, *, store: OutboxStore, chats: Chats, clock: Clock, lease: Lease,
+                 kinds: Iterable[OutboxKind] = ()) -> None:
         self._store = store
+        self._lease = lease
+        """Every claim names it: while this process renews it, nobody else takes the rows it holds."""
         self._chats = chats
         self._clock = clock
         self._kinds: dict[str, OutboxKind] = {}
@@ -76,7 +77,8 @@ class Dispatcher:
         self._finished: deque[float] = deque()
         """When rows finished in the last second (monotonic): the window follows the pace."""
         self._in_flight: set[int] = set()
-        """Rows this process is working on: a stale re-claim of one of them must not run it twice."""
+        """Rows this process is working on: a re-claim of one of them (after this process's own lease
+        lapsed, say while the database was away) must not run it twice."""
         self._lane_tasks: set[asyncio.Task[None]] = set()
         self._stopping = False
         self._unsent: list[int] = []
@@ -96,7 +98,7 @@ class Dispatcher:
     async def stop(self) -> None:
         """Stop claiming, let each lane finish the row it is sending, and hand the rows it had not
         started back to the store (claimable at once by another replica or the next start, instead
-        of after the stale-claim window). Background jobs are left to ``drain``."""
+        of after the lease expires). Background jobs are left to ``drain``."""
         self._stopping = True
         self._progress.set()
         while self._lane_tasks or self._loop_task is not None:
@@ -157,7 +159,7 @@ class Dispatcher:
                 self._claims += 1
                 number = self._claims
                 claimed = await self._store.claim_outbox(
-                    self._clock.now(), limit=limit, stale_after_seconds=STALE_CLAIM_SECONDS,
+                    self._clock.now(), lease=await self._lease.current(), limit=limit,
                     bulk=self._bulk, include_bulk=room > 0,
                 )
                 self._dispatch([row for row in claimed if row.id not in self._in_flight])

@@ -22,11 +22,12 @@ class OutboxStore(Protocol):
     """The dispatcher's side: claim, then mark sent, failed or handed back."""
 
     async def claim_outbox(
-        self, now: datetime, *, limit: int = 50, stale_after_seconds: int = 120, bulk: Collection[str] = (),
+        self, now: datetime, *, lease: int, limit: int = 50, bulk: Collection[str] = (),
         include_bulk: bool = True,
     ) -> list[OutboxRecord]:
-        """Claim pending rows (or rows claimed longer ago than ``stale_after_seconds``), oldest first;
-        rows whose purpose is in ``bulk`` only when no other row is waiting (never if not ``include_bulk``)."""
+        """Claim under ``lease`` the due rows (pending ones, and rows whose claim's lease has expired or
+        is gone), oldest first; rows whose purpose is in ``bulk`` only when no other row is waiting
+        (never if not ``include_bulk``)."""
         ...
 
     async def mark_sent(self, outbox_id: int, *, message: MessageRef) -> None: ...

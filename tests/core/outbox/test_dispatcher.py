@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 import pytest
 
 from bot.core.chats import Chats
+from bot.core.leases import Lease
 from bot.core.messages import OutMessage
 from bot.core.outbox import MAX_ATTEMPTS, Dispatcher, OutboxKind, send
 from bot.core.ports import Chat
@@ -25,7 +26,8 @@ def build(*kinds: OutboxKind) -> tuple[Dispatcher, FakeOutbox, RecordingChat, Fa
     store, chat, chats = FakeOutbox(), RecordingChat(), Chats()
     chats.attach(chat)
     clock = FakeClock(datetime(2026, 3, 2, 9, tzinfo=UTC))
-    return Dispatcher(store=store, chats=chats, clock=clock, kinds=kinds), store, chat, clock
+    lease = Lease(store=store, clock=clock, holder="test")
+    return Dispatcher(store=store, chats=chats, clock=clock, lease=lease, kinds=kinds), store, chat, clock
 
 
 async def test_a_purpose_with_no_kind_is_sent_as_its_stored_text() -> None:
