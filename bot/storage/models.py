@@ -275,6 +275,10 @@ class Outbox(Base):
         CheckConstraint("state IN ('pending', 'sending', 'sent', 'dead')", name="state"),
         # claim_outbox: WHERE state IN ('pending', 'sending') ... ORDER BY id
         Index("ix_outbox_state_id", "state", "id"),
+        # claim_outbox: an earlier row of the same target waiting for its retry (few rows ever are)
+        Index("ix_outbox_retry_target", "target", "id",
+              sqlite_where=sql_text("state = 'pending' AND available_at IS NOT NULL"),
+              postgresql_where=sql_text("state = 'pending' AND available_at IS NOT NULL")),
     )
 
     id: Mapped[int] = mapped_column(Id, primary_key=True)

@@ -9,6 +9,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import ColumnElement, Select, Update, and_, or_, select, update
+from sqlalchemy.orm import aliased
 
 from bot.core.records import OutboxDraft, OutboxRecord
 from bot.core.refs import MessageRef
@@ -45,7 +46,9 @@ class OutboxQueries(StoreBase):
         """Claim under ``lease`` the rows due at ``now`` (pending ones, and rows claimed under a lease
         that has expired or is gone: their sender died or hung), oldest first, except that rows whose
         purpose is in ``bulk`` are claimed only when no other row is waiting, and not at all with ``include_bulk=False``
-        (an interview's next phase does not queue behind a fan-out to thousands of channels).
+        (an interview's next phase does not queue behind a fan-out to thousands of channels). A row
+        waiting for its retry holds back the later rows of the same thread or channel, so they never
+        overtake it.
 
         The oldest claimable ids are read first (PostgreSQL: ``FOR UPDATE SKIP LOCKED``, so a
         concurrent claimer takes other rows instead of waiting), then claimed with one
@@ -56,9 +59,17 @@ class OutboxQueries(StoreBase):
         Each claim counts as an attempt: the returned ``attempts`` includes the one about to be made.
         """
         live_lease = select(Lease.id).where(Lease.id == Outbox.lease_id, Lease.expires_at > now)
-        claimable = or_(
-            and_(Outbox.state == "pending", or_(Outbox.available_at.is_(None), Outbox.available_at <= now)),
-            and_(Outbox.state == "sending", ~live_lease.exists()),
+        earlier = aliased(Outbox)
+        held_back = select(earlier.id).where(  # an earlier row of the same place waits for its retry
+            earlier.target == Outbox.target, earlier.id < Outbox.id,
+            earlier.state == "pending", earlier.available_at.is_not(None), earlier.available_at > now,
+        )
+        claimable = and_(
+            or_(
+                and_(Outbox.state == "pending", or_(Outbox.available_at.is_(None), Outbox.available_at <= now)),
+                and_(Outbox.state == "sending", ~live_lease.exists()),
+            ),
+            ~held_back.exists(),
         )
 
         def oldest(*where: ColumnElement[bool], count: int) -> Select[int]:

@@ -1,4 +1,5 @@
 """Leases: each running process holds one; an outbox claim names the lease it was made under.
+Also the index that keeps a thread's rows in order behind one waiting for its retry.
 
 Revision ID: 0003
 Revises: 0002
@@ -34,9 +35,13 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("outbox") as batch:
         batch.add_column(sa.Column("lease_id", Id, nullable=True))
+    waiting = sa.text("state = 'pending' AND available_at IS NOT NULL")
+    op.create_index("ix_outbox_retry_target", "outbox", ["target", "id"],
+                    sqlite_where=waiting, postgresql_where=waiting)
 
 
 def downgrade() -> None:
+    op.drop_index("ix_outbox_retry_target", table_name="outbox")
     with op.batch_alter_table("outbox") as batch:
         batch.drop_column("lease_id")
     op.drop_table("lease")

@@ -65,8 +65,10 @@ class FakeOutbox:
         self, now: datetime, *, lease: int, limit: int = 50, bulk: Collection[str] = (),
         include_bulk: bool = True,
     ) -> list[OutboxRecord]:
-        due = [row for row in self.rows.values() if (row.state == "pending" and row.due_at <= now)
-               or (row.state == "sending" and not self._held(row, now))]
+        waiting = [row for row in self.rows.values() if row.state == "pending" and row.due_at > now]
+        due = [row for row in self.rows.values() if ((row.state == "pending" and row.due_at <= now)
+               or (row.state == "sending" and not self._held(row, now)))
+               and not any(w.record.target == row.record.target and w.record.id < row.record.id for w in waiting)]
         chosen = [row for row in due if row.record.purpose not in bulk][:limit]
         if include_bulk and len(chosen) < limit:
             chosen += [row for row in due if row.record.purpose in bulk][:limit - len(chosen)]

@@ -226,3 +226,36 @@ async def test_stopping_finishes_what_is_being_sent_and_hands_the_rest_back(
     assert chat.in_channel(stuck) == ["row 0"]
     handed_back = await claim(service.store, clock.now(), limit=10)  # at once, not when the lease expires
     assert [(r.text, r.attempts) for r in handed_back] == [("row 1", 1), ("row 2", 1)]
+
+
+@dataclass
+class FailsOnceChat(RecordingChat):
+    """The first send of ``failing`` fails (a timeout, a 5xx the client gave up on)."""
+
+    failing: str = ""
+
+    async def send(self, where: Target, message: OutMessage) -> MessageRef:
+        if message.text == self.failing:
+            self.failing = ""
+            raise ConnectionError("the platform timed out")
+        return await super().send(where, message)
+
+
+async def test_a_later_row_of_a_thread_never_overtakes_one_waiting_for_its_retry(
+    make_service: ServiceFactory, clock: FakeClock
+) -> None:
+    chat = FailsOnceChat(failing="phase 1")
+    service, _ = await make_service(clock, chat=chat)
+    thread, other = ThreadRef(CHANNEL, "t1"), ThreadRef(CHANNEL, "t2")
+    await service.store.enqueue([OutboxDraft(thread, f"phase {n}", "notice", f"p{n}") for n in range(4)]
+                                + [OutboxDraft(other, "elsewhere", "notice", "o1")])
+    await service.dispatcher.flush()
+    assert chat.in_thread(thread) == ["phase 0"]  # 1 failed; 2 and 3 wait behind it
+    assert chat.in_thread(other) == ["elsewhere"]  # other threads are not held up
+    await service.store.enqueue([OutboxDraft(thread, "phase 4", "notice", "p4")])
+    await service.dispatcher.flush()
+    assert chat.in_thread(thread) == ["phase 0"]
+    clock.advance(seconds=10)  # the retry is due (5 s after the first attempt)
+    await service.dispatcher.flush()
+    assert chat.in_thread(thread) == ["phase 0", "phase 1", "phase 2", "phase 3", "phase 4"]
+    assert await left_over(service.store, clock.now()) == []

@@ -68,6 +68,18 @@ async def test_a_claim_is_held_while_its_lease_lives_and_free_at_once_when_it_ex
     assert await store.claim_outbox(NOW + timedelta(minutes=50), lease=other) == []
 
 
+async def test_a_row_waiting_for_its_retry_holds_back_the_later_rows_of_its_thread(store: SqlStore) -> None:
+    elsewhere = ChannelRef("slack", "C2", "T1")
+    await store.enqueue([draft("a"), draft("b"), draft("c", where=elsewhere)])
+    first, second, other = await claim(store, NOW)
+    await store.mark_failed(first.id, error="timeout", retry_at=NOW + timedelta(seconds=10))
+    await store.release_outbox([second.id])  # the dispatcher hands back what it had not sent after it
+    await store.mark_sent(other.id, message=MessageRef(elsewhere, "2.0"))
+    await store.enqueue([draft("d", where=elsewhere), draft("e")])
+    assert [r.dedupe_key for r in await claim(store, NOW + timedelta(seconds=5))] == ["d"]  # not b, not e
+    assert [r.dedupe_key for r in await claim(store, NOW + timedelta(seconds=10))] == ["a", "b", "e"]
+
+
 async def test_a_claim_whose_lease_was_given_up_is_free_at_once(store: SqlStore) -> None:
     await store.enqueue([draft("a"), draft("b")])
     leaving = await store.take_lease("stopping", now=NOW, expires_at=NOW + timedelta(hours=1))

@@ -226,10 +226,19 @@ class Dispatcher:
             while lane and not self._stopping:
                 row = lane.popleft()
                 try:
-                    await self._run(row)
+                    settled = await self._run(row)
                 finally:
                     self._done(row)
                     self._finished.append(time.monotonic())
+                if not settled and lane:
+                    # It waits for a retry: the rows after it must not overtake it. They go back to
+                    # the store, which holds them until the retry (see ``claim_outbox``).
+                    held = list(lane)
+                    lane.clear()
+                    for later in held:
+                        self._done(later)
+                        self._in_flight.discard(later.id)
+                    await self._store.release_outbox([later.id for later in held])
         finally:
             for row in lane:  # stopped (or cancelled) before they were sent
                 self._done(row)
@@ -258,19 +267,20 @@ class Dispatcher:
             else:
                 self._job_locks[key] = (lock, users - 1)
 
-    async def _run(self, row: OutboxRecord) -> None:
+    async def _run(self, row: OutboxRecord) -> bool:
         try:
-            await self._run_row(row)
+            return await self._run_row(row)
         finally:
             self._in_flight.discard(row.id)
 
-    async def _run_row(self, row: OutboxRecord) -> None:
+    async def _run_row(self, row: OutboxRecord) -> bool:
+        """Send one row; False when it went back to wait for a retry (rows after it must wait too)."""
         chat = self._chats.get(channel_of(row.target).platform)
         if chat is None:
             log.warning("outbox %s waits: no %s adapter running", row.id, channel_of(row.target).platform)
             await self._store.mark_failed(row.id, error="adapter not running",
-                                    retry_at=self._clock.now() + timedelta(minutes=5))
-            return
+                                          retry_at=self._clock.now() + timedelta(minutes=5))
+            return False
         try:
             ref = await self._deliver(chat, row)
         except Exception as exc:
@@ -280,10 +290,11 @@ class Dispatcher:
             if row.attempts < MAX_ATTEMPTS:
                 retry_at = self._clock.now() + timedelta(seconds=5 * 2 ** row.attempts)
             await self._store.mark_failed(row.id, error=f"{error_id}: {type(exc).__name__}: {exc}"[:500],
-                                    retry_at=retry_at)
-            return
+                                          retry_at=retry_at)
+            return retry_at is None  # a dead row holds nothing back
         if ref is not None:
             await self._store.mark_sent(row.id, message=ref)
+        return True
 
     async def _deliver(self, chat: Chat, row: OutboxRecord) -> MessageRef | None:
         """Send the row as its kind says; a row with no kind is its stored text."""
