@@ -59,6 +59,9 @@ class OutMessage:
     """Optional heading (embeds and Block Kit headers use it; text already contains it)."""
     ephemeral: bool = False
     """Shown only to the person who asked, where the platform can."""
+    key: str = ""
+    """The outbox key of the effect this message is (empty: none). Adapters that can carry it do
+    (Slack: message metadata; Discord: an enforced nonce), so a repeat can be recognised."""
 
     def buttons(self) -> tuple[Button, ...]:
         return tuple(b for block in self.blocks if isinstance(block, ButtonsBlock) for b in block.buttons)

@@ -44,6 +44,12 @@ class Chat(Protocol):
         """Add a reaction; ``emoji`` is a neutral name such as ``white_check_mark``."""
         ...
 
+    async def find_sent(self, where: Target, key: str, *, since: datetime) -> MessageRef | None:
+        """The message this bot posted in ``where`` since ``since`` carrying ``key`` (see
+        ``OutMessage.key``), if the platform can tell: asked before an uncertain earlier attempt is
+        repeated. ``None`` when there is none, or when the platform drops repeats itself."""
+        ...
+
 
 class Scorer(Protocol):
     kind: str

@@ -3,12 +3,14 @@
 Each test runs against the adapter's real ``Chat`` and its local fake (see ``conftest.py``): a send lands
 where it was sent; a reply in a thread stays in it; long text arrives in order in the same place; buttons
 render and a click round-trips; edit and react work on returned refs; the bot ignores its own messages;
-what a platform cannot show degrades and never raises.
+what a platform cannot show degrades and never raises; a keyed message repeated after an uncertain
+attempt is shown once where the platform can tell (Slack, Discord).
 """
 
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -227,3 +229,22 @@ async def test_a_reaction_a_platform_cannot_show_is_skipped_not_raised(harness: 
     await harness.chat.react(ref, "thumbsup")
 
     assert harness.reactions(ref) == REACTION_SHOWN[harness.platform]
+
+
+# ---------------------------------------------------------------------------- 8. a repeat is shown once
+@pytest.mark.parametrize("kind", PLACES)
+async def test_a_keyed_message_repeated_after_an_uncertain_attempt_is_shown_once(
+    harness: ContractHarness, kind: str
+) -> None:
+    where = await place(harness, kind)
+    since = datetime.now(UTC) - timedelta(minutes=1)
+    message = OutMessage(text="Phase 3: Core Entities", key="iv:7:open:3")
+    first = await send(harness.chat, where, message)
+    # What the outbox does before it tries a row again whose earlier attempt may have landed:
+    found = await harness.chat.find_sent(where, message.key, since=since)
+    again = found or await send(harness.chat, where, message)
+    if harness.platform == "console":
+        assert found is None  # a terminal keeps no history: the line is printed again (documented)
+        return
+    assert again == first
+    assert (await harness.posted(where)).count("Phase 3: Core Entities") == 1

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from bot.core.messages import Capabilities, OutMessage
 from bot.core.refs import ChannelRef, MessageRef, Platform, Target, ThreadRef
@@ -37,6 +38,13 @@ class RecordingChat:
         ref = MessageRef(channel, f"m{next(self._ids)}", thread)
         self.sent.append(Sent(where, message, ref))
         return ref
+
+    async def find_sent(self, where: Target, key: str, *, since: datetime) -> MessageRef | None:
+        """As a platform that keeps history would: the post that carried ``key`` here, if any."""
+        for sent in self.sent:
+            if sent.where == where and sent.message.key == key:
+                return sent.ref
+        return None
 
     async def start_thread(self, root: MessageRef, title: str) -> ThreadRef:
         thread = ThreadRef(root.channel, f"thread-of-{root.message_id}")

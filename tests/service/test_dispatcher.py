@@ -8,9 +8,11 @@ import random
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 import pytest
 
+from bot.core.leases import LEASE_SECONDS
 from bot.core.messages import Capabilities, OutMessage
 from bot.core.outbox import CLAIM_WINDOW
 from bot.core.records import OutboxDraft, OutboxRecord, Schedule
@@ -259,3 +261,51 @@ async def test_a_later_row_of_a_thread_never_overtakes_one_waiting_for_its_retry
     await service.dispatcher.flush()
     assert chat.in_thread(thread) == ["phase 0", "phase 1", "phase 2", "phase 3", "phase 4"]
     assert await left_over(service.store, clock.now()) == []
+
+
+@dataclass
+class LostAnswerChat(RecordingChat):
+    """The platform posts ``lost`` but the answer never arrives (a timeout after it accepted)."""
+
+    lost: str = ""
+
+    async def send(self, where: Target, message: OutMessage) -> MessageRef:
+        ref = await super().send(where, message)
+        if message.text == self.lost:
+            self.lost = ""
+            raise TimeoutError("no answer from the platform")
+        return ref
+
+
+async def test_a_post_the_platform_took_before_its_answer_was_lost_is_not_posted_again(
+    make_service: ServiceFactory, clock: FakeClock
+) -> None:
+    chat = LostAnswerChat(lost="phase 1")
+    service, _ = await make_service(clock, chat=chat)
+    thread = ThreadRef(CHANNEL, "t1")
+    await service.store.enqueue([OutboxDraft(thread, f"phase {n}", "notice", f"iv:1:open:{n}") for n in range(3)])
+    await service.dispatcher.flush()
+    assert chat.in_thread(thread) == ["phase 0", "phase 1"]  # 1 is posted, but the bot does not know it
+    assert [s.message.key for s in chat.sent] == ["iv:1:open:0", "iv:1:open:1"]
+    clock.advance(seconds=10)
+    await service.dispatcher.flush()
+    assert chat.in_thread(thread) == ["phase 0", "phase 1", "phase 2"]  # found in the history, not re-posted
+    assert await left_over(service.store, clock.now()) == []
+
+
+async def test_a_daily_prompt_posted_before_a_crash_is_found_and_its_thread_recorded(
+    make_service: ServiceFactory, clock: FakeClock
+) -> None:
+    chat = LostAnswerChat(capabilities=Capabilities(thread_is_root=True))
+    service, _ = await make_service(clock, chat=chat)
+    await _schedule_now(clock, service)
+    await service.prompts.fan_out(clock.now())
+    dead = await service.store.take_lease("killed", now=clock.now(), expires_at=clock.now() + timedelta(seconds=15))
+    [row] = await service.store.claim_outbox(clock.now(), lease=dead)
+    # The killed process had posted the prompt (with its key) and died before recording it.
+    posted = await chat.send(row.target, OutMessage(text="Daily practice (before the crash)", key=row.dedupe_key))
+    clock.advance(seconds=LEASE_SECONDS + 1)
+    await service.dispatcher.flush()
+    prompt = await service.store.latest_prompt(CHANNEL)
+    assert prompt is not None and prompt.message == posted and prompt.thread == chat.threads[0]
+    assert [s.message.text for s in chat.sent] == ["Daily practice (before the crash)"]

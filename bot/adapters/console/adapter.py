@@ -15,6 +15,7 @@ import itertools
 import logging
 import sys
 import threading
+from datetime import datetime
 from typing import Protocol, TextIO
 
 from bot.adapters.console.render import render
@@ -73,6 +74,9 @@ class ConsoleChat:
         if buttons:
             self.last_buttons, self.last_button_message = buttons, ref
         return ref
+
+    async def find_sent(self, where: Target, key: str, *, since: datetime) -> MessageRef | None:
+        return None  # a terminal keeps no history to look in; one process, so nothing is uncertain but a crash
 
     async def start_thread(self, root: MessageRef, title: str) -> ThreadRef:
         if root.thread is not None:

@@ -8,6 +8,7 @@ paced per channel and wait out any 429 another call has already been told about.
 from __future__ import annotations
 
 import logging
+from datetime import datetime
 
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
@@ -20,6 +21,12 @@ from bot.core.refs import MessageRef, Platform, Target, ThreadRef
 log = logging.getLogger(__name__)
 
 IGNORED_REACTION_ERRORS = frozenset({"already_reacted"})
+OUTBOX_EVENT = "practice_bot_outbox"
+"""Message metadata event type: the payload's ``key`` is the outbox key the post delivered."""
+LOOKUP_PAGES = 5
+"""At most this many pages of history (200 messages each) are read to find an earlier attempt."""
+LOOKUP_SLACK_SECONDS = 60
+"""Look this much before the row was made too: clocks differ between hosts."""
 
 
 class SlackChat:
@@ -37,6 +44,7 @@ class SlackChat:
         thread = where if isinstance(where, ThreadRef) else None
         rendered = render(message)
         await self._turn("chat.postMessage", channel.channel_id)
+        metadata = {"event_type": OUTBOX_EVENT, "event_payload": {"key": message.key}} if message.key else None
         response = await self.client.chat_postMessage(
             channel=channel.channel_id,
             text=rendered.text,
@@ -44,6 +52,7 @@ class SlackChat:
             thread_ts=thread.thread_id if thread else None,
             unfurl_links=False,
             unfurl_media=False,
+            metadata=metadata,
         )
         self.gate.succeeded("chat.postMessage")
         ts = response.get("ts")
@@ -56,6 +65,36 @@ class SlackChat:
         await self.pacer.wait(channel_id)
         await self.gate.wait(method)
         self.pacer.sent(channel_id)
+
+    async def find_sent(self, where: Target, key: str, *, since: datetime) -> MessageRef | None:
+        """Look in the thread (or channel) history for a post of ours whose metadata names ``key``."""
+        channel = where.channel if isinstance(where, ThreadRef) else where
+        thread = where if isinstance(where, ThreadRef) else None
+        method = "conversations.replies" if thread else "conversations.history"
+        oldest = f"{since.timestamp() - LOOKUP_SLACK_SECONDS:.6f}"
+        cursor: str | None = None
+        for _ in range(LOOKUP_PAGES):
+            await self.gate.wait(method)
+            if thread is not None:
+                response = await self.client.conversations_replies(
+                    channel=channel.channel_id, ts=thread.thread_id, oldest=oldest, include_all_metadata=True,
+                    limit=200, cursor=cursor)
+            else:
+                response = await self.client.conversations_history(
+                    channel=channel.channel_id, oldest=oldest, include_all_metadata=True, limit=200, cursor=cursor)
+            self.gate.succeeded(method)
+            for posted in response.get("messages") or []:
+                metadata = posted.get("metadata") or {}
+                payload = metadata.get("event_payload") or {}
+                ts = posted.get("ts")
+                if metadata.get("event_type") == OUTBOX_EVENT and payload.get("key") == key and isinstance(ts, str):
+                    return MessageRef(channel, ts, thread)
+            cursor = (response.get("response_metadata") or {}).get("next_cursor") or None
+            if cursor is None:
+                return None
+        log.warning("no post with key %s in the last %d pages of %s; posting it again", key, LOOKUP_PAGES,
+                    channel.channel_id)
+        return None
 
     async def start_thread(self, root: MessageRef, title: str) -> ThreadRef:
         # Slack threads need no call: replying with thread_ts=root.ts opens one. Slack has no

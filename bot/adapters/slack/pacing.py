@@ -31,6 +31,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+import aiohttp
 from slack_sdk.http_retry.async_handler import AsyncRetryHandler
 from slack_sdk.http_retry.builtin_async_handlers import (
     AsyncConnectionErrorRetryHandler,
@@ -287,10 +288,30 @@ class GatedRateLimitRetryHandler(AsyncRateLimitErrorRetryHandler):
         state.increment_current_attempt()
 
 
+class UncertainPostRetryHandler(AsyncConnectionErrorRetryHandler):
+    """slack_sdk's connection-error retry, except for a post the connection broke under.
+
+    A reset or a disconnect after the request went out leaves it unknown whether Slack posted the
+    message; retrying here would post it twice. Such a post fails instead, and the outbox, which
+    looks for it in the history before it tries again (``SlackChat.find_sent``), decides. A
+    connection that could not be opened at all sent nothing, so it is retried as usual.
+    """
+
+    async def _can_retry_async(self, *, state: RetryState, request: HttpRequest,
+                               response: HttpResponse | None = None, error: Exception | None = None) -> bool:
+        if request.url.endswith(NOT_REPEATABLE) and not isinstance(error, aiohttp.ClientConnectorError):
+            return False
+        return await super()._can_retry_async(state=state, request=request, response=response, error=error)
+
+
+NOT_REPEATABLE = ("chat.postMessage",)
+"""Web API methods whose repeat has a visible effect (a second message)."""
+
+
 def retry_handlers(gate: RateLimitGate, *, max_retry_count: int = DEFAULT_MAX_RETRIES,
                    max_jitter: float = DEFAULT_MAX_JITTER, sleep: Sleep = asyncio.sleep) -> list[AsyncRetryHandler]:
     """Connection resets (slack_sdk's default) and 429s, for every Web API call the bot makes."""
     return [
-        AsyncConnectionErrorRetryHandler(),
+        UncertainPostRetryHandler(),
         GatedRateLimitRetryHandler(gate, max_retry_count=max_retry_count, max_jitter=max_jitter, sleep=sleep),
     ]

@@ -21,7 +21,7 @@ from bot.core.chats import Chats
 from bot.core.errors import new_error_id
 from bot.core.leases import Lease
 from bot.core.messages import OutMessage
-from bot.core.outbox._kinds import OutboxKind, send
+from bot.core.outbox._kinds import SENDING_KEY, OutboxKind, send
 from bot.core.outbox.store import OutboxStore
 from bot.core.ports import Chat, Clock
 from bot.core.records import OutboxRecord
@@ -94,6 +94,10 @@ class Dispatcher:
     def _background(self, row: OutboxRecord) -> bool:
         kind = self._kinds.get(row.purpose)
         return kind is not None and kind.background
+
+    def _checks_itself(self, row: OutboxRecord) -> bool:
+        kind = self._kinds.get(row.purpose)
+        return kind is not None and kind.checks_sent
 
     async def stop(self) -> None:
         """Stop claiming, let each lane finish the row it is sending, and hand the rows it had not
@@ -282,7 +286,19 @@ class Dispatcher:
                                           retry_at=self._clock.now() + timedelta(minutes=5))
             return False
         try:
-            ref = await self._deliver(chat, row)
+            if row.attempts > 1 and not self._checks_itself(row):
+                # An earlier attempt may have reached the platform (a timeout after it accepted the
+                # post, or a process killed between send and mark): look before posting again.
+                found = await chat.find_sent(row.target, row.dedupe_key, since=row.created_at)
+                if found is not None:
+                    log.info("outbox row %s was already posted (attempt %d): not sent again", row.id, row.attempts)
+                    await self._store.mark_sent(row.id, message=found)
+                    return True
+            token = SENDING_KEY.set(row.dedupe_key)
+            try:
+                ref = await self._deliver(chat, row)
+            finally:
+                SENDING_KEY.reset(token)
         except Exception as exc:
             error_id = new_error_id()
             log.exception("error %s sending outbox row %s (%s)", error_id, row.id, row.purpose)

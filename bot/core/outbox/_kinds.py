@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from contextvars import ContextVar
+from dataclasses import dataclass, replace
 
 from bot.core.messages import OutMessage, split_text
 from bot.core.ports import Chat
@@ -27,6 +28,13 @@ class OutboxKind:
     bulk: bool = False
     """Made for every scheduled channel at once (a fan-out): claimed after any other waiting row,
     so people in an interview are not kept waiting behind it."""
+    checks_sent: bool = False
+    """The delivery looks for an earlier attempt's post itself (``Chat.find_sent``), because it records
+    more than the sent mark; otherwise the dispatcher does, before a retry."""
+
+
+SENDING_KEY: ContextVar[str] = ContextVar("sending_outbox_key", default="")
+"""The key of the outbox row being delivered: ``send`` stamps it on every message the delivery posts."""
 
 
 def outbox_key(*parts: object) -> str:
@@ -35,16 +43,21 @@ def outbox_key(*parts: object) -> str:
 
 
 async def send(chat: Chat, where: Target, message: OutMessage) -> MessageRef:
-    """Send, splitting text longer than the platform allows into ordered parts in the same place."""
+    """Send, splitting text longer than the platform allows into ordered parts in the same place.
+
+    Each message carries the key of the outbox row being delivered (the last part the key itself,
+    earlier parts ``key#n``), so ``Chat.find_sent`` finds a whole message only when it all went out."""
+    key = message.key or SENDING_KEY.get()
     limit = chat.capabilities.max_text
     if len(message.text) <= limit:
-        return await chat.send(where, message)
+        return await chat.send(where, replace(message, key=key))
     parts = split_text(message.text, limit)
     ref: MessageRef | None = None
     for number, part in enumerate(parts):
         last = number == len(parts) - 1
         blocks = tuple(b for b in message.blocks if last and not hasattr(b, "text")) if last else ()
-        ref = await chat.send(where, OutMessage(text=part, blocks=blocks, ephemeral=message.ephemeral))
+        part_key = key if last or not key else f"{key}#{number + 1}"
+        ref = await chat.send(where, OutMessage(text=part, blocks=blocks, ephemeral=message.ephemeral, key=part_key))
     if ref is None:
         raise ValueError("nothing to send")
     return ref

@@ -32,7 +32,7 @@ class PromptDelivery:
 
     def kinds(self) -> tuple[OutboxKind, ...]:
         return (
-            OutboxKind("prompt", self._prompt, bulk=True),
+            OutboxKind("prompt", self._prompt, bulk=True, checks_sent=True),
             OutboxKind("reveal", self._reveal, background=True, bulk=True),
         )
 
@@ -41,6 +41,8 @@ class PromptDelivery:
         if prompt is None:
             return await send(chat, row.target, OutMessage(text=row.text))
         root = prompt.message
+        if root is None and row.attempts > 1:  # an earlier attempt may have posted it before it was recorded
+            root = await chat.find_sent(row.target, row.dedupe_key, since=row.created_at)
         if root is None:
             message = texts.daily_prompt(
                 prompt,

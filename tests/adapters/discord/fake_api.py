@@ -303,7 +303,15 @@ class FakeDiscord:
             case "GET", ["channels", channel_id]:
                 return 200, self.channels[int(channel_id)]
             case "POST", ["channels", channel_id, "messages"]:
-                return 200, self.message_payload(int(channel_id), body)
+                nonce = body.get("nonce")
+                if nonce is not None and body.get("enforce_nonce"):  # Discord answers a repeat with the original
+                    for earlier in self.posted_in(int(channel_id)):
+                        if earlier.get("nonce") == str(nonce):
+                            return 200, earlier
+                message = self.message_payload(int(channel_id), body)
+                if nonce is not None:
+                    message["nonce"] = str(nonce)
+                return 200, message
             case "PATCH", ["channels", channel_id, "messages", message_id]:
                 message = self.messages[int(message_id)]
                 message.update({k: v for k, v in body.items() if k in {"content", "embeds", "components"}})

@@ -141,6 +141,8 @@ class MockSlackApi:
         self._runner: web.AppRunner | None = None
         self.port = 0
         self._sockets: list[web.WebSocketResponse] = []
+        self.history: defaultdict[str, list[dict[str, Any]]] = defaultdict(list)
+        """Posted messages per channel, oldest first (``conversations.history`` / ``.replies``)."""
         self._socket_acks: dict[str, dict[str, Any]] = {}
 
     # ------------------------------------------------------------------ set-up
@@ -311,7 +313,15 @@ class MockSlackApi:
                        "bot_id": BOT_ID}
             if params.get("thread_ts"):
                 message["thread_ts"] = params["thread_ts"]
+            metadata = params.get("metadata")
+            if isinstance(metadata, str):  # form-encoded bodies carry it as JSON text
+                metadata = json.loads(metadata)
+            if metadata:
+                message["metadata"] = metadata
+            self.history[str(params.get("channel", ""))].append(message)
             return {"ok": True, "channel": params.get("channel"), "ts": ts, "message": message}
+        if method in {"conversations.history", "conversations.replies"}:
+            return self._history(method, params)
         if method == "chat.update":
             return {"ok": True, "channel": params.get("channel"), "ts": params.get("ts"), "text": params.get("text")}
         if method == "reactions.add":
@@ -324,6 +334,19 @@ class MockSlackApi:
         if method == "apps.connections.open":
             return {"ok": True, "url": f"ws://127.0.0.1:{self.port}/socket"}
         return {"ok": True}
+
+    def _history(self, method: str, params: dict[str, Any]) -> dict[str, Any]:
+        """Newest first, as Slack answers; metadata only with ``include_all_metadata``; no paging."""
+        oldest = float(params.get("oldest") or 0)
+        thread = str(params.get("ts", ""))
+        with_metadata = str(params.get("include_all_metadata", "")).lower() in {"1", "true"}
+        found = []
+        for message in reversed(self.history[str(params.get("channel", ""))]):
+            in_place = (message.get("thread_ts") == thread or message["ts"] == thread if method.endswith("replies")
+                        else "thread_ts" not in message)
+            if in_place and float(message["ts"]) >= oldest:
+                found.append(message if with_metadata else {k: v for k, v in message.items() if k != "metadata"})
+        return {"ok": True, "messages": found, "has_more": False, "response_metadata": {"next_cursor": ""}}
 
     # ------------------------------------------------------------------ response URLs
     async def _respond(self, request: web.Request) -> web.Response:

@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
 
+import aiohttp
 import pytest
+from aiohttp.client_reqrep import ConnectionKey
 from slack_sdk.errors import SlackApiError
+from slack_sdk.http_retry.request import HttpRequest
+from slack_sdk.http_retry.state import RetryState
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.adapters.slack.chat import SlackChat
-from bot.adapters.slack.pacing import ChannelPacer, RateLimitGate
+from bot.adapters.slack.chat import OUTBOX_EVENT, SlackChat
+from bot.adapters.slack.pacing import ChannelPacer, RateLimitGate, UncertainPostRetryHandler
 from bot.core.messages import Button, ButtonsBlock, OutMessage, SectionBlock
 from bot.core.outbox import send
 from bot.core.refs import ChannelRef, ThreadRef
@@ -67,3 +72,33 @@ async def test_edit_and_react_on_returned_refs(chat_and_api: tuple[SlackChat, Mo
     api.fail_next("reactions.add", status=200, error="message_not_found", retry_after=None)
     with pytest.raises(SlackApiError):
         await chat.react(ref, "white_check_mark")
+
+
+async def test_a_keyed_post_carries_its_key_and_is_found_again(chat_and_api: tuple[SlackChat, MockSlackApi]) -> None:
+    chat, api = chat_and_api
+    since = datetime.now(UTC) - timedelta(seconds=5)
+    root = await chat.send(CHANNEL, OutMessage(text="prompt", key="prompt:C1:2026-03-02"))
+    thread = await chat.start_thread(root, "t")
+    reply = await chat.send(thread, OutMessage(text="phase", key="iv:1:open:0"))
+    await chat.send(thread, OutMessage(text="no key"))
+    assert api.calls_to("chat.postMessage")[0].params["metadata"] == {
+        "event_type": OUTBOX_EVENT, "event_payload": {"key": "prompt:C1:2026-03-02"}}
+    assert "metadata" not in api.calls_to("chat.postMessage")[2].params
+    assert await chat.find_sent(CHANNEL, "prompt:C1:2026-03-02", since=since) == root
+    assert await chat.find_sent(thread, "iv:1:open:0", since=since) == reply
+    assert await chat.find_sent(thread, "iv:1:open:1", since=since) is None
+    assert await chat.find_sent(CHANNEL, "iv:1:open:0", since=since) is None  # the reply is in the thread
+    [replies] = api.calls_to("conversations.replies")[:1]
+    assert replies.params["include_all_metadata"] in {True, "true", "1"}
+
+
+async def test_a_post_the_connection_broke_under_is_not_repeated_by_the_client() -> None:
+    handler = UncertainPostRetryHandler()
+    post = HttpRequest(method="POST", url="https://slack.com/api/chat.postMessage", headers={})
+    read = HttpRequest(method="POST", url="https://slack.com/api/conversations.replies", headers={})
+    broke = aiohttp.ServerDisconnectedError()
+    never_connected = aiohttp.ClientConnectorError(ConnectionKey("slack.com", 443, True, True, None, None, None),
+                                                   OSError(111, "refused"))
+    assert not await handler.can_retry_async(state=RetryState(), request=post, error=broke)
+    assert await handler.can_retry_async(state=RetryState(), request=post, error=never_connected)
+    assert await handler.can_retry_async(state=RetryState(), request=read, error=broke)
