@@ -139,7 +139,7 @@ async def serve(runtime: Runtime, adapters: list[Adapter], *, tick_seconds: floa
     heartbeat = runtime.settings.heartbeat_file
 
     async def tick() -> None:
-        await runtime.service.tick(bulk=False)  # a big fan-out does not hold up the next tick
+        await runtime.service.tick(bulk=False, wait=False)  # sends never hold up the next tick
         if heartbeat is not None:
             heartbeat.touch()
 
@@ -151,7 +151,9 @@ async def serve(runtime: Runtime, adapters: list[Adapter], *, tick_seconds: floa
         for adapter in adapters:
             await adapter.start()
             log.info("%s adapter ready", adapter.name)
-        runtime.ticker = Ticker(tick, interval_seconds=tick_seconds, housekeeping=runtime.service.prune)
+        runtime.ticker = Ticker(tick, interval_seconds=tick_seconds, housekeeping=runtime.service.prune,
+                                due=runtime.service.next_due)
+        runtime.service.on_change = runtime.ticker.wake
         runtime.ticker.start()
         await runtime.ticker.tick_now()  # overdue work resumes within seconds of start-up
         if ready is not None:

@@ -10,11 +10,12 @@ post twice.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 import random
 import socket
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 from typing import Protocol
 
@@ -33,10 +34,13 @@ from bot.core.outbox import Dispatcher, OutboxStore
 from bot.core.ports import Chat, Clock, Scorer
 from bot.core.progress import Practice, PracticeStore, Standings, StandingsStore
 from bot.core.prompts import DailyPrompts, PromptDelivery, PromptDeliveryStore, PromptStore, Schedules, ScheduleStore
+from bot.core.records import InterviewRecord
 
 log = logging.getLogger(__name__)
 
 EVENT_RETENTION = timedelta(days=3)
+DUE_CONCURRENCY = 16
+"""Due interviews moved on at once in one tick (each is a few small transactions)."""
 LEASE_RETENTION = timedelta(days=1)
 """Expired leases are kept this long (operators can see who held what), then forgotten."""
 
@@ -78,6 +82,8 @@ class PracticeService:
         holder: str | None = None,
     ) -> None:
         self.store = store
+        self.on_change: Callable[[], None] | None = None
+        """Called after each inbound item is handled (the runtime's clock re-reads the next due time)."""
         self.framework = framework
         self.scorer = scorer
         self.clock = clock
@@ -112,14 +118,20 @@ class PracticeService:
 
     # ------------------------------------------------------------------ inbound
     async def handle_command(self, ctx: CommandContext, text: str) -> Reply:
-        return await self.router.command(ctx, text)
+        try:
+            return await self.router.command(ctx, text)
+        finally:
+            self._changed()
 
     async def handle_message(self, message: InMessage) -> None:
         """A message someone wrote. Only thread messages matter: answers and steering."""
         thread = message.ref.thread
         if message.author_is_bot or thread is None:
             return
-        await self.router.message(message, thread)
+        try:
+            await self.router.message(message, thread)
+        finally:
+            self._changed()
 
     async def handle_edit(self, event_key: str, text: str) -> None:
         await self.practice.edit(event_key, text)
@@ -129,25 +141,48 @@ class PracticeService:
 
     async def handle_action(self, action: Action) -> Reply:
         """A button click. The reply is for the clicker only."""
-        return await self.router.action(action)
+        try:
+            return await self.router.action(action)
+        finally:
+            self._changed()
 
     # ------------------------------------------------------------------ the clock's tick
-    async def tick(self, *, bulk: bool = True) -> None:
+    async def next_due(self) -> datetime | None:
+        """The earliest moment anything of this bot's becomes due: a deadline or nudge, a channel's
+        prompt, a prompt's closing, an outbox retry. The clock sleeps until then."""
+        found = [await self.interviews.next_due(), await self.prompts.next_due(), await self.dispatcher.next_due()]
+        return min((moment for moment in found if moment is not None), default=None)
+
+    def _changed(self) -> None:
+        """Something a person did may have made work due earlier (a new interview's first deadline)."""
+        if self.on_change is not None:
+            self.on_change()
+
+    async def tick(self, *, bulk: bool = True, wait: bool = True) -> None:
         """Do whatever is due. Safe to run in several processes at once.
 
         Each item is handled on its own: one bad row (say, a scenario removed from the content)
         is logged with an error id and retried next tick, and never stops the others. With
-        ``bulk=False`` (the runtime's ticker) the tick returns once interviews' messages are out
-        while a fan-out of daily prompts goes on in the background, so a fan-out to thousands of
-        channels does not hold up the next tick's deadlines and nudges.
+        ``bulk=False`` the tick returns once interviews' messages are out while a fan-out of daily
+        prompts goes on in the background; with ``wait=False`` (the runtime's clock) it returns once
+        what is due is claimed and the dispatcher is told, so sends never hold up the next deadline.
+        Due interviews are handled side by side (at most ``DUE_CONCURRENCY`` at once).
         """
         now = self.clock.now()
         await self.prompts.fan_out(now)
-        for interview in await self.interviews.due(now):
-            await self._each(self.interviews.on_time(interview, now), f"interview {interview.id}")
+        room = asyncio.Semaphore(DUE_CONCURRENCY)
+
+        async def on_time(interview: InterviewRecord) -> None:
+            async with room:
+                await self._each(self.interviews.on_time(interview, now), f"interview {interview.id}")
+
+        await asyncio.gather(*(on_time(interview) for interview in await self.interviews.due(now)))
         for prompt in await self.prompts.due_closings(now):
             await self._each(self.prompts.close(prompt), f"closing prompt {prompt.id}")
-        await self.dispatcher.flush(bulk=bulk)
+        if wait:
+            await self.dispatcher.flush(bulk=bulk)
+        else:
+            self.dispatcher.kick()  # the runtime's clock: posting goes on while the next tick waits
 
     async def _each(self, work: Awaitable[object], what: str) -> None:
         try:

@@ -2,6 +2,11 @@
 
 Nothing about what is due lives in APScheduler's memory or job store; the rows in our
 own tables are the truth, so several processes can tick the same database safely.
+
+The clock sleeps until the next due row: after each tick it asks when that is (``due``) and
+sets a one-off job for that moment; ``wake()`` (called after a person's command, message or
+click) asks again at once, so a deadline written by this process is never waited for. The
+interval job is the safety poll that finds what other replicas wrote.
 """
 
 from __future__ import annotations
@@ -10,6 +15,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime, timedelta
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
@@ -20,12 +26,23 @@ log = logging.getLogger(__name__)
 STOP_TIMEOUT_SECONDS = 10.0
 
 
+WAKE_DEBOUNCE_SECONDS = 0.05
+"""Wakes within this long of each other share one look at the next due time."""
+OVERDUE_RETRY_SECONDS = 1.0
+"""Work still due right after a tick is looked at again this much later."""
+
+
 class Ticker:
     def __init__(self, tick: Callable[[], Awaitable[None]], *, interval_seconds: float,
-                 housekeeping: Callable[[], Awaitable[object]] | None = None) -> None:
+                 housekeeping: Callable[[], Awaitable[object]] | None = None,
+                 due: Callable[[], Awaitable[datetime | None]] | None = None) -> None:
         self._tick = tick
         self._housekeeping = housekeeping
+        self._due = due
         self._running: set[asyncio.Task[object]] = set()
+        self._lock = asyncio.Lock()
+        """One tick at a time: the interval job and the next-due job never overlap."""
+        self._waking: asyncio.Task[None] | None = None
         self._scheduler = AsyncIOScheduler(timezone="UTC")
         self._scheduler.add_job(
             self._safe_tick, "interval", seconds=interval_seconds, id="tick",
@@ -52,7 +69,38 @@ class Ticker:
                 self._running.discard(task)
 
     async def _safe_tick(self) -> None:
-        await self._guarded(self._tick, "scheduler tick")
+        async with self._lock:
+            await self._guarded(self._tick, "scheduler tick")
+        await self._guarded(self._plan, "reading the next due time")
+
+    async def _plan(self) -> None:
+        """Set the one-off job for the next due moment, when it comes before the next poll."""
+        if self._due is None or not self._scheduler.running:
+            return
+        moment = await self._due()
+        if moment is None:
+            return
+        poll = self._scheduler.get_job("tick")
+        if poll is not None and poll.next_run_time is not None and poll.next_run_time <= moment:
+            return  # the safety poll comes first anyway
+        # Still due right after a tick: more than one tick takes (or a row that fails): again shortly,
+        # not in a tight loop.
+        soonest = datetime.now(UTC) + timedelta(seconds=OVERDUE_RETRY_SECONDS)
+        self._scheduler.add_job(
+            self._safe_tick, "date", run_date=max(moment, soonest) if moment <= datetime.now(UTC) else moment,
+            id="due", replace_existing=True, misfire_grace_time=None, coalesce=True,
+        )
+
+    def wake(self) -> None:
+        """Something may be due earlier than planned: look again (soon, once for a burst of wakes)."""
+        if self._due is None or (self._waking is not None and not self._waking.done()):
+            return
+
+        async def look() -> None:
+            await asyncio.sleep(WAKE_DEBOUNCE_SECONDS)
+            await self._guarded(self._plan, "reading the next due time")
+
+        self._waking = asyncio.get_running_loop().create_task(look())
 
     async def _safe_housekeeping(self) -> None:
         if self._housekeeping is not None:

@@ -9,7 +9,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Select, select, update
+from sqlalchemy import Select, func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from bot.core.records import (
@@ -211,6 +211,11 @@ class InterviewQueries(ScoreQueries):
         async with self._read() as session:
             rows = await session.execute(query)
             return [interview_record(interview, channel, candidate) for interview, channel, candidate in rows]
+
+    async def next_interview_due(self) -> datetime | None:
+        """The earliest deadline or unsent nudge of any active interview (the clock sleeps until then)."""
+        async with self._read() as session:
+            return await session.scalar(select(func.min(Interview.due_at)))
 
     async def _one_interview(self, query: Select[Interview, Channel, Member]) -> InterviewRecord | None:
         async with self._read() as session:

@@ -8,7 +8,7 @@ from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import ColumnElement, Select, Update, and_, or_, select, update
+from sqlalchemy import ColumnElement, Select, Update, and_, func, or_, select, update
 from sqlalchemy.orm import aliased
 
 from bot.core.records import OutboxDraft, OutboxRecord
@@ -94,6 +94,12 @@ class OutboxQueries(StoreBase):
             )
             rows = list(await session.scalars(statement))
         return sorted((outbox_record(row) for row in rows), key=lambda record: record.id)
+
+    async def next_retry_at(self) -> datetime | None:
+        """When the earliest row waiting for a retry (or a later start) becomes due."""
+        query = select(func.min(Outbox.available_at)).where(Outbox.state == "pending", Outbox.available_at.is_not(None))
+        async with self._read() as session:
+            return await session.scalar(query)
 
     async def mark_sent(self, outbox_id: int, *, message: MessageRef) -> None:
         async with self._write() as session:

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Select, literal, select, true, tuple_, update
+from sqlalchemy import Select, func, literal, select, true, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.records import (
@@ -195,6 +195,15 @@ class PromptQueries(ScoreQueries):
         )
         async with self._read() as session:
             return [prompt_record(prompt, channel) for prompt, channel in await session.execute(query)]
+
+    async def next_prompt_due(self) -> datetime | None:
+        """The earliest of the channels' next prompts and the posted prompts' closings."""
+        channels = select(func.min(Channel.next_prompt_at)).where(Channel.enabled)
+        closings = select(func.min(DailyPrompt.closes_at)).where(~DailyPrompt.closed,
+                                                                DailyPrompt.message_ref.is_not(None))
+        async with self._read() as session:
+            found = [await session.scalar(channels), await session.scalar(closings)]
+        return min((moment for moment in found if moment is not None), default=None)
 
     async def claim_prompt_close(self, prompt_id: int, *, outbox: Sequence[OutboxDraft] = ()) -> bool:
         """Mark closed if not yet closed and enqueue ``outbox`` in the same transaction; True for the one winner."""

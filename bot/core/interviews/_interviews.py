@@ -240,6 +240,9 @@ class Interviews:
     async def due(self, now: datetime) -> list[InterviewRecord]:
         return await self._store.due_interviews(now)
 
+    async def next_due(self) -> datetime | None:
+        return await self._store.next_interview_due()
+
     async def on_time(self, interview: InterviewRecord, now: datetime) -> None:
         """A due interview: past its deadline it moves on; near it, the candidate is nudged."""
         if is_overdue(interview, now):

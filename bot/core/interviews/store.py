@@ -53,6 +53,10 @@ class InterviewStore(InterviewReader, Protocol):
         """Active interviews whose deadline has passed or whose nudge is due and not yet sent."""
         ...
 
+    async def next_interview_due(self) -> datetime | None:
+        """The earliest moment ``due_interviews`` will return something (``None``: nothing is running)."""
+        ...
+
 
 class InterviewScoreStore(InterviewReader, ScoreWriter, Protocol):
     """What delivering an interview's phases, scores and scorecard needs."""

@@ -15,7 +15,7 @@ import logging
 import time
 from collections import deque
 from collections.abc import Callable, Iterable
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from bot.core.chats import Chats
 from bot.core.errors import new_error_id
@@ -144,6 +144,10 @@ class Dispatcher:
         """Wait for the loop and every background job (tests, shutdown)."""
         while self._jobs:
             await asyncio.gather(*list(self._jobs), return_exceptions=True)
+
+    async def next_due(self) -> datetime | None:
+        """When a row that waits for its retry becomes due (the clock wakes the loop then)."""
+        return await self._store.next_retry_at()
 
     @property
     def busy(self) -> bool:

@@ -32,6 +32,10 @@ class OutboxStore(Protocol):
 
     async def mark_sent(self, outbox_id: int, *, message: MessageRef) -> None: ...
 
+    async def next_retry_at(self) -> datetime | None:
+        """When the earliest row waiting for a retry becomes due (``None``: none waits)."""
+        ...
+
     async def release_outbox(self, outbox_ids: Sequence[int]) -> None:
         """Hand claimed rows that were never tried back: pending again at once, the claim's attempt undone."""
         ...

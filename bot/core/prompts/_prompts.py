@@ -129,6 +129,9 @@ class DailyPrompts:
     async def due_closings(self, now: datetime) -> list[DailyPromptRecord]:
         return await self._store.due_prompt_closings(now)
 
+    async def next_due(self) -> datetime | None:
+        return await self._store.next_prompt_due()
+
     async def close(self, prompt: DailyPromptRecord) -> None:
         """Close a prompt's answer window once; the reveal (checklist and scores) goes out after."""
         if prompt.thread is None:

@@ -66,6 +66,10 @@ class PromptStore(PromptReader, Protocol):
         """Mark closed if not yet closed (and enqueue the reveal); True for the one winner."""
         ...
 
+    async def next_prompt_due(self) -> datetime | None:
+        """The earliest channel prompt or prompt closing to come (``None``: no schedule, nothing open)."""
+        ...
+
 
 class ScheduleStore(ChannelDirectory, Protocol):
     async def save_schedule(
