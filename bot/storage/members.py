@@ -1,8 +1,8 @@
 """Members and channels as the members capability reads them, and forgetting a member:
 ``MemberStore``, ``ChannelDirectory`` and ``ForgetStore`` (``bot.core.members.store``).
 
-``MEMBER_DATA`` says, for every table of ``bot.storage.models``, what forget-me does with it:
-tables whose rows are about one member are deleted with them (and name the column that ties a
+``DELETED_WITH_MEMBER`` and ``KEPT_COLUMNS`` say, for every table of ``bot.storage.models``, what
+forget-me does with it: tables whose rows are about one member are deleted with them (and name the column that ties a
 row to its member); every other table names each of its columns and why it holds nothing about a
 person, or how forget-me scrubs it. ``tests/storage/test_forget_me.py`` reads the SQLAlchemy
 metadata and fails when a table or column is missing here, so a table added later cannot be
