@@ -13,6 +13,7 @@ Two guards keep it complete as the schema grows:
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 from datetime import UTC, date, datetime, timedelta
@@ -240,6 +241,9 @@ async def test_forgetting_leaves_no_trace_in_any_table(store: SqlStore) -> None:
     streak = await store.get_streak(BOB)
     assert streak is not None and (streak.total_days, streak.current) == (2, 2)
     assert await store.get_streak(ADA) is None and await store.get_streak(ADA_ELSEWHERE) is None
+    for workspace, left in (("T1", [BOB]), ("T2", [])):
+        board = await store.leaderboard(platform="slack", workspace=workspace, window="all", today=date(2026, 3, 6))
+        assert [entry.member for entry in board] == left
     assert await store.active_interview(BOB) is not None and await store.active_interview(ADA) is None
     assert len(after["outbox"]) == len(before["outbox"]) - 6
     assert len(after["channel"]) == 1 and len(after["daily_prompt"]) == 1
@@ -278,3 +282,25 @@ async def test_forget_me_is_logged_as_an_event_without_personal_data(
     assert event.getMessage().startswith("forget-me on slack: 30 rows deleted")
     logged = "\n".join(f"{r.getMessage()} {r.__dict__}" for r in caplog.records if r.name.startswith("bot"))
     assert [marker for marker in ADA_MARKERS if marker in logged] == []
+
+
+async def test_an_answer_recorded_while_forgetting_is_either_gone_or_starts_afresh(
+    store: SqlStore, store_factory: Any
+) -> None:
+    other = store_factory()  # another process, on its own pool
+    for round_number in range(15):
+        day = START + timedelta(days=round_number)
+        for n in range(3):
+            assert await store.record_answer(AnswerDraft(
+                ADA, f"ADA-ANSWER {n}", f"k:{round_number}:{n}", day, day.date())) is not None
+        racing = AnswerDraft(ADA, "ADA-ANSWER racing", f"k:{round_number}:race", day, day.date())
+        _, recorded = await asyncio.gather(store.forget_member("slack", "U0ADA"), other.record_answer(racing))
+        streak = await store.get_streak(ADA)
+        dump = await _dump(store)
+        texts = [row["text"] for row in dump["answer"]]
+        if streak is None:  # the answer went with her
+            assert texts == [] and dump["practice_day"] == []
+        else:  # recorded just after: a new record holding that answer alone
+            assert recorded is not None and texts == ["ADA-ANSWER racing"]
+            assert (streak.total_days, streak.current) == (1, 1) and len(dump["practice_day"]) == 1
+        await store.forget_member("slack", "U0ADA")
