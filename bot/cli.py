@@ -10,10 +10,15 @@ import math
 import os
 import sys
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from pydantic import ValidationError
 
 from bot.config import Settings
+
+if TYPE_CHECKING:
+    from bot.core.members import ForgetReport
+    from bot.core.refs import Platform
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +44,10 @@ def _parser() -> argparse.ArgumentParser:
     score = commands.add_parser("score", help="score an answer read from stdin and print its scorecard")
     add_score_arguments(score)
     commands.add_parser("stats", help="scoring usage: sections scored, LLM tokens per section (admins)")
+    forget = commands.add_parser("forget", help="delete every row about one person (operators; asks y/n)")
+    forget.add_argument("--platform", required=True, choices=["slack", "discord", "console"])
+    forget.add_argument("--member", required=True, metavar="ID", help="their user id on that platform")
+    forget.add_argument("--yes", action="store_true", help="do not ask for confirmation")
     discord = commands.add_parser("discord", help="Discord helpers")
     discord_commands = discord.add_subparsers(dest="discord_command", metavar="ACTION", required=True)
     discord_commands.add_parser("invite-url", help="print the OAuth2 URL that adds the bot to a server")
@@ -96,6 +105,8 @@ def _main(argv: Sequence[str] | None) -> int:
             return run_score(args, settings)
         if args.command == "stats":
             return asyncio.run(_stats(settings))
+        if args.command == "forget":
+            return _forget(settings, platform=args.platform, member=args.member, confirmed=args.yes)
         if args.command == "discord":
             from bot.adapters.discord.invite import main as invite_main
 
@@ -197,6 +208,43 @@ def _healthcheck(settings: Settings) -> int:
         return 1
     print(f"healthy: last tick {age:.0f} s ago")
     return 0
+
+
+def _forget(settings: Settings, *, platform: Platform, member: str, confirmed: bool) -> int:
+    member = member.strip()
+    if not member or len(member) > 100 or not member.isprintable():
+        print("practice-bot: --member takes the person's user id on that platform, e.g. U0123ABCD", file=sys.stderr)
+        return 2
+    if not confirmed:
+        sys.stdout.write(f"Delete every row about {platform} member {member}? This cannot be undone. [y/N] ")
+        sys.stdout.flush()
+        if sys.stdin.readline().strip().lower() not in {"y", "yes"}:
+            print("Nothing was deleted.")
+            return 1
+    report = asyncio.run(_forget_member(settings, platform, member))
+    if report.total == 0:
+        print(f"Nothing about {platform} member {member} was stored; nothing was deleted.")
+        return 0
+    print(
+        f"Deleted {report.total} rows: {report.members} member, {report.answers} answers, {report.scores} scores, "
+        f"{report.interviews} interviews, {report.practice_days} practice days, {report.events} events, "
+        f"{report.outbox} outbox rows."
+    )
+    return 0
+
+
+async def _forget_member(settings: Settings, platform: Platform, member: str) -> ForgetReport:
+    from bot.core.members import Forgetting
+    from bot.scheduling.clock import SystemClock
+    from bot.storage.database import create_engine, migrate
+    from bot.storage.repository import SqlStore
+
+    await migrate(settings.database_url)
+    store = SqlStore(create_engine(settings.database_url))
+    try:
+        return await Forgetting(store=store, clock=SystemClock()).forget(platform, member)
+    finally:
+        await store.close()
 
 
 async def _stats(settings: Settings) -> int:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from bot.core.catalog import Catalog
 from bot.core.errors import UserError
 from bot.core.grammar import (
+    ForgetMeCommand,
     HelpCommand,
     InterviewCommand,
     LeaderboardCommand,
@@ -21,10 +22,13 @@ from bot.core.grammar import (
     parse_command,
 )
 from bot.core.interviews import Interviews
+from bot.core.members import Forgetting
 from bot.core.messages import Action, CommandContext, InMessage, Reply
 from bot.core.progress import Standings
 from bot.core.prompts import DailyPrompts, Schedules
 from bot.core.refs import ThreadRef
+
+BOTS_REFUSED = "practice-bot is for people: bot accounts cannot run its commands or press its buttons."
 
 
 class Router:
@@ -36,14 +40,18 @@ class Router:
         prompts: DailyPrompts,
         schedules: Schedules,
         standings: Standings,
+        forgetting: Forgetting,
     ) -> None:
         self._catalog = catalog
         self._interviews = interviews
         self._prompts = prompts
         self._schedules = schedules
         self._standings = standings
+        self._forgetting = forgetting
 
     async def command(self, ctx: CommandContext, text: str) -> Reply:
+        if ctx.user_is_bot:
+            raise UserError(BOTS_REFUSED)
         match parse_command(text):
             case HelpCommand():
                 return await self._catalog.help()
@@ -67,15 +75,21 @@ class Router:
                 return await self._standings.streak(ctx, member)
             case LeaderboardCommand(window=window):
                 return await self._standings.leaderboard(ctx, window)
+            case ForgetMeCommand():
+                return await self._forgetting.ask(ctx)
         raise AssertionError("unhandled command")  # pragma: no cover (the match is exhaustive)
 
     async def action(self, action: Action) -> Reply:
         """A button click: its action id's prefix (``interview.next``) names the owner."""
+        if action.user_is_bot:
+            raise UserError(BOTS_REFUSED)
         owner = action.action.partition(".")[0]
         if owner == "interview":
             return await self._interviews.handle_action(action)
         if owner == "prompt":
             return await self._prompts.handle_action(action)
+        if owner == "member":
+            return await self._forgetting.handle_action(action)
         raise UserError("That button is no longer supported.")
 
     async def message(self, message: InMessage, thread: ThreadRef) -> None:

@@ -28,6 +28,7 @@ SUBCOMMANDS = (
     "sections",
     "section",
     "scenarios",
+    "forget-me",
     "help",
 )
 
@@ -87,6 +88,11 @@ class ScenariosCommand:
     pass
 
 
+@dataclass(frozen=True, slots=True)
+class ForgetMeCommand:
+    """Delete everything about the asker (after a confirm click: ``bot.core.members.Forgetting``)."""
+
+
 Command = (
     HelpCommand
     | InterviewCommand
@@ -97,6 +103,7 @@ Command = (
     | SectionsCommand
     | SectionCommand
     | ScenariosCommand
+    | ForgetMeCommand
 )
 
 def parse_command(text: str) -> Command:
@@ -131,6 +138,10 @@ def parse_command(text: str) -> Command:
     if name == "scenarios":
         _no_args(name, args)
         return ScenariosCommand()
+    if name in {"forget-me", "forgetme"} or (name == "forget" and [a.lower() for a in args[:1]] == ["me"]):
+        if len(args) > (1 if name == "forget" else 0):
+            raise UserError("`/practice forget-me` takes no options: it only ever forgets you.")
+        return ForgetMeCommand()
     suggestion = _closest(name)
     hint = f" Did you mean `/practice {suggestion}`?" if suggestion else ""
     raise UserError(f"I don't know the command `{_shown(name)}`.{hint} Try `/practice help`.")

@@ -90,6 +90,8 @@ class CommandContext:
     can_manage: bool = False
     user_timezone: str | None = None
     thread: ThreadRef | None = None
+    user_is_bot: bool = False
+    """A bot account (the platform says so): the router refuses its commands."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,6 +103,8 @@ class Action:
     user: UserRef
     message: MessageRef
     event_key: str
+    user_is_bot: bool = False
+    """A bot account (the platform says so): the router refuses its clicks."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -28,7 +28,7 @@ from bot.core.errors import new_error_id
 from bot.core.events import EventPruning
 from bot.core.interviews import InterviewDelivery, InterviewOutbox, Interviews, InterviewScoreStore
 from bot.core.leases import Lease, LeaseStore
-from bot.core.members import Members, MemberStore
+from bot.core.members import ForgetStore, Forgetting, Members, MemberStore
 from bot.core.messages import Action, CommandContext, InMessage, Reply
 from bot.core.outbox import Dispatcher, OutboxStore
 from bot.core.ports import Chat, Clock, Scorer
@@ -51,6 +51,7 @@ class LeasePruning(Protocol):
 
 class Store(
     MemberStore,
+    ForgetStore,
     PracticeStore,
     StandingsStore,
     InterviewOutbox,
@@ -110,6 +111,7 @@ class PracticeService:
             prompts=self.prompts,
             schedules=Schedules(store=store, members=members, clock=clock),
             standings=Standings(store=store, members=members, clock=clock),
+            forgetting=Forgetting(store=store, clock=clock),
         )
 
     def attach(self, chat: Chat) -> None:

@@ -1,20 +1,94 @@
-"""Members and channels as the members capability reads them: ``MemberStore`` and ``ChannelDirectory``
-(``bot.core.members.store``)."""
+"""Members and channels as the members capability reads them, and forgetting a member:
+``MemberStore``, ``ChannelDirectory`` and ``ForgetStore`` (``bot.core.members.store``).
+
+``DELETED_WITH_MEMBER`` and ``KEPT_COLUMNS`` say, for every table of ``bot.storage.models``, what
+forget-me does with it: tables whose rows are about one member are deleted with them (and name the column that ties a
+row to its member); every other table names each of its columns and why it holds nothing about a
+person, or how forget-me scrubs it. ``tests/storage/test_forget_me.py`` reads the SQLAlchemy
+metadata and fails when a table or column is missing here, so a table added later cannot be
+forgotten by forget-me.
+"""
 
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, cast
 
+from sqlalchemy import ColumnElement, CursorResult, Delete, delete, or_, select
+
+from bot.core.members.store import ForgetReport
 from bot.core.records import ChannelRecord, MemberRecord
-from bot.core.refs import ChannelRef, UserRef
+from bot.core.refs import ChannelRef, Platform, ThreadRef, UserRef, serialise_target
 from bot.storage.base import StoreBase
 from bot.storage.mapping import channel_record, member_record
+from bot.storage.models import Answer, Interview, Member, Outbox, PracticeDay, ProcessedEvent, Score
 
 if TYPE_CHECKING:
-    from bot.core.members import ChannelDirectory, MemberStore
+    from sqlalchemy.ext.asyncio import AsyncSession
+
+    from bot.core.members import ChannelDirectory, ForgetStore, MemberStore
 
 log = logging.getLogger(__name__)
+
+DELETED_WITH_MEMBER: dict[str, str] = {
+    "member": "id",
+    "practice_day": "member_id",
+    "answer": "member_id",
+    "interview": "candidate_id",
+    "score": "answer_id, interview_id",
+}
+"""Tables whose rows are about one member, deleted whole, and the column(s) that tie each row to
+its member (directly, or through the member's answers and interviews)."""
+
+KEPT_COLUMNS: dict[str, dict[str, str]] = {
+    "channel": {
+        "*": "a channel and its schedule: a place, not a person",
+    },
+    "daily_prompt": {
+        "*": "a channel's question of the day: the framework's words, the channel's refs, no person",
+    },
+    "outbox": {
+        "target": "deleted: rows posted into the member's interview threads",
+        "text": "deleted with those rows; the others hold framework text and fixed titles, not people",
+        "payload": "deleted with those rows; the others hold a phase index",
+        "subject_id": "an interview id (deleted with those rows) or a prompt id",
+        "dedupe_key": "deleted with those rows; the others are prompt and channel keys",
+        "sent_ref": "deleted with those rows; the others name a posted prompt or reveal",
+        "error": "deleted with those rows; the others hold a platform's error text",
+        "id, purpose, state, attempts, available_at, claimed_at, lease_id, created_at": "bookkeeping",
+    },
+    "lease": {
+        "*": "a running process's claim on its work: a host name and a process id, no person",
+    },
+    "processed_event": {
+        "event_key": "deleted when one of its ':'-separated parts is the member's id (Slack button clicks)",
+        "id, platform, seen_at": "bookkeeping",
+    },
+}
+"""Tables that outlive a member, column by column (``*``: no column can hold a member reference)."""
+
+
+def _affected(result: object) -> int:
+    return cast("CursorResult[Any]", result).rowcount
+
+
+def _unsynced(statement: Delete) -> Delete:
+    """Bulk deletes: no ORM objects of these rows are loaded in the session to keep in step."""
+    return statement.execution_options(synchronize_session=False)
+
+
+def _like_part(value: str) -> str:
+    """``value`` for a LIKE pattern, its wildcards escaped (with ``\\``)."""
+    return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def names_member(user_id: str) -> ColumnElement[bool]:
+    """An event key that has the member's id as one of its ``:``-separated parts."""
+    part = _like_part(user_id)
+    return or_(
+        ProcessedEvent.event_key.like(f"%:{part}:%", escape="\\"),
+        ProcessedEvent.event_key.like(f"%:{part}", escape="\\"),
+    )
 
 
 class MemberQueries(StoreBase):
@@ -31,12 +105,65 @@ class MemberQueries(StoreBase):
         async with self._read() as session:
             member = await self._find_member(session, user)
             return member_record(member) if member is not None else None
+
     async def get_channel(self, channel: ChannelRef) -> ChannelRecord | None:
         async with self._read() as session:
             row = await self._find_channel(session, channel)
             return channel_record(row) if row is not None else None
 
+    async def forget_member(self, platform: Platform, user_id: str) -> ForgetReport:
+        """Delete every row about ``user_id`` on ``platform`` (every workspace) in one transaction.
+
+        The member rows are locked first (PostgreSQL ``FOR UPDATE``; SQLite's ``BEGIN IMMEDIATE``
+        already serialises writers), the order ``record_answer`` takes them in, so an answer being
+        recorded at the same moment lands before the deletion and goes with it.
+        """
+        async with self._write() as session:
+            members = select(Member.id).where(Member.platform == platform, Member.external_id == user_id)
+            member_ids = list(await session.scalars(members.order_by(Member.id).with_for_update()))
+            if not member_ids:
+                events = await session.execute(self._forget_events(platform, user_id))
+                return ForgetReport(events=_affected(events))
+            interviews = select(Interview.id).where(Interview.candidate_id.in_(member_ids))
+            answers = select(Answer.id).where(Answer.member_id.in_(member_ids))
+            scores = await session.execute(
+                _unsynced(delete(Score).where(or_(Score.answer_id.in_(answers), Score.interview_id.in_(interviews))))
+            )
+            outbox = await self._forget_interview_outbox(session, member_ids)
+            answer_rows = await session.execute(_unsynced(delete(Answer).where(Answer.member_id.in_(member_ids))))
+            days = await session.execute(_unsynced(delete(PracticeDay).where(PracticeDay.member_id.in_(member_ids))))
+            interview_rows = await session.execute(
+                _unsynced(delete(Interview).where(Interview.candidate_id.in_(member_ids)))
+            )
+            events = await session.execute(self._forget_events(platform, user_id))
+            member_rows = await session.execute(_unsynced(delete(Member).where(Member.id.in_(member_ids))))
+            return ForgetReport(
+                members=_affected(member_rows),
+                answers=_affected(answer_rows),
+                scores=_affected(scores),
+                interviews=_affected(interview_rows),
+                practice_days=_affected(days),
+                events=_affected(events),
+                outbox=outbox,
+            )
+
+    @staticmethod
+    def _forget_events(platform: Platform, user_id: str) -> Delete:
+        return _unsynced(delete(ProcessedEvent).where(ProcessedEvent.platform == platform, names_member(user_id)))
+
+    @staticmethod
+    async def _forget_interview_outbox(session: AsyncSession, member_ids: list[int]) -> int:
+        """Every outbox row of the member's interviews, sent or not: all of them go into the thread."""
+        threads = await session.scalars(
+            select(Interview.thread_ref)
+            .where(Interview.candidate_id.in_(member_ids), Interview.thread_ref.is_not(None))
+        )
+        targets = sorted({serialise_target(ThreadRef.parse(ref)) for ref in threads if ref})
+        if not targets:
+            return 0
+        return _affected(await session.execute(_unsynced(delete(Outbox).where(Outbox.target.in_(targets)))))
+
 
 if TYPE_CHECKING:
-    def _conforms(queries: MemberQueries) -> tuple[MemberStore, ChannelDirectory]:
-        return queries, queries  # mypy checks that the queries implement the ports as declared
+    def _conforms(queries: MemberQueries) -> tuple[MemberStore, ChannelDirectory, ForgetStore]:
+        return queries, queries, queries  # mypy checks that the queries implement the ports as declared

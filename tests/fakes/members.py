@@ -1,9 +1,10 @@
-"""In memory: ``MemberStore`` and ``ChannelDirectory`` (``bot.core.members.store``)."""
+"""In memory: ``MemberStore``, ``ChannelDirectory`` and ``ForgetStore`` (``bot.core.members.store``)."""
 
 from __future__ import annotations
 
+from bot.core.members.store import ForgetReport
 from bot.core.records import ChannelRecord, MemberRecord, Schedule
-from bot.core.refs import ChannelRef, UserRef
+from bot.core.refs import ChannelRef, Platform, UserRef
 
 
 def _key(user: UserRef) -> tuple[str, str, str]:
@@ -35,3 +36,15 @@ class FakeMembers:
     async def get_channel(self, channel: ChannelRef) -> ChannelRecord | None:
         self.channel_reads += 1
         return self.channels.get(channel)
+
+
+class FakeForget:
+    """``ForgetStore``: records who was forgotten and answers with a fixed report."""
+
+    def __init__(self, report: ForgetReport | None = None) -> None:
+        self.report = report or ForgetReport(members=1, answers=3, practice_days=2)
+        self.forgotten: list[tuple[str, str]] = []
+
+    async def forget_member(self, platform: Platform, user_id: str) -> ForgetReport:
+        self.forgotten.append((platform, user_id))
+        return self.report if len(self.forgotten) == 1 else ForgetReport()

@@ -2,6 +2,9 @@
 
 Typing ``/practice ...`` runs a command; anything else is a message in the current
 thread (the latest interview or prompt thread, or the one picked with ``/thread N``).
+A reply that asks before doing something that cannot be undone (its buttons include a
+``danger`` one, like forget-me's) is asked as y/n: ``y`` presses that button, anything else
+presses the other one (nothing happens) and is then read as usual.
 On end of input the session plays out: the adapter waits until no interview is active
 and nothing is left to send, then stops.
 """
@@ -44,6 +47,8 @@ class ConsoleChat:
         self.current_thread: ThreadRef | None = None
         self.last_buttons: tuple[Button, ...] = ()
         self.last_button_message: MessageRef | None = None
+        self.question: tuple[Button, Button | None, MessageRef] | None = None
+        """A y/n question waiting for its answer: the button ``y`` presses, the one anything else does."""
 
     def write(self, text: str) -> None:
         self._out.write(text + "\n")
@@ -97,9 +102,15 @@ class ConsoleChat:
     def show_reply(self, reply: Reply) -> None:
         for message in reply.messages:
             text, buttons = render(message, prefix="  (only you) " if message.ephemeral else "")
+            ref = MessageRef(ChannelRef("console", "practice", "local"), f"m{next(self._ids)}")
             self.write(f"bot> {text.strip()}")
             if buttons:
-                self.last_buttons = buttons
+                self.last_buttons, self.last_button_message = buttons, ref
+            danger = [b for b in buttons if b.style == "danger"]
+            if len(danger) == 1:
+                other = next((b for b in buttons if b is not danger[0]), None)
+                self.question = (danger[0], other, ref)
+                self.write(f"bot> {danger[0].label}? Type y to go ahead, n to cancel.")
 
 
 class ConsoleAdapter:
@@ -184,6 +195,19 @@ class ConsoleAdapter:
 
     async def handle_line(self, text: str) -> None:
         stripped = text.strip()
+        if self.chat.question is not None:
+            yes, no, message = self.chat.question
+            self.chat.question = None
+            answer = stripped.lower()
+            if answer in {"y", "yes"}:
+                await self._click(yes, message)
+                return
+            if no is not None:
+                await self._click(no, message)
+            else:
+                self.chat.write("(cancelled)")
+            if answer in {"n", "no", ""}:
+                return
         if not stripped:
             return
         if stripped.startswith("/practice") or stripped.startswith("practice "):
@@ -216,7 +240,9 @@ class ConsoleAdapter:
         if not 1 <= number <= len(buttons) or message is None:
             self.chat.write("(no such button)")
             return
-        button = buttons[number - 1]
+        await self._click(buttons[number - 1], message)
+
+    async def _click(self, button: Button, message: MessageRef) -> None:
         action = Action(button.action, button.value, self.user, message, f"console:press:{next(self._ids)}")
         reply = await guarded(self._service.handle_action(action), what="console button")
         self.chat.show_reply(reply)

@@ -223,6 +223,7 @@ class Describe:
     SECTION_NUMBER = "Section number, 0-9"
     SCENARIOS = "Systems to design"
     HELP = "How to use the practice bot"
+    FORGET_ME = "Delete everything the bot keeps about you (asks first)"
 
 
 WEEKDAY_SUGGESTIONS = ("mon-fri", "daily", "weekends", "mon,wed,fri", "tue,thu", "off")

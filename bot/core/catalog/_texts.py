@@ -20,6 +20,7 @@ def help_message() -> OutMessage:
             "`/practice sections` - the framework's sections and time budgets",
             "`/practice section <n>` - one section's checklist",
             "`/practice scenarios` - systems to design",
+            "`/practice forget-me` - delete everything the bot keeps about you (asks first)",
             "In an interview thread, just answer. Steer with `next`, `skip`, `hint`, `time` or `end`.",
         ],
         ephemeral=True,

@@ -1,10 +1,23 @@
-"""The members capability: who practises and whose day it is.
+"""The members capability: who practises, whose day it is, and forgetting them when they ask.
 
-Owns member records and the timezone rule (a person's day is in their own timezone, else the
-channel's, else the default). Later here: pauses and forget-me.
+Owns member records, the timezone rule (a person's day is in their own timezone, else the
+channel's, else the default) and forget-me (``Forgetting``: ``/practice forget-me``, its confirm
+buttons, ``member.*``, and the operators' ``practice-bot forget``). Later here: pauses.
 """
 
+from bot.core.members._forget import CONFIRM_WINDOW, Forgetting
 from bot.core.members._members import Members
-from bot.core.members.store import ChannelDirectory, MemberStore
+from bot.core.members._texts import FORGET, KEEP
+from bot.core.members.store import ChannelDirectory, ForgetReport, ForgetStore, MemberStore
 
-__all__ = ["ChannelDirectory", "MemberStore", "Members"]
+__all__ = [
+    "CONFIRM_WINDOW",
+    "FORGET",
+    "KEEP",
+    "ChannelDirectory",
+    "ForgetReport",
+    "ForgetStore",
+    "Forgetting",
+    "MemberStore",
+    "Members",
+]

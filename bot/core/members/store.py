@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Protocol
 
 from bot.core.records import ChannelRecord, MemberRecord
-from bot.core.refs import ChannelRef, UserRef
+from bot.core.refs import ChannelRef, Platform, UserRef
 
 
 class MemberStore(Protocol):
@@ -18,3 +19,29 @@ class MemberStore(Protocol):
 
 class ChannelDirectory(Protocol):
     async def get_channel(self, channel: ChannelRef) -> ChannelRecord | None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class ForgetReport:
+    """What forgetting a person deleted: rows per kind (no ids, names or text, so it can be logged)."""
+
+    members: int = 0
+    answers: int = 0
+    scores: int = 0
+    interviews: int = 0
+    practice_days: int = 0
+    events: int = 0
+    outbox: int = 0
+
+    @property
+    def total(self) -> int:
+        return (self.members + self.answers + self.scores + self.interviews + self.practice_days + self.events
+                + self.outbox)
+
+
+class ForgetStore(Protocol):
+    async def forget_member(self, platform: Platform, user_id: str) -> ForgetReport:
+        """Delete, in one transaction, every row about the person with this id on this platform (in
+        every workspace): their member rows with the streaks on them, answers, scores, interviews with
+        what they were to post, practice days, and the inbound event keys that name them."""
+        ...

@@ -13,7 +13,8 @@ from tests.adapters.discord.fake_api import APPLICATION_ID, CHANNEL_ID, GUILD_ID
 from tests.adapters.discord.harness import ADMIN, ALICE, BOB, MANAGE_CHANNELS, DiscordHarness
 
 EPHEMERAL = 64
-SUBCOMMANDS = {"interview", "prompt", "schedule", "streak", "leaderboard", "sections", "section", "scenarios", "help"}
+SUBCOMMANDS = {"interview", "prompt", "schedule", "streak", "leaderboard", "sections", "section", "scenarios", "help",
+               "forget-me"}
 CHANNEL = ChannelRef("discord", str(CHANNEL_ID), str(GUILD_ID))
 
 

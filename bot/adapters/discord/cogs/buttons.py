@@ -54,6 +54,7 @@ class Buttons(commands.Cog):
             user=user_ref(interaction.user, guild_id),
             message=ref,
             event_key=interaction_event_key(interaction.id),
+            user_is_bot=interaction.user.bot,
         )
         reply = await guarded(self.bot.service.handle_action(click), what=f"discord button {action}")
         await responder.send(reply.messages)

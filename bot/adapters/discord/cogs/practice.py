@@ -101,6 +101,7 @@ class PracticeCog(commands.GroupCog, group_name="practice", group_description=re
             user=user_ref(interaction.user, guild_id),
             can_manage=may_manage_schedule(interaction.permissions),
             thread=thread,
+            user_is_bot=interaction.user.bot,
         )
 
     async def _instant(self, interaction: discord.Interaction[PracticeBot], text: str) -> None:
@@ -201,6 +202,10 @@ class PracticeCog(commands.GroupCog, group_name="practice", group_description=re
     @app_commands.command(name="scenarios", description=render.Describe.SCENARIOS)
     async def scenarios(self, interaction: discord.Interaction[PracticeBot]) -> None:
         await self._instant(interaction, "scenarios")
+
+    @app_commands.command(name="forget-me", description=render.Describe.FORGET_ME)
+    async def forget_me(self, interaction: discord.Interaction[PracticeBot]) -> None:
+        await self._deferred(interaction, "forget-me", ephemeral=True)
 
     @app_commands.command(name="help", description=render.Describe.HELP)
     async def help(self, interaction: discord.Interaction[PracticeBot]) -> None:

@@ -35,13 +35,14 @@ def register(app: AsyncApp, service: PracticeService, deps: SlackDeps) -> None:
         clicked = message_ref(channel_ref(team, channel_id), ts, thread_ts)
 
         async def run() -> None:
-            author, _ = await deps.users.user_ref(team, user_id, fallback_name=str(user.get("username", "")))
+            author, slack_user = await deps.users.user_ref(team, user_id, fallback_name=str(user.get("username", "")))
             neutral = Action(
                 action=str(action.get("action_id", "")),
                 value=str(action.get("value", "")),
                 user=author,
                 message=clicked,
                 event_key=action_key(team, user_id, str(action.get("action_ts") or body.get("trigger_id", ""))),
+                user_is_bot=bool(slack_user and slack_user.is_bot),
             )
             reply = await core_call(service.handle_action(neutral), what=f"slack button {neutral.action}")
             await send_reply(deps, str(body.get("response_url", "")), reply)

@@ -29,6 +29,7 @@ def register(app: AsyncApp, service: PracticeService, deps: SlackDeps) -> None:
                 user=author,
                 can_manage=deps.users.can_manage(user_id, user),
                 user_timezone=user.timezone if user else None,
+                user_is_bot=bool(user and user.is_bot),
             )
             reply = await core_call(service.handle_command(ctx, str(body.get("text", ""))), what="slack /practice")
             await send_reply(deps, str(body.get("response_url", "")), reply)

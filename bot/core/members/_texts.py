@@ -1,0 +1,52 @@
+"""What forget-me says: the question with its two buttons, and each answer to a click."""
+
+from __future__ import annotations
+
+from bot.core.members.store import ForgetReport
+from bot.core.messages import Button, ButtonsBlock, OutMessage
+from bot.core.texts import error_message, message
+
+FORGET = "member.forget"
+KEEP = "member.keep"
+
+
+def confirm_forget(value: str, *, valid_minutes: int) -> OutMessage:
+    return message(
+        "Forget me?",
+        [
+            "This deletes everything practice-bot keeps about you: your answers and their scores, your mock "
+            "interviews, your practice days and streaks, and the records of your clicks. It cannot be undone.",
+            "Messages already posted in the chat stay there; delete them in the chat if you want them gone.",
+            f"_The button works for {valid_minutes} minutes._",
+        ],
+        ephemeral=True,
+        extra=(ButtonsBlock((Button(FORGET, "Forget me", value, "danger"), Button(KEEP, "Keep my data", value))),),
+    )
+
+
+def forgotten(report: ForgetReport) -> OutMessage:
+    if report.total == 0:
+        return message("", ["I had nothing about you to delete."], ephemeral=True)
+    rows = "row" if report.total == 1 else "rows"
+    return message(
+        "Forgotten",
+        [
+            f"Done: I deleted {report.total} {rows} about you. I keep nothing of yours now.",
+            "If you answer a prompt or start an interview again, I start a new record from scratch.",
+        ],
+        ephemeral=True,
+    )
+
+
+def kept() -> OutMessage:
+    return message("", ["Nothing was deleted."], ephemeral=True)
+
+
+def expired() -> OutMessage:
+    return error_message("That confirmation has expired, so nothing was deleted. Run `/practice forget-me` again.")
+
+
+def not_yours() -> OutMessage:
+    return error_message(
+        "This button belongs to someone else's `/practice forget-me`: it can only forget the person who asked."
+    )
