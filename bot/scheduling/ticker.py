@@ -43,6 +43,8 @@ class Ticker:
         self._lock = asyncio.Lock()
         """One tick at a time: the interval job and the next-due job never overlap."""
         self._waking: asyncio.Task[None] | None = None
+        self._ticked_at: datetime | None = None
+        """When the last tick began."""
         self._scheduler = AsyncIOScheduler(timezone="UTC")
         self._scheduler.add_job(
             self._safe_tick, "interval", seconds=interval_seconds, id="tick",
@@ -70,6 +72,7 @@ class Ticker:
 
     async def _safe_tick(self) -> None:
         async with self._lock:
+            self._ticked_at = datetime.now(UTC)
             await self._guarded(self._tick, "scheduler tick")
         await self._guarded(self._plan, "reading the next due time")
 
@@ -83,12 +86,15 @@ class Ticker:
         poll = self._scheduler.get_job("tick")
         if poll is not None and poll.next_run_time is not None and poll.next_run_time <= moment:
             return  # the safety poll comes first anyway
-        # Still due right after a tick: more than one tick takes (or a row that fails): again shortly,
-        # not in a tight loop.
-        soonest = datetime.now(UTC) + timedelta(seconds=OVERDUE_RETRY_SECONDS)
+        # Due since before the last tick began and still due: that tick could not move it on (a row that
+        # fails, or more than one tick takes): again shortly, not in a tight loop. What became due while
+        # the tick ran is due now.
+        if self._ticked_at is not None and moment <= self._ticked_at:
+            moment = datetime.now(UTC) + timedelta(seconds=OVERDUE_RETRY_SECONDS)
         self._scheduler.add_job(
-            self._safe_tick, "date", run_date=max(moment, soonest) if moment <= datetime.now(UTC) else moment,
+            self._safe_tick, "date", run_date=moment,
             id="due", replace_existing=True, misfire_grace_time=None, coalesce=True,
+            max_instances=2,  # planned from inside the running due tick; the lock keeps ticks one at a time
         )
 
     def wake(self) -> None:
