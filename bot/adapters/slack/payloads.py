@@ -119,7 +119,7 @@ class UrlVerification(_Shape):
     challenge: Annotated[str, StringConstraints(min_length=1, max_length=200)]
 
 
-class _InnerMessage(_Shape):
+class InnerMessage(_Shape):
     ts: SlackTs | None = None
     thread_ts: SlackTs | None = None
     text: str | None = None
@@ -140,8 +140,8 @@ class MessagePayload(_Shape):
     user: SlackId | None = None
     bot_id: SlackId | None = None
     deleted_ts: SlackTs | None = None
-    message: _InnerMessage | None = None
-    previous_message: _InnerMessage | None = None
+    message: InnerMessage | None = None
+    previous_message: InnerMessage | None = None
 
 
 Shape = TypeVar("Shape", bound=_Shape)
