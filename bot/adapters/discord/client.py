@@ -26,6 +26,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.adapters.discord.chat import DiscordChat, ThreadDirectory
+from bot.adapters.discord.edge import check_payloads
 from bot.adapters.discord.replies import Responder
 from bot.core import texts
 from bot.core.errors import new_error_id
@@ -55,8 +56,11 @@ class PracticeTree(app_commands.CommandTree["PracticeBot"]):
     async def on_error(self, interaction: discord.Interaction[PracticeBot], error: app_commands.AppCommandError,
                        /) -> None:
         error_id = new_error_id()
-        log.error("error %s in /%s", error_id, interaction.command.qualified_name if interaction.command else "?",
-                  exc_info=error)
+        name = interaction.command.qualified_name if interaction.command else "?"
+        if isinstance(error, app_commands.CommandInvokeError):
+            log.error("error %s in /%s", error_id, name, exc_info=error)
+        else:  # options that do not transform, a command Discord knows and we do not: the payload's fault
+            log.warning("error %s: /%s refused: %s: %s", error_id, name, type(error).__name__, str(error)[:120])
         await Responder(interaction).send([texts.apology(error_id)])
 
 
@@ -80,6 +84,7 @@ class PracticeBot(commands.Bot):
             tree_cls=PracticeTree,
             **options,
         )
+        check_payloads(self._connection.parsers)
         self.service = service
         self.threads = ThreadDirectory(self)
         self.chat = DiscordChat(self, private_threads=private_threads, threads=self.threads)

@@ -25,32 +25,11 @@ from bot.scoring.offline import OfflineScorer
 from bot.storage.database import create_engine
 from bot.storage.repository import SqlStore
 from framework import load
+from tests.adapters.hostile import KeptRecords
 from tests.adapters.slack.conftest import ADMIN, ALICE, BOB, FAST, SECRET, START, slack_settings
 from tests.adapters.slack.mock_api import MockSlackApi
 
 T = TypeVar("T")
-
-
-class KeptRecords(logging.Handler):
-    """Every record at WARNING and above, from any thread."""
-
-    def __init__(self) -> None:
-        super().__init__(logging.WARNING)
-        self.records: list[logging.LogRecord] = []
-        self._lock = threading.Lock()
-
-    def emit(self, record: logging.LogRecord) -> None:
-        with self._lock:
-            self.records.append(record)
-
-    def tracebacks(self) -> list[str]:
-        with self._lock:
-            return [f"{r.name}: {r.getMessage()}" for r in self.records
-                    if r.exc_info or r.exc_text or "Traceback" in r.getMessage()]
-
-    def messages(self) -> list[str]:
-        with self._lock:
-            return [r.getMessage() for r in self.records]
 
 
 class ServedSlack:

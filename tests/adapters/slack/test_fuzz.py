@@ -17,13 +17,14 @@ from typing import Any
 from urllib.parse import quote
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from bot.adapters.slack.door import MAX_BODY_BYTES
 from bot.adapters.slack.events import unescape
 from bot.core.normalise import fit_answer
 from bot.core.refs import ChannelRef, UserRef
+from tests.adapters.hostile import MISSING, ascii_text, every_char, fuzz, json_value, maybe, present, text
 from tests.adapters.slack.conftest import ALICE, CHANNEL
 from tests.adapters.slack.mock_api import TEAM_ID
 from tests.adapters.slack.served import ServedSlack, signature
@@ -32,35 +33,9 @@ FORM = "application/x-www-form-urlencoded"
 JSON = "application/json"
 
 
-def fuzz(examples: int) -> Any:
-    return settings(max_examples=examples, deadline=None, derandomize=True, database=None,
-                    suppress_health_check=list(HealthCheck))
-
-
-# ------------------------------------------------------------------ strategies
-every_char = st.characters(exclude_categories=())  # every category, lone surrogates included
-text = st.text(every_char, max_size=120)
-ascii_text = st.text(st.characters(min_codepoint=0x20, max_codepoint=0x7E), max_size=40)
 odd_ids = st.one_of(text, st.sampled_from(["", "U:1", "U 1", "U\x001", "../U1", "U1" * 80, "ü"]))
 odd_ts = st.one_of(st.sampled_from(["abc", "1e400", "99999999999999999999", "-1", "1.2.3", "", "NaN", "inf",
                                     "1" * 5000, "١٢٣.٤"]), text)
-leaf = st.one_of(st.none(), st.booleans(), st.integers(), st.floats(allow_nan=True), text)
-json_value = st.recursive(leaf, lambda inner: st.one_of(st.lists(inner, max_size=4),
-                                                       st.dictionaries(text, inner, max_size=4)), max_leaves=12)
-
-
-def maybe(good: Any, bad: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
-    """The well-formed value most of the time, a hostile one otherwise (or the field left out)."""
-    return st.one_of(st.just(good), st.just(good), bad, st.just(_MISSING))
-
-
-_MISSING = object()
-
-
-def present(fields: dict[str, Any]) -> dict[str, Any]:
-    return {key: value for key, value in fields.items() if value is not _MISSING}
-
-
 def form(fields: dict[str, Any]) -> bytes:
     """A form body; values that are not strings are sent as their JSON, surrogates as raw bytes."""
     pairs = []
@@ -94,7 +69,7 @@ def events(draw: st.DrawFn) -> tuple[bytes, str]:
     event = present({
         "type": draw(maybe("message", st.sampled_from(["app_mention", "reaction_added", "member_joined_channel",
                                                        ""]) | json_value)),
-        "subtype": draw(st.sampled_from([_MISSING, "message_changed", "message_deleted", "bot_message",
+        "subtype": draw(st.sampled_from([MISSING, "message_changed", "message_deleted", "bot_message",
                                          "thread_broadcast", "channel_join"]) | json_value),
         "channel": draw(maybe(CHANNEL, odd_ids | json_value)),
         "user": draw(maybe(ALICE, odd_ids | json_value)),
@@ -110,7 +85,7 @@ def events(draw: st.DrawFn) -> tuple[bytes, str]:
                            | json_value)),
         "team_id": draw(maybe(TEAM_ID, odd_ids | json_value)),
         "event_id": draw(maybe(f"Ev{draw(st.integers(0, 10**9))}", odd_ids)),
-        "challenge": draw(maybe(_MISSING, text)),
+        "challenge": draw(maybe(MISSING, text)),
         "event": draw(maybe(event, json_value)),
     })
     body = json.dumps(envelope).encode()
