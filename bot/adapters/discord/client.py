@@ -84,12 +84,22 @@ class PracticeBot(commands.Bot):
             tree_cls=PracticeTree,
             **options,
         )
-        check_payloads(self._connection.parsers)
+        check_payloads(self._connection.parsers, option_types=self._option_types)
         self.service = service
         self.threads = ThreadDirectory(self)
         self.chat = DiscordChat(self, private_threads=private_threads, threads=self.threads)
         self.dev_guild_id = dev_guild_id
         self.sync_on_start = sync_commands
+
+    def _option_types(self, command: str, subcommand: str) -> dict[str, int] | None:
+        """The options ``/command subcommand`` declares, by name, as Discord option type numbers."""
+        group = self.tree.get_command(command)
+        if not isinstance(group, app_commands.Group):
+            return None
+        sub = group.get_command(subcommand)
+        if not isinstance(sub, app_commands.Command):
+            return None
+        return {parameter.name: parameter.type.value for parameter in sub.parameters}
 
     async def setup_hook(self) -> None:
         for extension in EXTENSIONS:

@@ -13,7 +13,7 @@ import logging
 from collections.abc import Callable
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, ValidationInfo, model_validator
 
 log = logging.getLogger(__name__)
 
@@ -40,12 +40,27 @@ class _ComponentData(_Shape):
 OptionValue = Annotated[str, StringConstraints(max_length=6000)] | int | float | bool
 
 
+SUB_COMMAND, SUB_COMMAND_GROUP, STRING, INTEGER, BOOLEAN, NUMBER = 1, 2, 3, 4, 5, 10
+_VALUE_TYPES: dict[int, tuple[type, ...]] = {STRING: (str,), INTEGER: (int,), BOOLEAN: (bool,), NUMBER: (int, float)}
+
+
 class _Option(_Shape):
     name: Annotated[str, StringConstraints(min_length=1, max_length=32)]
     type: int
     value: OptionValue | None = None
     focused: bool = False
     options: Annotated[list[_Option], Field(max_length=25)] = []
+
+    @model_validator(mode="after")
+    def _value_fits_its_type(self) -> _Option:
+        """discord.py hands a command the option's value as sent: an int where a text was declared would
+        reach our code. (A focused autocomplete value is partial text whatever the type.)"""
+        expected = _VALUE_TYPES.get(self.type)
+        if self.value is None or self.focused or expected is None:
+            return self
+        if isinstance(self.value, bool) != (bool in expected) or not isinstance(self.value, expected):
+            raise ValueError(f"option {self.name} is not of its type")
+        return self
 
 
 class _ResolvedUser(_Shape):
@@ -91,10 +106,11 @@ class InteractionPayload(_Shape):
     message: dict[str, Any] | None = None
 
     @model_validator(mode="after")
-    def _data_fits_the_type(self) -> InteractionPayload:
+    def _data_fits_the_type(self, info: ValidationInfo) -> InteractionPayload:
         """A command's options and a click's custom id are read by the library before any of our code."""
         if self.type in {APPLICATION_COMMAND, AUTOCOMPLETE}:
-            _CommandData.model_validate(self.data)
+            command = _CommandData.model_validate(self.data)
+            _options_fit(command, (info.context or {}).get("option_types"))
         elif self.type == COMPONENT:
             _ComponentData.model_validate(self.data)
             if self.message is not None:
@@ -134,6 +150,26 @@ class BulkDeletePayload(_Shape):
     guild_id: Snowflake | None = None
 
 
+OptionTypes = Callable[[str, str], dict[str, int] | None]
+"""``(command, subcommand) -> {option name: option type}`` as the bot declared them (None: unknown)."""
+
+
+def _options_fit(command: _CommandData, option_types: OptionTypes | None) -> None:
+    """Each option is one the command declares, of the type it declares (a text where a number was
+    declared would reach the command's code as it is)."""
+    if option_types is None:
+        return
+    for sub in command.options:
+        if sub.type != SUB_COMMAND:
+            continue
+        declared = option_types(command.name, sub.name)
+        if declared is None:
+            continue  # unknown to the bot: the library answers it (CommandNotFound)
+        for option in sub.options:
+            if declared.get(option.name) != option.type:
+                raise ValueError(f"option {option.name} is not one /{command.name} {sub.name} declares")
+
+
 SHAPES: dict[str, type[_Shape]] = {
     "INTERACTION_CREATE": InteractionPayload,
     "MESSAGE_CREATE": MessagePayload,
@@ -147,14 +183,15 @@ def _shown(value: object) -> str:
     return repr(value)[:40]
 
 
-def _checked(event: str, shape: type[_Shape], parse: Callable[[Any], None]) -> Callable[[Any], None]:
+def _checked(event: str, shape: type[_Shape], parse: Callable[[Any], None],
+             option_types: OptionTypes | None) -> Callable[[Any], None]:
     def parse_checked(data: Any) -> None:
         key = _shown(data.get("id")) if isinstance(data, dict) else "?"
         if not isinstance(data, dict):
             log.warning("Discord %s dropped: not an object", event)
             return
         try:
-            shape.model_validate(data)
+            shape.model_validate(data, context={"option_types": option_types})
         except ValidationError as exc:
             first = exc.errors(include_url=False, include_input=False)[0]
             where = ".".join(str(part) for part in first["loc"]) or "payload"
@@ -170,10 +207,10 @@ def _checked(event: str, shape: type[_Shape], parse: Callable[[Any], None]) -> C
     return parse_checked
 
 
-def check_payloads(parsers: dict[str, Callable[[Any], None]]) -> None:
+def check_payloads(parsers: dict[str, Callable[[Any], None]], *, option_types: OptionTypes | None = None) -> None:
     """Wrap the gateway parsers of the events the bot reads (``ConnectionState.parsers``, which the
     gateway looks each event up in) so each payload is checked first."""
     for event, shape in SHAPES.items():
         parse = parsers.get(event)
         if parse is not None and getattr(parse, "__name__", "") != "parse_checked":
-            parsers[event] = _checked(event, shape, parse)
+            parsers[event] = _checked(event, shape, parse, option_types)

@@ -184,7 +184,7 @@ def test_hostile_requests_get_no_5xx_no_traceback_and_every_bad_signature_401(se
     response_url = served.api.response_url("fuzz")
     statuses: dict[str, list[int]] = {"signed": [], "forged": []}
 
-    @fuzz(500)
+    @fuzz(400)
     @given(st.one_of(commands(response_url), events(), clicks(response_url), malformed()))
     def signed(request: tuple[bytes, str]) -> None:
         body, content_type = request
@@ -192,7 +192,7 @@ def test_hostile_requests_get_no_5xx_no_traceback_and_every_bad_signature_401(se
         statuses["signed"].append(status)
         assert status in {200, 400}, (status, answer, body[:200], content_type)
 
-    @fuzz(250)
+    @fuzz(200)
     @given(forged())
     def badly_signed(request: tuple[bytes, dict[str, bytes]]) -> None:
         body, headers = request
@@ -206,7 +206,7 @@ def test_hostile_requests_get_no_5xx_no_traceback_and_every_bad_signature_401(se
     signed()
     served.settle()
 
-    assert len(statuses["signed"]) >= 500 and len(statuses["forged"]) >= 250
+    assert len(statuses["signed"]) >= 400 and len(statuses["forged"]) >= 200
     assert max(statuses["signed"] + statuses["forged"]) < 500
     assert {200, 400} <= set(statuses["signed"]), "both admitted and refused bodies were tried"
     assert served.records.tracebacks() == []
@@ -238,8 +238,6 @@ def test_every_hostile_answer_is_kept_on_every_backend(served: ServedSlack) -> N
     sent: list[str] = []
     numbers = itertools.count(1)
 
-    @fuzz(150)
-    @given(st.one_of(text, st.text(every_char, min_size=1, max_size=5).map(lambda t: t * 5000)))
     def answer(typed: str) -> None:
         words = f"My answer: {typed}"
         ts = f"{int(served.clock.now().timestamp())}.{next(numbers):06d}"
@@ -249,15 +247,16 @@ def test_every_hostile_answer_is_kept_on_every_backend(served: ServedSlack) -> N
         assert status == 200, answer
         sent.append(words)
 
-    answer()
+    fuzz(100)(given(st.one_of(text, st.text(every_char, min_size=1, max_size=5).map(lambda t: t * 5000)))(answer))()
+    answer("long " * 5000)  # always one over the cap, whatever hypothesis drew
     served.settle()
     interview = served.run(lambda: service.store.active_interview(UserRef("slack", ALICE, TEAM_ID)))
     assert interview is not None
     stored = served.run(lambda: service.store.answers_for_phase(interview.id, 0))
     assert [a.text for a in stored] == [fit_answer(unescape(words)).text for words in sent]
-    assert len(stored) >= 150
+    assert len(stored) >= 100
     cut_notices = [c for c in api.posts(channel=CHANNEL, thread_ts=thread_ts) if "longer than" in c.text]
-    assert len(cut_notices) == sum(fit_answer(unescape(words)).cut for words in sent) > 0
+    assert len(cut_notices) == sum(fit_answer(unescape(words)).cut for words in sent) >= 1
     assert not any("made storable" in m for m in served.records.messages()), "normalised before storage"
     assert served.records.tracebacks() == []
     assert ChannelRef("slack", CHANNEL, TEAM_ID) == interview.channel
