@@ -195,8 +195,10 @@ def _checked(event: str, shape: type[_Shape], parse: Callable[[Any], None],
         except ValidationError as exc:
             first = exc.errors(include_url=False, include_input=False)[0]
             where = ".".join(str(part) for part in first["loc"]) or "payload"
-            log.warning("Discord %s %s dropped: %s is %s", event, key, where,
-                        "missing" if first["type"] == "missing" else "invalid")
+            what = "missing" if first["type"] == "missing" else "invalid"
+            if first["type"] == "value_error":  # our own checks say which option: quoted, cut short
+                what = repr(str(first.get("ctx", {}).get("error", "")))[:80]
+            log.warning("Discord %s %s dropped: %s is %s", event, key, where, what)
             return
         try:
             parse(data)

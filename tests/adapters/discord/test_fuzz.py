@@ -125,3 +125,24 @@ async def test_hostile_gateway_payloads_leave_no_traceback_and_lose_no_answer(
     await harness.slash("help")
     callbacks = [c for c in harness.fake.calls[before:] if c.path.endswith("/callback")]
     assert callbacks and "/practice interview" in str(callbacks[-1].json)
+
+
+async def test_an_option_of_another_type_than_declared_is_dropped_at_the_edge(
+        harness: DiscordHarness, records: KeptRecords) -> None:
+    parsers = harness.bot._connection.parsers
+    wrong = harness.slash_payload("interview", scenario=5, minutes=30)  # scenario is declared as text
+    unknown = harness.slash_payload("interview", planet="Mars")
+    for payload in (wrong, unknown):
+        parsers["INTERACTION_CREATE"](payload)
+    await quiet(harness)
+    assert not [c for c in harness.fake.calls if c.path.endswith("/callback")], "neither reached a command"
+    dropped = [m for m in records.messages() if "dropped" in m]
+    assert dropped == [
+        f"Discord INTERACTION_CREATE '{wrong['id']}' dropped: payload is "
+        "'option scenario is not one /practice interview declares'",
+        f"Discord INTERACTION_CREATE '{unknown['id']}' dropped: payload is "
+        "'option planet is not one /practice interview declares'",
+    ]
+    assert records.tracebacks() == []
+    await harness.slash("interview", scenario="url-shortener", minutes=30)
+    assert [c for c in harness.fake.calls if c.path.endswith("/callback")], "a well-formed one still runs"
