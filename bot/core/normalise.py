@@ -61,7 +61,7 @@ def fit_answer(text: str) -> FittedAnswer:
     """
     whole = strip_invisible(storable(text[: MAX_ANSWER_CHARS * 4])).strip()
     cut = len(whole) > MAX_ANSWER_CHARS or len(text) > MAX_ANSWER_CHARS * 4
-    return FittedAnswer(whole[:MAX_ANSWER_CHARS].rstrip(), cut)
+    return FittedAnswer(whole[:MAX_ANSWER_CHARS], cut)
 
 
 def clean_answer(text: str) -> str:
