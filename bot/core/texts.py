@@ -29,3 +29,11 @@ def apology(error_id: str) -> OutMessage:
     return error_message(
         f"Sorry, something went wrong on my side. Nothing you did was lost. (error id {error_id})"
     )
+
+
+def answer_cut(limit: int) -> OutMessage:
+    """Said in the thread when an answer was longer than what is kept of it."""
+    return error_message(
+        f"Your answer was longer than {limit:,} characters: I kept the first {limit:,} of it. "
+        "Post the rest as another reply if it matters."
+    )

@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.pool import StaticPool
 
 from bot.config import normalise_database_url
+from bot.core.normalise import storable
 
 if TYPE_CHECKING:
     from alembic.config import Config
@@ -63,7 +64,47 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
     if "poolclass" not in kwargs:
         options.update(pool_size=10, max_overflow=10, pool_recycle=1800)
     options.update(kwargs)
-    return create_async_engine(url, **options)
+    return _store_only_storable(create_async_engine(url, **options))
+
+
+def _store_only_storable(engine: AsyncEngine) -> AsyncEngine:
+    """The last line behind the core's normalisation: a parameter PostgreSQL would refuse (NUL,
+    a lone surrogate) is made storable as the statement leaves, so no row is lost to the driver.
+    Inputs are normalised where they enter (``bot.core.normalise``); this catches what did not
+    come from a person (an LLM's feedback, a quoted name) and says so once per statement."""
+
+    @event.listens_for(engine.sync_engine, "before_cursor_execute", retval=True)
+    def _before(_conn: Any, _cursor: Any, statement: str, parameters: Any, _context: Any,
+                executemany: bool) -> tuple[str, Any]:
+        fixed = _storable_params(parameters)
+        if fixed is not parameters:
+            log.warning("text unfit for the database made storable before: %s", statement.split("\n", 1)[0][:80])
+        return statement, fixed
+
+    return engine
+
+
+def _storable_value(value: Any) -> Any:
+    if isinstance(value, str):
+        repaired = storable(value)
+        return value if repaired == value else repaired
+    if isinstance(value, list | tuple | dict):
+        return _storable_params(value)
+    return value
+
+
+def _storable_params(parameters: Any) -> Any:
+    """``parameters`` unchanged (the same object) when every text in it is storable, else a copy."""
+    if isinstance(parameters, dict):
+        items = {key: _storable_value(value) for key, value in parameters.items()}
+        changed = any(items[key] is not value for key, value in parameters.items())
+        return items if changed else parameters
+    if isinstance(parameters, list | tuple):
+        values = [_storable_value(value) for value in parameters]
+        if all(new is old for new, old in zip(values, parameters, strict=True)):
+            return parameters
+        return tuple(values) if isinstance(parameters, tuple) else values
+    return parameters
 
 
 def _sqlite_engine(url: str, *, in_memory: bool, **kwargs: Any) -> AsyncEngine:
@@ -96,7 +137,7 @@ def _sqlite_engine(url: str, *, in_memory: bool, **kwargs: Any) -> AsyncEngine:
         immediate = connection.get_execution_options().get(IMMEDIATE, False)
         connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
-    return engine
+    return _store_only_storable(engine)
 
 
 def alembic_config(url: str | None = None) -> Config:

@@ -24,6 +24,7 @@ from typing import Protocol, TextIO
 from bot.adapters.console.render import render
 from bot.core.guard import guarded
 from bot.core.messages import Action, Button, Capabilities, CommandContext, InMessage, OutMessage, Reply
+from bot.core.normalise import display_name
 from bot.core.refs import ChannelRef, MessageRef, Platform, Target, ThreadRef, UserRef
 from bot.core.service import PracticeService
 
@@ -126,7 +127,7 @@ class ConsoleAdapter:
         self.chat = ConsoleChat(stdout or sys.stdout)
         self._timezone = timezone
         self.channel = ChannelRef("console", "practice", "local")
-        name = user_name or _login_name()
+        name = display_name(user_name or _login_name()) or "you"
         self.user = UserRef("console", name, "local", name)
         self._ids = itertools.count(1)
         self._task: asyncio.Task[None] | None = None
@@ -146,9 +147,12 @@ class ConsoleAdapter:
         self._task = asyncio.create_task(self._loop())
 
     def _reader(self, loop: asyncio.AbstractEventLoop) -> None:
+        raw = getattr(self._stdin, "buffer", None)  # bytes when there are any: bad UTF-8 must not end the session
         while True:
             try:
-                line = self._stdin.readline()
+                line = _decoded(raw.readline()) if raw is not None else self._stdin.readline()
+            except UnicodeDecodeError:
+                line = "\n"  # a text stream that cannot decode this line: skip it, keep reading
             except (OSError, ValueError):  # closed or unreadable stdin: treat as end of input
                 line = ""
             try:
@@ -219,7 +223,7 @@ class ConsoleAdapter:
             self.chat.write("(now writing in the channel)")
         elif stripped.startswith("/thread"):
             self._pick_thread(stripped)
-        elif stripped.startswith("!") and stripped[1:].isdigit():
+        elif stripped.startswith("!") and _is_number(stripped[1:]):
             await self._press(int(stripped[1:]))
         elif stripped == "/help":
             self.chat.write(HELP)
@@ -228,7 +232,7 @@ class ConsoleAdapter:
 
     def _pick_thread(self, text: str) -> None:
         _, _, number = text.partition(" ")
-        thread = self.chat.thread_by_number(int(number)) if number.strip().isdigit() else None
+        thread = self.chat.thread_by_number(int(number)) if _is_number(number.strip()) else None
         if thread is None:
             self.chat.write("(no such thread; threads are numbered as shown, e.g. `/thread 1`)")
             return
@@ -286,3 +290,13 @@ def _login_name() -> str:
         return getpass.getuser() or "you"
     except (KeyError, OSError):  # no passwd entry (containers)
         return "you"
+
+
+def _is_number(text: str) -> bool:
+    """ASCII digits only: ``"²".isdigit()`` is true and ``int("²")`` raises. Short, so ``int`` is cheap."""
+    return 0 < len(text) <= 6 and text.isascii() and text.isdigit()
+
+
+def _decoded(line: bytes) -> str:
+    """A line read as bytes: invalid UTF-8 shown as U+FFFD instead of ending the session."""
+    return line.decode("utf-8", "replace")

@@ -26,6 +26,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.adapters.discord.chat import DiscordChat, ThreadDirectory
+from bot.adapters.discord.edge import check_payloads
 from bot.adapters.discord.replies import Responder
 from bot.core import texts
 from bot.core.errors import new_error_id
@@ -55,8 +56,11 @@ class PracticeTree(app_commands.CommandTree["PracticeBot"]):
     async def on_error(self, interaction: discord.Interaction[PracticeBot], error: app_commands.AppCommandError,
                        /) -> None:
         error_id = new_error_id()
-        log.error("error %s in /%s", error_id, interaction.command.qualified_name if interaction.command else "?",
-                  exc_info=error)
+        name = interaction.command.qualified_name if interaction.command else "?"
+        if isinstance(error, app_commands.CommandInvokeError):
+            log.error("error %s in /%s", error_id, name, exc_info=error)
+        else:  # options that do not transform, a command Discord knows and we do not: the payload's fault
+            log.warning("error %s: /%s refused: %s: %s", error_id, name, type(error).__name__, str(error)[:120])
         await Responder(interaction).send([texts.apology(error_id)])
 
 
@@ -80,11 +84,22 @@ class PracticeBot(commands.Bot):
             tree_cls=PracticeTree,
             **options,
         )
+        check_payloads(self._connection.parsers, option_types=self._option_types)
         self.service = service
         self.threads = ThreadDirectory(self)
         self.chat = DiscordChat(self, private_threads=private_threads, threads=self.threads)
         self.dev_guild_id = dev_guild_id
         self.sync_on_start = sync_commands
+
+    def _option_types(self, command: str, subcommand: str) -> dict[str, int] | None:
+        """The options ``/command subcommand`` declares, by name, as Discord option type numbers."""
+        group = self.tree.get_command(command)
+        if not isinstance(group, app_commands.Group):
+            return None
+        sub = group.get_command(subcommand)
+        if not isinstance(sub, app_commands.Command):
+            return None
+        return {parameter.name: parameter.type.value for parameter in sub.parameters}
 
     async def setup_hook(self) -> None:
         for extension in EXTENSIONS:

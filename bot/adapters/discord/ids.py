@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import discord
 
+from bot.core.normalise import display_name
 from bot.core.refs import ChannelRef, MessageRef, ThreadRef, UserRef
 
 
@@ -27,7 +28,7 @@ def message_ref(guild_id: int, parent_id: int, message_id: int, thread_id: int |
 
 
 def user_ref(user: discord.abc.User, guild_id: int) -> UserRef:
-    return UserRef("discord", str(user.id), str(guild_id), user.display_name)
+    return UserRef("discord", str(user.id), str(guild_id), display_name(user.display_name))
 
 
 def message_event_key(guild_id: int | None, channel_id: int, message_id: int) -> str:

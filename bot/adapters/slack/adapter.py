@@ -147,8 +147,9 @@ def build_app(*, client: AsyncWebClient, identity: AuthorizeResult, signing_secr
             client=tokenless,
             authorize=StaticAuthorize(identity),  # type: ignore[arg-type]  # bolt takes AsyncAuthorize instances
             signing_secret=signing_secret,
-            # Socket Mode requests come over an authenticated WebSocket and carry no signature.
-            request_verification_enabled=mode == "http",
+            # Socket Mode requests come over an authenticated WebSocket and carry no signature; in
+            # HTTP mode the door (``door.verify``) checks every request before bolt parses it.
+            request_verification_enabled=False,
         )
     finally:
         bolt_log.removeFilter(quiet)
@@ -209,7 +210,7 @@ class SlackAdapter:
         self.service.attach(self.chat)
         self.workers.start()
         if self.mode == "http":
-            asgi = SlackHttpApp(self.app, ready=self.is_ready)
+            asgi = SlackHttpApp(self.app, ready=self.is_ready, signing_secret=secret)
             self._http = HttpServer(asgi, host=settings.host, port=settings.port)
             await self._http.start()
         else:

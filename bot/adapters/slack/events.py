@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from bot.adapters.slack.payloads import InnerMessage, MessagePayload, read
 from bot.core.refs import ChannelRef, MessageRef, ThreadRef
 
 ANSWER_SUBTYPES = frozenset({None, "thread_broadcast", "file_share"})
@@ -29,7 +30,7 @@ def action_key(team_id: str, user_id: str, action_ts: str) -> str:
 
 
 def ts_datetime(ts: str) -> datetime:
-    """A Slack ts (``"1712345678.000200"``) as an aware UTC datetime."""
+    """A Slack ts (``"1712345678.000200"``, already a ``SlackTs``) as an aware UTC datetime."""
     return datetime.fromtimestamp(float(ts), tz=UTC)
 
 
@@ -89,41 +90,45 @@ MessageEvent = PostedMessage | EditedMessage | DeletedMessage
 
 
 def parse_message_event(team_id: str, event: dict[str, Any]) -> MessageEvent | None:
-    """What a ``message`` event means for the core, or ``None`` when it means nothing."""
-    channel_id = event.get("channel")
-    if not isinstance(channel_id, str) or not channel_id:
+    """What a ``message`` event means for the core, or ``None`` when it means nothing.
+
+    Raises ``BadPayload`` when a field the bot reads is not what Slack sends (a ``ts`` that is
+    not a Slack timestamp, an id with separators, a text that is not a string)."""
+    message = read(MessagePayload, event)
+    channel_id = message.channel
+    if not channel_id:
         return None
-    subtype = event.get("subtype")
-    if subtype == "message_changed":
-        new = event.get("message") or {}
-        old = event.get("previous_message") or {}
-        ts = new.get("ts")
-        if not ts or new.get("bot_id") or new.get("subtype") == "bot_message":
+    if message.subtype == "message_changed":
+        new = message.message or _NO_MESSAGE
+        old = message.previous_message or _NO_MESSAGE
+        if not new.ts or new.bot_id or new.subtype == "bot_message":
             return None
-        if new.get("text") == old.get("text"):
+        if new.text == old.text:
             return None  # unfurls and reply counts change a message without an edit
-        return EditedMessage(message_key(team_id, channel_id, ts), unescape(str(new.get("text") or "")),
-                             thread_key(team_id, channel_id, new.get("thread_ts")))
-    if subtype == "message_deleted":
-        old = event.get("previous_message") or {}
-        ts = event.get("deleted_ts") or old.get("ts")
+        return EditedMessage(message_key(team_id, channel_id, new.ts), unescape(new.text or ""),
+                             thread_key(team_id, channel_id, new.thread_ts))
+    if message.subtype == "message_deleted":
+        old = message.previous_message or _NO_MESSAGE
+        ts = message.deleted_ts or old.ts
         if not ts:
             return None
-        return DeletedMessage(message_key(team_id, channel_id, ts),
-                              thread_key(team_id, channel_id, old.get("thread_ts")))
-    if subtype not in ANSWER_SUBTYPES and subtype != "bot_message":
+        return DeletedMessage(message_key(team_id, channel_id, ts), thread_key(team_id, channel_id, old.thread_ts))
+    if message.subtype not in ANSWER_SUBTYPES and message.subtype != "bot_message":
         return None  # joins, topic changes, pins...
-    ts = event.get("ts")
-    user_id = event.get("user") or event.get("bot_id")
-    if not isinstance(ts, str) or not user_id:
+    ts = message.ts
+    user_id = message.user or message.bot_id
+    if not ts or not user_id:
         return None
     channel = channel_ref(team_id, channel_id)
-    ref = message_ref(channel, ts, event.get("thread_ts"))
+    ref = message_ref(channel, ts, message.thread_ts)
     return PostedMessage(
         ref=ref,
-        user_id=str(user_id),
-        text=unescape(str(event.get("text") or "")),
-        is_bot=bool(event.get("bot_id")) or subtype == "bot_message",
+        user_id=user_id,
+        text=unescape(message.text or ""),
+        is_bot=bool(message.bot_id) or message.subtype == "bot_message",
         event_key=message_key(team_id, channel_id, ts),
         order_key=thread_key(team_id, channel_id, ref.thread.thread_id if ref.thread else None),
     )
+
+
+_NO_MESSAGE = InnerMessage()

@@ -13,12 +13,12 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.adapters.slack.render import escape
+from bot.core.normalise import display_name, known_timezone
 from bot.core.refs import UserRef
 
 log = logging.getLogger(__name__)
@@ -39,16 +39,6 @@ class SlackUser:
     is_bot: bool
 
 
-def _known_timezone(name: object) -> str | None:
-    if not isinstance(name, str) or not name:
-        return None
-    try:
-        ZoneInfo(name)
-    except Exception:  # zoneinfo raises several types for unknown keys; all mean "not usable"
-        return None
-    return name
-
-
 def parse_user(team_id: str, user: dict[str, Any]) -> SlackUser:
     profile = user.get("profile") or {}
     name = (
@@ -61,8 +51,8 @@ def parse_user(team_id: str, user: dict[str, Any]) -> SlackUser:
     return SlackUser(
         team_id=team_id,
         user_id=str(user.get("id", "")),
-        name=escape(str(name))[:80],
-        timezone=_known_timezone(user.get("tz")),
+        name=escape(display_name(str(name))),
+        timezone=known_timezone(user.get("tz")),
         is_admin=bool(user.get("is_admin") or user.get("is_owner") or user.get("is_primary_owner")),
         is_bot=bool(user.get("is_bot")),
     )
@@ -128,7 +118,7 @@ class UserDirectory:
         self, team_id: str, user_id: str, *, fallback_name: str = ""
     ) -> tuple[UserRef, SlackUser | None]:
         user = await self.lookup(team_id, user_id)
-        name = user.name if user is not None else escape(fallback_name)
+        name = user.name if user is not None else escape(display_name(fallback_name))
         return UserRef("slack", user_id, team_id, name), user
 
     def can_manage(self, user_id: str, user: SlackUser | None) -> bool:

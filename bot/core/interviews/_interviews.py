@@ -30,13 +30,13 @@ from bot.core.interviews.rules import (
 from bot.core.interviews.store import InterviewStore
 from bot.core.members import Members
 from bot.core.messages import Action, CommandContext, InMessage, Reply
-from bot.core.normalise import clean_answer
+from bot.core.normalise import MAX_ANSWER_CHARS, fit_answer
 from bot.core.outbox import Flusher, OutboxWriter, outbox_key
 from bot.core.ports import Clock
 from bot.core.progress import Practice
 from bot.core.records import InterviewChanges, InterviewDraft, InterviewRecord, OutboxDraft
 from bot.core.refs import ThreadRef, UserRef, same_person
-from bot.core.texts import error_message
+from bot.core.texts import answer_cut, error_message
 
 log = logging.getLogger(__name__)
 
@@ -122,10 +122,12 @@ class Interviews:
                                                 now=self._clock.now()):
                 await self.steer(interview, steer)
             return True
-        text = clean_answer(message.text)
-        if text:
-            await self._practice.record(message, text, interview.channel, interview_id=interview.id,
-                                        phase_index=interview.phase_index)
+        fitted = fit_answer(message.text)
+        if fitted.text:
+            answer = await self._practice.record(message, fitted.text, interview.channel,
+                                                 interview_id=interview.id, phase_index=interview.phase_index)
+            if answer is not None and fitted.cut:
+                await self._chats.chat_for(message.ref.channel.platform).send(thread, answer_cut(MAX_ANSWER_CHARS))
         return True
 
     async def handle_action(self, action: Action) -> Reply:

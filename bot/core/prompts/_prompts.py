@@ -14,7 +14,7 @@ from bot.core.chats import Chats
 from bot.core.errors import UserError, new_error_id
 from bot.core.members import Members
 from bot.core.messages import Action, CommandContext, InMessage, Reply
-from bot.core.normalise import clean_answer
+from bot.core.normalise import MAX_ANSWER_CHARS, fit_answer
 from bot.core.outbox import Sender, outbox_key
 from bot.core.ports import Clock
 from bot.core.progress import Practice
@@ -24,6 +24,7 @@ from bot.core.prompts.rules import choose_prompt, latest_slot, next_prompt_at, p
 from bot.core.prompts.store import PromptStore
 from bot.core.records import ChannelMove, ChannelRecord, DailyPromptDraft, DailyPromptRecord, OutboxDraft
 from bot.core.refs import ChannelRef, ThreadRef
+from bot.core.texts import answer_cut
 
 log = logging.getLogger(__name__)
 
@@ -80,7 +81,8 @@ class DailyPrompts:
         prompt = await self._store.prompt_by_thread(thread)
         if prompt is None:
             return False
-        text = clean_answer(message.text)
+        fitted = fit_answer(message.text)
+        text = fitted.text
         if not text:
             return True
         if prompt.closed or message.sent_at >= prompt.closes_at:
@@ -92,6 +94,8 @@ class DailyPrompts:
             chat = self._chats.chat_for(message.ref.channel.platform)
             if chat.capabilities.reactions:
                 await chat.react(message.ref, "white_check_mark")
+            if fitted.cut:
+                await chat.send(thread, answer_cut(MAX_ANSWER_CHARS))
         return True
 
     async def handle_action(self, action: Action) -> Reply:

@@ -57,3 +57,25 @@ async def test_commands_and_thread_answers_over_socket_mode(
     await socket_adapter.workers.wait_processed(3)  # the command and both deliveries
     await socket_adapter.settle()
     assert len(api.calls_to("reactions.add")) == 1
+
+
+async def test_what_has_no_listener_is_acked_over_socket_mode_and_a_bad_event_is_one_warning(
+    socket_adapter: SlackAdapter, api: MockSlackApi, caplog: pytest.LogCaptureFixture
+) -> None:
+    await api.wait_for(lambda: api.socket_connected)
+    other = json.loads(event_body({"type": "reaction_added", "user": ALICE}, event_id="EvOther"))
+    bad_ts = json.loads(event_body({"type": "message", "channel": CHANNEL, "user": ALICE, "text": "hi",
+                                    "ts": "1e400", "thread_ts": "1.0"}, event_id="EvBadTs"))
+    shortcut = {"type": "shortcut", "callback_id": "whatever", "trigger_id": "t", "team": {"id": "T0TEAM"},
+                "user": {"id": ALICE}}
+    command = dict(parse_qsl(command_body("x", user=ALICE, channel=CHANNEL, response_url=api.response_url("o"),
+                                          command="/other")))
+    acks = [await api.push("events_api", other, envelope_id="e-1"),
+            await api.push("events_api", bad_ts, envelope_id="e-2"),
+            await api.push("interactive", shortcut, envelope_id="e-3"),
+            await api.push("slash_commands", command, envelope_id="e-4")]
+    assert [ack["envelope_id"] for ack in acks] == ["e-1", "e-2", "e-3", "e-4"], "each one acked"
+    await socket_adapter.settle()
+    assert socket_adapter.workers.submitted == 0
+    assert "Slack event 'EvBadTs' ignored: ts: invalid" in caplog.messages
+    assert not any(r.exc_info for r in caplog.records)

@@ -33,6 +33,11 @@ class SlackDeps:
     """The adapter's connection pool, reused for response URLs (bolt's ``respond`` opens one per call)."""
 
 
+def shown(key: object) -> str:
+    """An event key from a payload, safe to log (it came from outside: quoted and cut short)."""
+    return repr(key)[:60]
+
+
 async def _translated(call: Awaitable[Reply]) -> Reply:
     try:
         return await call

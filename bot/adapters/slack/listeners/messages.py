@@ -17,10 +17,10 @@ from bot.adapters.slack.events import (
     EditedMessage,
     PostedMessage,
     parse_message_event,
-    team_of,
     ts_datetime,
 )
-from bot.adapters.slack.listeners._common import SlackDeps, core_call, no_reply
+from bot.adapters.slack.listeners._common import SlackDeps, core_call, no_reply, shown
+from bot.adapters.slack.payloads import BadPayload, EventCallback, read
 from bot.core.messages import InMessage
 from bot.core.refs import UserRef
 from bot.core.service import PracticeService
@@ -31,8 +31,12 @@ log = logging.getLogger(__name__)
 def register(app: AsyncApp, service: PracticeService, deps: SlackDeps) -> None:
     @app.event("message")
     async def on_message(body: dict[str, Any], event: dict[str, Any], request: AsyncBoltRequest) -> None:
-        team = team_of(body)
-        parsed = parse_message_event(team, event)
+        try:
+            team = read(EventCallback, body).team_id
+            parsed = parse_message_event(team, event)
+        except BadPayload as exc:
+            log.warning("Slack event %s ignored: %s", shown(body.get("event_id")), exc.reason)
+            return
         if parsed is None or (isinstance(parsed, PostedMessage) and parsed.ref.thread is None):
             return
         if retry := request.headers.get("x-slack-retry-num"):
