@@ -23,11 +23,11 @@ from bot.core.chats import Chats
 from bot.core.commands import Router
 from bot.core.errors import new_error_id
 from bot.core.events import EventPruning
-from bot.core.interviews import InterviewDelivery, InterviewOutbox, Interviews, InterviewScoreStore
+from bot.core.interviews import InterviewDelivery, InterviewOutbox, Interviews, InterviewScoreStore, ProbePolicy
 from bot.core.members import Members, MemberStore
 from bot.core.messages import Action, CommandContext, InMessage, Reply
 from bot.core.outbox import Dispatcher, OutboxStore
-from bot.core.ports import Chat, Clock, Scorer
+from bot.core.ports import Chat, Clock, Prober, Scorer
 from bot.core.progress import Practice, PracticeStore, Standings, StandingsStore
 from bot.core.prompts import DailyPrompts, PromptDelivery, PromptDeliveryStore, PromptStore, Schedules, ScheduleStore
 
@@ -64,7 +64,13 @@ class PracticeService:
         rng: random.Random | None = None,
         default_timezone: str = "UTC",
         prompt_window_hours: float | None = None,
+        prober: Prober | None = None,
+        coverage: Scorer | None = None,
+        probes: ProbePolicy | None = None,
     ) -> None:
+        """``prober`` phrases follow-up questions (the LLM scorer, when one is configured);
+        ``coverage`` finds what an answer misses on the clock's tick (the offline scorer; by
+        default ``scorer``); ``probes`` says when follow-ups are asked."""
         self.store = store
         self.framework = framework
         self.scorer = scorer
@@ -75,13 +81,14 @@ class PracticeService:
         self.practice = Practice(store=store, members=members)
         self.dispatcher = Dispatcher(store=store, chats=self.chats, clock=clock)
         for delivery in (
-            InterviewDelivery(store=store, scorer=scorer, framework=framework, clock=clock),
+            InterviewDelivery(store=store, scorer=scorer, framework=framework, clock=clock, prober=prober),
             PromptDelivery(store=store, members=members, scorer=scorer, framework=framework, clock=clock),
         ):
             for kind in delivery.kinds():
                 self.dispatcher.register(kind)
         self.interviews = Interviews(store=store, members=members, practice=self.practice, chats=self.chats,
-                                     outbox=self.dispatcher, framework=framework, clock=clock, rng=rng)
+                                     outbox=self.dispatcher, framework=framework, clock=clock, rng=rng,
+                                     coverage=coverage or scorer, probes=probes)
         self.prompts = DailyPrompts(store=store, members=members, practice=self.practice, chats=self.chats,
                                     outbox=self.dispatcher, framework=framework, clock=clock, rng=rng,
                                     window_hours=prompt_window_hours)
