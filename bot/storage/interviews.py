@@ -65,7 +65,7 @@ class _Progress:
             quiet=row.quiet,
             probe_at=row.probe_at,
             probes_asked=row.probes_asked,
-            probed=tuple(row.probed),
+            probed=tuple(row.probed or ()),
         )
 
     def apply(self, changes: InterviewChanges) -> _Progress:

@@ -162,7 +162,7 @@ def interview_record(row: Interview, channel: Channel, candidate: Member) -> Int
         quiet=row.quiet,
         probe_at=row.probe_at,
         probes_asked=row.probes_asked,
-        probed=tuple(str(item) for item in row.probed),
+        probed=tuple(str(item) for item in row.probed or ()),
     )
 
 

@@ -224,8 +224,8 @@ class Interview(Base):
     """When a follow-up probe may be asked (the candidate's pause after an answer); part of ``due_at``."""
     probes_asked: Mapped[int] = mapped_column(server_default=sql_text("0"))
     """Follow-ups asked in the current phase."""
-    probed: Mapped[list[str]] = mapped_column(JSON, server_default=sql_text("'[]'"))
-    """Checklist item ids already asked about as follow-ups."""
+    probed: Mapped[list[str] | None] = mapped_column(JSON)
+    """Checklist item ids already asked about as follow-ups (NULL in rows from before them: none)."""
 
 
 class Answer(Base):

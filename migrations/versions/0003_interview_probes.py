@@ -28,7 +28,7 @@ def upgrade() -> None:
     op.add_column("interview", sa.Column("quiet", sa.Boolean(), server_default=sa.false(), nullable=False))
     op.add_column("interview", sa.Column("probe_at", sa.DateTime(timezone=True), nullable=True))
     op.add_column("interview", sa.Column("probes_asked", sa.Integer(), server_default=sa.text("0"), nullable=False))
-    op.add_column("interview", sa.Column("probed", sa.JSON(), server_default=sa.text("'[]'"), nullable=False))
+    op.add_column("interview", sa.Column("probed", sa.JSON(), nullable=True))
 
 
 def downgrade() -> None:
