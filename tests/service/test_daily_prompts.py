@@ -57,7 +57,7 @@ async def test_schedule_to_answer_to_streak_to_reveal(make_service: ServiceFacto
     assert len(await service.store.answers_for_prompt(prompt.id)) == 1
     assert chat.reactions == [(answer.ref, "white_check_mark")]
     streak = await service.handle_command(ctx(), "streak")
-    assert "Current streak: *1*" in streak.messages[0].text
+    assert "Current streak: *1 day*" in streak.messages[0].text
 
     await service.tick()
     assert len(chat.in_channel(CHANNEL)) == 1, "one prompt a day"

@@ -42,7 +42,7 @@ async def test_a_daily_prompt_from_schedule_to_streak(harness: DiscordHarness, f
     prompt, thread_id = await post_due_prompt(harness, fake)
     embed = prompt["embeds"][0]
     assert embed["title"] == "Daily practice"
-    assert embed["description"].startswith("**Build ")
+    assert embed["description"].startswith("**Design challenge: ")
     (checklist_button,) = components_custom_ids(prompt)
     assert checklist_button.startswith("pb:prompt.checklist:")
     assert fake.channels[thread_id]["name"] == "Daily practice Mar 02"
