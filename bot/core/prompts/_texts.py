@@ -40,8 +40,8 @@ def local_moment(moment: datetime, timezone: str) -> str:
 def checklist_not_yet(closes_at: datetime, timezone: str, *, answered: bool) -> OutMessage:
     when = local_moment(closes_at, timezone)
     if answered:
-        return error_message(f"Thanks, your answer is in. The checklist is revealed in the thread when the answer "
-                             f"window closes ({when}), and every answer is scored then.")
+        return error_message(f"Thanks, your answer is in. The checklist is revealed when the answer window closes "
+                             f"({when}), in the thread, and every answer is scored then.")
     return error_message(f"The checklist is revealed when the answer window closes ({when}). "
                          "Answer in the thread first, then compare.")
 

@@ -33,7 +33,7 @@ async def test_a_daily_prompt_from_schedule_to_recorded_answer_to_streak(slack: 
     assert reaction.params == {"channel": CHANNEL, "timestamp": answer_ts, "name": "white_check_mark"}
     [streak] = await slack.command("streak", user=ALICE)
     assert streak.payload["response_type"] == "ephemeral"
-    assert "Current streak: *1* day" in streak.payload["text"]
+    assert "Current streak: *1 day*" in streak.payload["text"]
     prompt = await slack.service.store.latest_prompt(channel())
     assert prompt is not None
     [stored] = await slack.service.store.answers_for_prompt(prompt.id)
