@@ -66,7 +66,7 @@ async def test_a_daily_prompt_from_schedule_to_streak(harness: DiscordHarness, f
     assert note["flags"] == EPHEMERAL and "revealed when the answer window closes" in note["content"]
 
     streak = await harness.slash("streak")
-    assert "Current streak: **1** day" in followup(fake, streak)["embeds"][0]["description"]
+    assert "Current streak: **1 day**" in followup(fake, streak)["embeds"][0]["description"]
     bobs = await harness.slash("streak", user=BOB)
     assert "Bob has no practice days yet" in followup(fake, bobs)["content"]  # his only answer was deleted
 
