@@ -87,7 +87,7 @@ async def test_a_daily_prompt_from_schedule_to_streak(harness: DiscordHarness, f
     assert tuesday_thread != thread_id
     await harness.say(tuesday_thread, ANSWER)
     streak = await harness.slash("streak")
-    assert "Current streak: **2** days" in followup(fake, streak)["embeds"][0]["description"]
+    assert "Current streak: **2 days**" in followup(fake, streak)["embeds"][0]["description"]
     board = await harness.slash("leaderboard", window="week")
     leaderboard = followup(fake, board)["embeds"][0]
     assert leaderboard["title"] == "Leaderboard, this week"
