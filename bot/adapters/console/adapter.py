@@ -88,11 +88,12 @@ class ConsoleChat:
 
     async def react(self, ref: MessageRef, emoji: str) -> None:
         mark = "✅" if emoji == "white_check_mark" else f":{emoji}:"
-        self.write(f"{self.prefix(ref.thread)}{mark} (on your message {ref.message_id})")
+        self.write(f"{self.prefix(ref.thread)}{mark} (answer recorded)" if emoji == "white_check_mark"
+                   else f"{self.prefix(ref.thread)}{mark}")
 
     def show_reply(self, reply: Reply) -> None:
         for message in reply.messages:
-            text, buttons = render(message, prefix="  (only you) " if message.ephemeral else "")
+            text, buttons = render(message, prefix="", first_prefix="(only you) " if message.ephemeral else "")
             self.write(f"bot> {text.strip()}")
             if buttons:
                 self.last_buttons = buttons
@@ -182,7 +183,8 @@ class ConsoleAdapter:
         stripped = text.strip()
         if not stripped:
             return
-        if stripped.startswith("/practice") or stripped.startswith("practice "):
+        lowered = stripped.lower()
+        if lowered == "/practice" or lowered.startswith(("/practice ", "practice ")):
             ctx = CommandContext(self.channel, self.user, can_manage=True, user_timezone=self._timezone)
             reply = await guarded(self._service.handle_command(ctx, stripped), what="console command")
             self.chat.show_reply(reply)
