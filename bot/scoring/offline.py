@@ -25,6 +25,7 @@ section number and content), so a 2,000-character answer is scored in well under
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -260,15 +261,30 @@ def _evidence(tokens: Tokens, found: _ItemFindings) -> str:
     return tokens.excerpt(best, found.first_in_sentence[best], MAX_EVIDENCE_CHARS)
 
 
+_CLAUSE_COMMA = re.compile(r", (?=(?:and|but|so|or|then|with|which|while|including|such as|e\.g\.|i\.e\.) )")
+_CLAUSE_BOUNDARY = re.compile(r" (?=(?:while|which|because|so that|whereas|and then|, and) )|,(?= and )")
+
+
 def short_covers(covers: str, limit: int = SHORT_COVERS_CHARS) -> str:
     """The head of an item's ``covers`` text: up to the first aside or clause, at most ``limit`` chars."""
     text = covers.strip().rstrip(".")
-    for stop in (": ", " (", "; ", ", ", " - "):
+    for stop in (": ", " (", "; ", " - "):
         cut = text.find(stop)
         if cut >= 20:
             text = text[:cut]
+    # A comma ends the head only where a new clause starts ("..., and ..."), not inside a phrase
+    # ("staying with pragmatic, realistically executable options" must not become "staying with pragmatic").
+    for match in _CLAUSE_COMMA.finditer(text):
+        if match.start() >= 20:
+            text = text[:match.start()]
+            break
     if len(text) > limit:
-        text = text[:limit].rsplit(" ", 1)[0].rstrip(",;:") + "…"
+        # Too long: end at the last clause boundary that fits, else at a word with a visible "…".
+        bounds = [m.start() for m in _CLAUSE_BOUNDARY.finditer(text) if 20 <= m.start() <= limit]
+        if bounds:
+            text = text[:bounds[-1]]
+        else:
+            text = text[:limit].rsplit(" ", 1)[0].rstrip(",;:") + "…"
     if len(text) > 1 and not text[1].isupper():
         text = text[0].lower() + text[1:]
     return text
