@@ -281,10 +281,7 @@ def short_covers(covers: str, limit: int = SHORT_COVERS_CHARS) -> str:
     if len(text) > limit:
         # Too long: end at the last clause boundary that fits, else at a word with a visible "…".
         bounds = [m.start() for m in _CLAUSE_BOUNDARY.finditer(text) if 20 <= m.start() <= limit]
-        if bounds:
-            text = text[:bounds[-1]]
-        else:
-            text = text[:limit].rsplit(" ", 1)[0].rstrip(",;:") + "…"
+        text = text[:bounds[-1]] if bounds else text[:limit].rsplit(" ", 1)[0].rstrip(",;:") + "…"
     if len(text) > 1 and not text[1].isupper():
         text = text[0].lower() + text[1:]
     return text

@@ -32,7 +32,9 @@ def follow_ups(chat: RecordingChat, thread: ThreadRef) -> list[str]:
     return [t for t in chat.in_thread(thread) if t.startswith("*Follow-up*")]
 
 
-async def in_scope_phase(service: PracticeService, chat: RecordingChat, clock: FakeClock, options: str = "") -> ThreadRef:
+async def in_scope_phase(
+    service: PracticeService, chat: RecordingChat, clock: FakeClock, options: str = ""
+) -> ThreadRef:
     """An interview on phase 1 (Scope & Assumptions, 5 min)."""
     await service.handle_command(ctx(), f"interview url-shortener 45 {options}".strip())
     thread = chat.threads[-1]

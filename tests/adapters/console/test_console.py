@@ -165,3 +165,20 @@ async def test_private_replies_prompts_and_schedules_read_cleanly_in_the_console
         assert "in the thread \"Daily practice" in again and "  Answer" not in again and " Answer in its" not in again
     finally:
         await store.close()
+
+
+async def test_a_follow_up_in_the_console_thread(tmp_path: Path) -> None:
+    clock = FakeClock()
+    adapter, service, store, out = await _console(tmp_path, clock)
+    try:
+        await adapter.handle_line("/practice interview url-shortener 45 staff")
+        await adapter.handle_line("next")
+        await adapter.handle_line("We keep it simple: the team knows Postgres.")
+        clock.advance(seconds=20)
+        await service.tick()
+        await service.dispatcher.drain()
+        lines = out.getvalue().splitlines()
+        start = lines.index("  [thread 1] Follow-up")
+        assert "fails first" in lines[start + 1], "staff-level follow-ups go deeper"
+    finally:
+        await store.close()
