@@ -43,6 +43,15 @@ class ConsoleChat:
         self.current_thread: ThreadRef | None = None
         self.last_buttons: tuple[Button, ...] = ()
         self.last_button_message: MessageRef | None = None
+        self._quotes: dict[str, str] = {}
+        """message id -> the start of its text: a reaction names its message by what it says, not by an id."""
+
+    def remember(self, ref: MessageRef, text: str) -> None:
+        first = " ".join(text.split())
+        self._quotes[ref.message_id] = first if len(first) <= 40 else first[:40].rsplit(" ", 1)[0] + "…"
+
+    def quote(self, ref: MessageRef) -> str | None:
+        return self._quotes.get(ref.message_id)
 
     def write(self, text: str) -> None:
         self._out.write(text + "\n")
@@ -69,6 +78,7 @@ class ConsoleChat:
         thread = where if isinstance(where, ThreadRef) else None
         ref = MessageRef(channel, f"m{next(self._ids)}", thread)
         text, buttons = render(message, prefix=self.prefix(where))
+        self.remember(ref, message.text.replace("*", ""))
         self.write(f"bot> {text.lstrip()}" if thread is None else text)
         if buttons:
             self.last_buttons, self.last_button_message = buttons, ref
@@ -88,8 +98,8 @@ class ConsoleChat:
 
     async def react(self, ref: MessageRef, emoji: str) -> None:
         mark = "✅" if emoji == "white_check_mark" else f":{emoji}:"
-        self.write(f"{self.prefix(ref.thread)}{mark} (answer recorded)" if emoji == "white_check_mark"
-                   else f"{self.prefix(ref.thread)}{mark}")
+        quote = self.quote(ref)
+        self.write(f'{self.prefix(ref.thread)}{mark} on "{quote}"' if quote else f"{self.prefix(ref.thread)}{mark}")
 
     def show_reply(self, reply: Reply) -> None:
         for message in reply.messages:
@@ -222,6 +232,7 @@ class ConsoleAdapter:
     async def _message(self, text: str) -> None:
         thread = self.chat.current_thread
         ref = MessageRef(self.channel, f"u{next(self._ids)}", thread)
+        self.chat.remember(ref, text)
         message = InMessage(
             ref=ref,
             author=self.user,

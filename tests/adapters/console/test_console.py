@@ -155,7 +155,7 @@ async def test_private_replies_prompts_and_schedules_read_cleanly_in_the_console
         assert "Design challenge:" in out.getvalue() and "*Build" not in out.getvalue()
         buttons = adapter.chat.last_buttons
         await adapter.handle_line("We would use Postgres because the team knows it, with a cache in front.")
-        assert "(answer recorded)" in out.getvalue()
+        assert '✅ on "We would use Postgres because the team' in out.getvalue()
         assert "on your message" not in out.getvalue(), "no internal ids"
         adapter.chat.last_buttons = buttons
         await adapter.handle_line("!1")  # Show checklist, after answering
