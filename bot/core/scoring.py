@@ -57,10 +57,10 @@ def coverage(section: Section, verdicts: Iterable[ItemVerdict], *, level: Level 
     return Coverage(counts["covered"], counts["partial"], counts["missing"], bonus)
 
 
-def missed_items(section: Section, card: ScoreCard) -> list[str]:
-    """The ``covers`` text of every item not fully covered, heaviest first."""
+def missed_items(section: Section, card: ScoreCard, *, level: Level | None = None) -> list[str]:
+    """The ``covers`` text of every item not fully covered (of those expected at ``level``), heaviest first."""
     verdicts = {v.item_id: v.verdict for v in card.verdicts}
-    items = sorted(section.items, key=lambda item: -item.weight)
+    items = sorted((i for i in section.items if level is None or i.expected_at(level)), key=lambda item: -item.weight)
     return [item.covers for item in items if verdicts.get(item.id, "missing") != "covered"]
 
 

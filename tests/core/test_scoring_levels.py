@@ -36,3 +36,13 @@ def test_counts_show_partial_credit_so_they_agree_with_the_score() -> None:
     assert coverage(SECTION, partly).describe() == f"0 covered, {len(SECTION.items)} partly, 0 missing"
     mixed = [ItemVerdict(SECTION.items[0].id, "covered"), ItemVerdict(SECTION.items[1].id, "partial")]
     assert coverage(SECTION, mixed).describe() == f"1 covered, 1 partly, {len(SECTION.items) - 2} missing"
+
+
+def test_what_to_work_on_names_only_what_the_level_expects() -> None:
+    from bot.core.records import ScoreCard
+    from bot.core.scoring import missed_items
+
+    card = ScoreCard(section=6, scorer="offline", score=0.0, verdicts=tuple(_all("missing")), feedback="")
+    staff_covers = load().item(STAFF_ITEM).covers
+    assert staff_covers in missed_items(SECTION, card)
+    assert staff_covers not in missed_items(SECTION, card, level="senior")

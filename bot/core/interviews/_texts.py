@@ -168,7 +168,7 @@ def scorecard(
     gaps = []
     for index, card in sorted(cards.items()):
         section = framework.section(interview.phases[index].section)
-        missed = missed_items(section, card)
+        missed = missed_items(section, card, level=interview.level)
         if missed:
             gaps.append(f"- {section.title}: {missed[0]}")
     summary = [f"Overall *{overall:.1f}/10* across {len(interview.phases)} sections ({counted} answered)."]
