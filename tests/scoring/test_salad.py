@@ -12,10 +12,11 @@ import yaml
 
 from bot.scoring.evaluate import load_labelled
 from bot.scoring.offline import OfflineScorer
-from framework import Section, load
+from framework import Section
+from framework.model import CONTENT_DIR, load_from
 
 HERE = Path(__file__).parent
-FRAMEWORK = load()
+FRAMEWORK = load_from(CONTENT_DIR)  # a copy of its own: other tests alter the cached framework
 SCORER = OfflineScorer()
 GOOD = [a for a in load_labelled(HERE / "labelled_answers.yaml") if a.id.split("-", 1)[1].startswith("good")]
 HELD_OUT = yaml.safe_load((HERE / "salad_answers.yaml").read_text(encoding="utf-8"))["salads"]
