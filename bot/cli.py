@@ -64,8 +64,10 @@ def _parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     try:
         return _main(argv)
-    except BrokenPipeError:  # `practice-bot framework export | head` closes our stdout early
-        sys.stderr.close()
+    except BrokenPipeError:  # `practice-bot score ... | head -3` closes our stdout early: not an error
+        # Python flushes stdout again at exit; point it at /dev/null so that flush cannot complain.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
         return 0
 
 
@@ -86,7 +88,8 @@ def _main(argv: Sequence[str] | None) -> int:
     from bot.runtime import configure_logging
 
     # The console shares the terminal with the log: keep it to warnings unless LOG_LEVEL says otherwise.
-    console = args.command == "console" or (args.command == "run" and not (
+    # `migrate` says what it did in one line of its own.
+    console = args.command in {"console", "migrate"} or (args.command == "run" and not (
         settings.slack_configured or settings.discord_configured))
     explicit = "LOG_LEVEL" in os.environ
     configure_logging(settings.log_level if explicit or not console else "WARNING")
@@ -94,8 +97,8 @@ def _main(argv: Sequence[str] | None) -> int:
         if args.command == "migrate":
             from bot.storage.database import migrate
 
-            asyncio.run(migrate(settings.database_url))
-            print("database is up to date")
+            upgraded = asyncio.run(migrate(settings.database_url))
+            print("database migrated to the newest revision" if upgraded else "database is already up to date")
             return 0
         if args.command == "healthcheck":
             return _healthcheck(settings)
@@ -117,6 +120,8 @@ def _main(argv: Sequence[str] | None) -> int:
             return asyncio.run(_run(settings))
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:
+        raise  # the reader went away (`| head`): main() ends quietly
     except Exception as exc:  # a person runs this: one clear line, the details in the debug log
         from bot.core.errors import new_error_id
 

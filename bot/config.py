@@ -65,6 +65,11 @@ class Settings(BaseSettings):
 
     # behaviour
     tick_seconds: float = 5.0
+    probe_pause_seconds: int = Field(default=20, ge=1)
+    """Follow-up probes: asked once the candidate has written nothing for this long."""
+    probe_min_seconds_left: int = Field(default=45, ge=0)
+    probe_min_share_left: float = Field(default=0.25, ge=0, le=1)
+    probes_per_phase: int = Field(default=2, ge=0)
     heartbeat_file: Path | None = None
     """Touched on every tick; ``practice-bot healthcheck`` reads its age (containers)."""
     prompt_window_hours: float | None = None

@@ -14,7 +14,8 @@ from typing import TextIO
 
 from bot.adapters.base import Adapter
 from bot.config import Settings
-from bot.core.ports import Clock, Scorer
+from bot.core.interviews import ProbePolicy
+from bot.core.ports import Clock, Prober, Scorer
 from bot.core.service import PracticeService
 from bot.scheduling.clock import ScaledClock, SystemClock
 from bot.scheduling.ticker import Ticker
@@ -94,14 +95,23 @@ async def build_runtime(settings: Settings, *, clock: Clock | None = None, offli
                         rng: random.Random | None = None) -> Runtime:
     await migrate(settings.database_url)
     store = SqlStore(create_engine(settings.database_url))
+    scorer = build_scorer(settings, offline_only=offline_only)
+    from bot.scoring.offline import OfflineScorer
+
     service = PracticeService(
         store=store,
         framework=load(),
-        scorer=build_scorer(settings, offline_only=offline_only),
+        scorer=scorer,
         clock=clock or SystemClock(),
         rng=rng,
         default_timezone=settings.default_timezone,
         prompt_window_hours=settings.prompt_window_hours,
+        prober=scorer if isinstance(scorer, Prober) else None,
+        coverage=OfflineScorer(),
+        probes=ProbePolicy(pause_seconds=settings.probe_pause_seconds,
+                           min_seconds_left=settings.probe_min_seconds_left,
+                           min_share_left=settings.probe_min_share_left,
+                           per_phase=settings.probes_per_phase),
     )
     return Runtime(settings=settings, service=service, store=store)
 

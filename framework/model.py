@@ -11,7 +11,7 @@ import functools
 import logging
 import re
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
@@ -22,6 +22,14 @@ CONTENT_DIR = Path(__file__).parent / "content"
 
 Slug = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]*[a-z0-9]$", min_length=2, max_length=60)]
 SourceRef = Annotated[str, Field(pattern=r"^(0|[1-9]\.[0-9]{1,2})$")]
+Level = Literal["mid", "senior", "staff"]
+LEVELS: tuple[Level, ...] = ("mid", "senior", "staff")
+"""Interview levels, lowest first."""
+DEFAULT_LEVEL: Level = "senior"
+
+
+def level_rank(level: Level) -> int:
+    return LEVELS.index(level)
 
 
 class ContentError(Exception):
@@ -43,6 +51,11 @@ class ChecklistItem(_Strict):
     )
     weight: float = Field(default=1.0, gt=0, le=3)
     source: SourceRef
+    level: Level = Field(description="the lowest interview level at which this item is expected")
+
+    def expected_at(self, level: Level) -> bool:
+        """Expected of a candidate at ``level``; above it the item is a bonus."""
+        return level_rank(self.level) <= level_rank(level)
 
     @field_validator("signals")
     @classmethod
@@ -91,6 +104,8 @@ class Section(_Strict):
         ids = [item.id for item in self.items]
         if len(set(ids)) != len(ids):
             raise ValueError("item ids must be unique within a section")
+        if not any(item.level == "mid" for item in self.items):
+            raise ValueError("at least one item must be expected at level 'mid' (else a mid interview expects nothing)")
         return self
 
 

@@ -61,8 +61,8 @@ class Router:
                 return await self._catalog.section(number)
             case ScenariosCommand():
                 return await self._catalog.scenarios()
-            case InterviewCommand(scenario=scenario, minutes=minutes):
-                return await self._interviews.start(ctx, scenario, minutes)
+            case InterviewCommand(scenario=scenario, minutes=minutes, level=level, quiet=quiet):
+                return await self._interviews.start(ctx, scenario, minutes, level=level, quiet=quiet)
             case PromptCommand():
                 return await self._prompts.prompt_now(ctx)
             case ScheduleCommand(off=True):

@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from datetime import time
 from zoneinfo import ZoneInfo
 
+from framework import DEFAULT_LEVEL, LEVELS, Level
+
 from bot.core.errors import UserError
 from bot.core.interviews.rules import MAX_MINUTES, MIN_MINUTES
 from bot.core.normalise import clean
@@ -42,6 +44,9 @@ class HelpCommand:
 class InterviewCommand:
     scenario: str | None = None
     minutes: int | None = None
+    level: Level = DEFAULT_LEVEL
+    quiet: bool = False
+    """No follow-up probes."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -166,9 +171,18 @@ def _closest(name: str) -> str | None:
 def _interview(args: list[str]) -> InterviewCommand:
     scenario: str | None = None
     minutes: int | None = None
+    level: Level | None = None
+    quiet = False
     for arg in args:
         stripped = arg.lower().removesuffix("min").removesuffix("m")
-        if stripped.isdigit() and stripped.isascii():
+        word = arg.lower()
+        if word == "quiet":
+            quiet = True
+        elif word in LEVELS:
+            if level is not None:
+                raise UserError("Give the level once: `mid`, `senior` or `staff`.")
+            level = next(known for known in LEVELS if known == word)
+        elif stripped.isdigit() and stripped.isascii():
             if minutes is not None:
                 raise UserError("Give the interview length once, e.g. `/practice interview url-shortener 30`.")
             minutes = int(stripped[:4])
@@ -181,10 +195,10 @@ def _interview(args: list[str]) -> InterviewCommand:
             scenario = arg.lower()
         else:
             raise UserError(
-                "Usage: `/practice interview [scenario] [minutes]`, e.g. "
-                "`/practice interview url-shortener 30`. See `/practice scenarios`."
+                "Usage: `/practice interview [scenario] [minutes] [mid|senior|staff] [quiet]`, e.g. "
+                "`/practice interview url-shortener 30 staff`. See `/practice scenarios`."
             )
-    return InterviewCommand(scenario, minutes)
+    return InterviewCommand(scenario, minutes, level or DEFAULT_LEVEL, quiet)
 
 
 def _leaderboard(args: list[str]) -> LeaderboardCommand:

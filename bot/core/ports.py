@@ -9,12 +9,12 @@ each in a module of its own.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
-from framework import Scenario, Section
+from framework import ChecklistItem, Level, Scenario, Section
 
 from bot.core.messages import Capabilities, OutMessage
-from bot.core.records import ScoreCard
+from bot.core.records import FollowUp, ScoreCard
 from bot.core.refs import MessageRef, Platform, Target, ThreadRef
 
 
@@ -57,3 +57,14 @@ class Scorer(Protocol):
     async def score(
         self, *, section: Section, scenario: Scenario | None, question: str, answer: str
     ) -> ScoreCard: ...
+
+
+@runtime_checkable
+class Prober(Protocol):
+    """Phrases a follow-up question from an answer (the LLM scorer implements it)."""
+
+    async def follow_up(
+        self, *, section: Section, scenario: Scenario, question: str, answer: str, item: ChecklistItem, level: Level
+    ) -> FollowUp | None:
+        """A question about ``item`` that builds on ``answer``; ``None`` when it cannot be had."""
+        ...

@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from typing import Literal
 
+from framework import DEFAULT_LEVEL, Level
+
 from bot.core.refs import ChannelRef, MessageRef, Target, ThreadRef, UserRef
 
 Verdict = Literal["covered", "partial", "missing"]
@@ -95,6 +97,9 @@ class InterviewDraft:
     total_minutes: int
     phases: tuple[Phase, ...]
     started_at: datetime
+    level: Level = DEFAULT_LEVEL
+    quiet: bool = False
+    """No follow-up probes."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,6 +124,14 @@ class InterviewRecord:
     thread: ThreadRef | None
     version: int
     started_at: datetime
+    level: Level = DEFAULT_LEVEL
+    quiet: bool = False
+    probe_at: datetime | None = None
+    """When the candidate's pause after an answer is over and a follow-up may be asked (None: none due)."""
+    probes_asked: int = 0
+    """Follow-up probes asked in the current phase."""
+    probed: tuple[str, ...] = ()
+    """Checklist item ids already asked about as follow-ups (the whole interview)."""
 
     @property
     def current_phase(self) -> Phase | None:
@@ -141,6 +154,19 @@ class InterviewChanges:
     hints_used: tuple[str, ...] | None = None
     skipped: tuple[int, ...] | None = None
     thread: ThreadRef | None = None
+    probe_at: datetime | None = None
+    clear_probe: bool = False
+    """Applied before ``probe_at``: no follow-up is due any more."""
+    probes_asked: int | None = None
+    probed: tuple[str, ...] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class FollowUp:
+    """A follow-up question about one checklist item, as an LLM phrased it from the answer."""
+
+    question: str
+    item_id: str
 
 
 @dataclass(frozen=True, slots=True)

@@ -26,12 +26,12 @@ from bot.core.chats import Chats
 from bot.core.commands import Router
 from bot.core.errors import new_error_id
 from bot.core.events import EventPruning
-from bot.core.interviews import InterviewDelivery, InterviewOutbox, Interviews, InterviewScoreStore
+from bot.core.interviews import InterviewDelivery, InterviewOutbox, Interviews, InterviewScoreStore, ProbePolicy
 from bot.core.leases import Lease, LeaseStore
 from bot.core.members import ForgetStore, Forgetting, Members, MemberStore
 from bot.core.messages import Action, CommandContext, InMessage, Reply
 from bot.core.outbox import Dispatcher, OutboxStore
-from bot.core.ports import Chat, Clock, Scorer
+from bot.core.ports import Chat, Clock, Prober, Scorer
 from bot.core.progress import Practice, PracticeStore, Standings, StandingsStore
 from bot.core.prompts import DailyPrompts, PromptDelivery, PromptDeliveryStore, PromptStore, Schedules, ScheduleStore
 from bot.core.records import InterviewRecord
@@ -81,7 +81,13 @@ class PracticeService:
         default_timezone: str = "UTC",
         prompt_window_hours: float | None = None,
         holder: str | None = None,
+        prober: Prober | None = None,
+        coverage: Scorer | None = None,
+        probes: ProbePolicy | None = None,
     ) -> None:
+        """``prober`` phrases follow-up questions (the LLM scorer, when one is configured);
+        ``coverage`` finds what an answer misses on the clock's tick (the offline scorer; by
+        default ``scorer``); ``probes`` says when follow-ups are asked."""
         self.store = store
         self.on_change: Callable[[], None] | None = None
         """Called after each inbound item is handled (the runtime's clock re-reads the next due time)."""
@@ -95,13 +101,14 @@ class PracticeService:
         self.lease = Lease(store=store, clock=clock, holder=holder or f"{socket.gethostname()}:{os.getpid()}")
         self.dispatcher = Dispatcher(store=store, chats=self.chats, clock=clock, lease=self.lease)
         for delivery in (
-            InterviewDelivery(store=store, scorer=scorer, framework=framework, clock=clock),
+            InterviewDelivery(store=store, scorer=scorer, framework=framework, clock=clock, prober=prober),
             PromptDelivery(store=store, members=members, scorer=scorer, framework=framework, clock=clock),
         ):
             for kind in delivery.kinds():
                 self.dispatcher.register(kind)
         self.interviews = Interviews(store=store, members=members, practice=self.practice, chats=self.chats,
-                                     outbox=self.dispatcher, framework=framework, clock=clock, rng=rng)
+                                     outbox=self.dispatcher, framework=framework, clock=clock, rng=rng,
+                                     coverage=coverage or scorer, probes=probes)
         self.prompts = DailyPrompts(store=store, members=members, practice=self.practice, chats=self.chats,
                                     outbox=self.dispatcher, framework=framework, clock=clock, rng=rng,
                                     window_hours=prompt_window_hours)

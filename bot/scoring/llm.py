@@ -42,11 +42,11 @@ from email.utils import parsedate_to_datetime
 from typing import TYPE_CHECKING, Any, Protocol, cast, runtime_checkable
 
 from bot.core.ports import Scorer
-from bot.core.records import ScoreCard
+from bot.core.records import FollowUp, ScoreCard
 from bot.core.scoring import score_from_verdicts
-from bot.scoring import prompt
+from bot.scoring import probe_prompt, prompt
 from bot.scoring.guard import Claim, guard
-from framework import Scenario, Section
+from framework import ChecklistItem, Level, Scenario, Section
 
 if TYPE_CHECKING:
     from openai import AsyncOpenAI
@@ -294,6 +294,40 @@ class LlmScorer:
             prompt_tokens=tokens["prompt_tokens"],
             completion_tokens=tokens["completion_tokens"],
         )
+
+    # follow-up probes ------------------------------------------------------------------
+    async def follow_up(
+        self, *, section: Section, scenario: Scenario, question: str, answer: str, item: ChecklistItem, level: Level
+    ) -> FollowUp | None:
+        """One follow-up question about ``item``, phrased from the answer; ``None`` on any fault or
+        a reply that is not about ``item`` (the interviewer then asks the item's own probe)."""
+        if not answer.strip() or len(answer) > prompt.answer_char_budget(section=section, scenario=scenario,
+                                                                          question=question):
+            return None
+        messages = probe_prompt.messages(section=section, scenario=scenario, question=question, answer=answer,
+                                         item=item, level=level, boundary=prompt.new_boundary())
+        try:
+            completion = await self._complete(messages, probe_prompt.response_format(item))
+            if not completion.choices:
+                return None
+            choice = completion.choices[0]
+            if getattr(choice.message, "refusal", None) or choice.finish_reason != "stop":
+                log.info("follow-up for %s: no usable reply (finish_reason=%s)", item.id, choice.finish_reason)
+                return None
+            reply = probe_prompt.parse(choice.message.content or "")
+        except _Fallback as fault:
+            log.warning("LLM follow-up for %s fell back to the item's probe: %s", item.id, fault.detail)
+            return None
+        except ValueError as exc:
+            log.info("follow-up for %s: unparseable reply (%s)", item.id, exc.__class__.__name__)
+            return None
+        except Exception:
+            log.exception("LLM follow-up for %s failed unexpectedly; using the item's probe", item.id)
+            return None
+        text = _plain_text(reply.question, probe_prompt.MAX_QUESTION_CHARS, max_lines=1)
+        if reply.item_id != item.id or not text:
+            return None
+        return FollowUp(question=text, item_id=reply.item_id)
 
     async def _complete(self, messages: list[dict[str, str]], response_format: dict[str, Any]) -> ChatCompletion:
         """One chat completion with bounded retries; raises ``_Fallback`` when it cannot be had."""

@@ -25,6 +25,7 @@ section number and content), so a 2,000-character answer is scored in well under
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -260,15 +261,27 @@ def _evidence(tokens: Tokens, found: _ItemFindings) -> str:
     return tokens.excerpt(best, found.first_in_sentence[best], MAX_EVIDENCE_CHARS)
 
 
+_CLAUSE_COMMA = re.compile(r", (?=(?:and|but|so|or|then|with|which|while|including|such as|e\.g\.|i\.e\.) )")
+_CLAUSE_BOUNDARY = re.compile(r" (?=(?:while|which|because|so that|whereas|and then|, and) )|,(?= and )")
+
+
 def short_covers(covers: str, limit: int = SHORT_COVERS_CHARS) -> str:
     """The head of an item's ``covers`` text: up to the first aside or clause, at most ``limit`` chars."""
     text = covers.strip().rstrip(".")
-    for stop in (": ", " (", "; ", ", ", " - "):
+    for stop in (": ", " (", "; ", " - "):
         cut = text.find(stop)
         if cut >= 20:
             text = text[:cut]
+    # A comma ends the head only where a new clause starts ("..., and ..."), not inside a phrase
+    # ("staying with pragmatic, realistically executable options" must not become "staying with pragmatic").
+    for match in _CLAUSE_COMMA.finditer(text):
+        if match.start() >= 20:
+            text = text[:match.start()]
+            break
     if len(text) > limit:
-        text = text[:limit].rsplit(" ", 1)[0].rstrip(",;:") + "…"
+        # Too long: end at the last clause boundary that fits, else at a word with a visible "…".
+        bounds = [m.start() for m in _CLAUSE_BOUNDARY.finditer(text) if 20 <= m.start() <= limit]
+        text = text[:bounds[-1]] if bounds else text[:limit].rsplit(" ", 1)[0].rstrip(",;:") + "…"
     if len(text) > 1 and not text[1].isupper():
         text = text[0].lower() + text[1:]
     return text
@@ -303,6 +316,60 @@ def _feedback(items: Sequence[ChecklistItem], verdicts: Sequence[Verdict], answe
     return " ".join(parts), follow_up
 
 
+_REASONING_WORDS = frozenset({
+    "because", "so", "since", "therefore", "thus", "which", "if", "when", "but", "instead", "rather", "unless",
+    "whereas", "otherwise", "we", "i", "it", "they", "us", "you", "is", "are", "need", "needs", "must", "should",
+    "would", "will", "can", "than", "why", "for", "to", "by", "via", "per", "vs", "with", "from", "into", "on",
+    "over", "across", "behind", "between", "of",
+})
+"""Words that join terms into reasoning (a clause, a condition, a reason); a salad of the checklist's own
+terms has none of them and no numbers."""
+_WORD = re.compile(r"[a-z0-9]+(?:['-][a-z0-9]+)*")
+_SEGMENT = re.compile(r"[,;:!?()\n]|\.(?!\d)|\s-\s|^\s*-\s", re.MULTILINE)
+"""Where a list's items or a sentence's clauses end (not the dot in "99.9")."""
+PASTED_RUN_WORDS = 8
+"""An item's own ``covers`` wording copied this many words in a row is pasted, not reasoned."""
+
+
+def _reasoned(answer: str, items: Sequence[ChecklistItem]) -> bool:
+    """A reasoning word or a number in a part of the answer that is not one of the checklist's own
+    phrases ("keep it simple", "per tenant" listed are terms, not reasoning)."""
+    phrases = sorted({" ".join(_WORD.findall(signal)) for item in items for signal in item.signals},
+                     key=len, reverse=True)
+    for segment in _SEGMENT.split(answer.lower()):
+        text = " ".join(_WORD.findall(segment))
+        for phrase in phrases:
+            if phrase in text:
+                text = re.sub(rf"(?<!\S){re.escape(phrase)}(?!\S)", " ", text)
+        words = text.split()
+        if any(word in _REASONING_WORDS or word[:1].isdigit() for word in words):
+            return True
+    return False
+
+
+def _pasted(covers: str, answer_words: Sequence[str]) -> bool:
+    cover_words = _WORD.findall(covers.lower())
+    runs = {tuple(cover_words[i:i + PASTED_RUN_WORDS]) for i in range(len(cover_words) - PASTED_RUN_WORDS + 1)}
+    return any(tuple(answer_words[i:i + PASTED_RUN_WORDS]) in runs
+               for i in range(len(answer_words) - PASTED_RUN_WORDS + 1))
+
+
+def _without_reasoning_capped(items: Sequence[ChecklistItem], verdicts: list[Verdict], answer: str) -> list[Verdict]:
+    """Terms without reasoning earn partial credit at most: a keyword list that spans the checklist (no
+    clause, reason or number joins its terms, and it would cover two items or more) caps every item; an
+    item's own checklist wording pasted in caps that item. (A short list of one item's own names, "service
+    mesh, mTLS, sidecar, Envoy", still covers that item.)"""
+    salad = not _reasoned(answer, items) and sum(verdict == "covered" for verdict in verdicts) >= 2
+    answer_words = _WORD.findall(answer.lower())
+    capped: list[Verdict] = []
+    for item, verdict in zip(items, verdicts, strict=True):
+        if verdict == "covered" and (salad or _pasted(item.covers, answer_words)):
+            capped.append("partial")
+        else:
+            capped.append(verdict)
+    return capped
+
+
 class OfflineScorer:
     """The ``Scorer`` that needs nothing but the checklist: fast, deterministic, never raises."""
 
@@ -323,6 +390,7 @@ class OfflineScorer:
         for sentence in tokens.sentence:
             sentence_words[sentence] += 1
         verdicts = [found.verdict(sentence_words) for found in findings]
+        verdicts = _without_reasoning_capped(compiled.items, verdicts, answer)
         item_verdicts = tuple(
             ItemVerdict(item.id, verdict, _evidence(tokens, found) if verdict != "missing" else "")
             for item, verdict, found in zip(compiled.items, verdicts, findings, strict=True)

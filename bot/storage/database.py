@@ -158,8 +158,9 @@ def alembic_config(url: str | None = None) -> Config:
 MIGRATION_LOCK_ID = 0x70726163  # "prac": a PostgreSQL advisory lock id for migrations
 
 
-async def migrate(url: str) -> None:
-    """Bring the database at ``url`` to the newest revision (``alembic upgrade head``).
+async def migrate(url: str) -> bool:
+    """Bring the database at ``url`` to the newest revision (``alembic upgrade head``); True when
+    it was not there yet (False: already at head, nothing done).
 
     Safe when several processes start at once: the upgrade runs in one transaction that
     first takes a lock (PostgreSQL: an advisory lock; SQLite: ``BEGIN IMMEDIATE``), so the
@@ -171,12 +172,13 @@ async def migrate(url: str) -> None:
         heads = script_heads()
         if heads and await _current_revisions(engine) == heads:
             # Start-up fast path: already at head, so alembic is not even imported.
-            return
+            return False
         async with engine.execution_options(**{IMMEDIATE: True}).begin() as connection:
             await connection.run_sync(_upgrade_on, url)
     finally:
         await engine.dispose()
     log.info("database migrated to head")
+    return True
 
 
 _REVISION = re.compile(r"^revision(?::[^=]*)?=\s*[\"']([^\"']+)[\"']", re.M)

@@ -23,7 +23,7 @@ from bot.core.records import (
 )
 from bot.core.refs import MessageRef, ThreadRef, UserRef
 from bot.storage.mapping import interview_record, interview_status, phases_json, score_card, thread_key
-from bot.storage.models import Answer, Channel, Interview, Member, Score
+from bot.storage.models import Answer, Channel, Interview, Member, Outbox, Score
 from bot.storage.scores import ScoreQueries, with_member
 
 if TYPE_CHECKING:
@@ -45,6 +45,10 @@ class _Progress:
     hints_used: tuple[str, ...]
     skipped: tuple[int, ...]
     thread: ThreadRef | None
+    quiet: bool
+    probe_at: datetime | None
+    probes_asked: int
+    probed: tuple[str, ...]
 
     @classmethod
     def of(cls, row: Interview) -> _Progress:
@@ -58,29 +62,38 @@ class _Progress:
             hints_used=tuple(row.hints_used),
             skipped=tuple(row.skipped),
             thread=ThreadRef.parse(row.thread_ref) if row.thread_ref else None,
+            quiet=row.quiet,
+            probe_at=row.probe_at,
+            probes_asked=row.probes_asked,
+            probed=tuple(row.probed or ()),
         )
 
     def apply(self, changes: InterviewChanges) -> _Progress:
         """``changes`` on top of this state: ``clear_deadlines`` first, then every field that is set."""
         progress = self
         if changes.clear_deadlines:
-            progress = replace(progress, phase_deadline_at=None, nudge_at=None)
+            progress = replace(progress, phase_deadline_at=None, nudge_at=None, probe_at=None)
+        if changes.clear_probe:
+            progress = replace(progress, probe_at=None)
         updates: dict[str, Any] = {
             name: getattr(changes, name)
             for name in ("status", "phase_index", "phase_started_at", "phase_deadline_at", "nudge_at", "nudged",
-                         "hints_used", "skipped", "thread")
+                         "hints_used", "skipped", "thread", "probe_at", "probes_asked", "probed")
             if getattr(changes, name) is not None
         }
         return replace(progress, **updates)
 
     @property
     def due_at(self) -> datetime | None:
-        """When the clock must next look at this interview: the unsent nudge or the deadline."""
+        """When the clock must next look at this interview: the unsent nudge, a follow-up probe
+        that may be due, or the deadline."""
         if self.status != "active":
             return None
         moments = [self.phase_deadline_at]
         if not self.nudged:
             moments.append(self.nudge_at)
+        if not self.quiet:
+            moments.append(self.probe_at)
         present = [moment for moment in moments if moment is not None]
         return min(present) if present else None
 
@@ -96,6 +109,10 @@ class _Progress:
             "skipped": list(self.skipped),
             "thread_ref": self.thread.serialise() if self.thread else None,
             "thread_key": thread_key(self.thread) if self.thread else None,
+            "quiet": self.quiet,
+            "probe_at": self.probe_at,
+            "probes_asked": self.probes_asked,
+            "probed": list(self.probed),
             "due_at": self.due_at,
         }
 
@@ -116,7 +133,8 @@ class InterviewQueries(ScoreQueries):
         ``None`` when the candidate already has an active one (a unique partial index decides)."""
         start = _Progress(
             status="active", phase_index=0, phase_started_at=None, phase_deadline_at=None, nudge_at=None,
-            nudged=False, hints_used=(), skipped=(), thread=None,
+            nudged=False, hints_used=(), skipped=(), thread=None, quiet=draft.quiet, probe_at=None,
+            probes_asked=0, probed=(),
         )
         async with self._write() as session:
             channel = await self._ensure_channel(session, draft.channel)
@@ -129,6 +147,7 @@ class InterviewQueries(ScoreQueries):
                 phases=phases_json(draft.phases),
                 version=1,
                 started_at=draft.started_at,
+                level=draft.level,
                 **start.apply(changes).columns(),
             )
             try:
@@ -230,6 +249,17 @@ class InterviewQueries(ScoreQueries):
         return await self._answers(
             with_member().where(Answer.interview_id == interview_id, Answer.phase_index == phase_index)
         )
+
+    async def drop_outbox_row(self, outbox_id: int, *, reason: str) -> None:
+        """A claimed row settled unsent: ``sent`` with no message and the reason as its note."""
+        statement = (
+            update(Outbox)
+            .where(Outbox.id == outbox_id, Outbox.state == "sending")
+            .values(state="sent", error=f"not sent: {reason}"[:500])
+            .execution_options(synchronize_session=False)
+        )
+        async with self._write() as session:
+            await session.execute(statement)
 
     async def scores_for_interview(self, interview_id: int) -> dict[int, ScoreCard]:
         """phase index -> the latest score card."""

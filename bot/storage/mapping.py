@@ -24,6 +24,7 @@ from bot.core.records import (
 )
 from bot.core.refs import PLATFORMS, ChannelRef, MessageRef, Platform, ThreadRef, UserRef, parse_target
 from bot.storage.models import Answer, Channel, DailyPrompt, Interview, Member, Outbox, Score
+from framework import LEVELS, Level
 
 VERDICTS: frozenset[str] = frozenset({"covered", "partial", "missing"})
 
@@ -157,7 +158,19 @@ def interview_record(row: Interview, channel: Channel, candidate: Member) -> Int
         thread=ThreadRef.parse(row.thread_ref) if row.thread_ref else None,
         version=row.version,
         started_at=row.started_at,
+        level=interview_level(row.level),
+        quiet=row.quiet,
+        probe_at=row.probe_at,
+        probes_asked=row.probes_asked,
+        probed=tuple(str(item) for item in row.probed or ()),
     )
+
+
+def interview_level(value: str) -> Level:
+    for level in LEVELS:
+        if level == value:
+            return level
+    raise ValueError(f"unknown interview level {value!r}")
 
 
 # ---------------------------------------------------------------------------------------- answers, scores

@@ -217,6 +217,15 @@ class Interview(Base):
     thread_key: Mapped[str | None]
     version: Mapped[int] = mapped_column(server_default=sql_text("1"))
     started_at: Mapped[datetime]
+    level: Mapped[str] = mapped_column(String(8), server_default="senior")
+    quiet: Mapped[bool] = mapped_column(server_default=false())
+    """No follow-up probes in this interview."""
+    probe_at: Mapped[datetime | None]
+    """When a follow-up probe may be asked (the candidate's pause after an answer); part of ``due_at``."""
+    probes_asked: Mapped[int] = mapped_column(server_default=sql_text("0"))
+    """Follow-ups asked in the current phase."""
+    probed: Mapped[list[str] | None] = mapped_column(JSON)
+    """Checklist item ids already asked about as follow-ups (NULL in rows from before them: none)."""
 
 
 class Answer(Base):

@@ -164,7 +164,7 @@ def _one(found: list[Any], what: str) -> Any:
 
 # ---------------------------------------------------------------------------- console
 _EDIT = re.compile(r"\(edited (?P<id>\S+)\) (?P<text>.*)", re.DOTALL)
-_REACTION = re.compile(r"(?:  \[thread \d+\] )?(?P<mark>\S+) \(on your message (?P<id>\S+)\)")
+_REACTION = re.compile(r'(?:  \[thread \d+\] )?(?P<mark>\S+) on "(?P<quote>.*)"')
 _THREAD_OPENED = re.compile(r"  \[thread \d+\] -- .* \(type to answer here\) --")
 _THREAD_LINE = re.compile(r"  \[thread (?P<n>\d+)\](?: |$)")
 _THREAD_MARK = re.compile(r"^\s*\[thread \d+\] ?", re.MULTILINE)
@@ -250,7 +250,8 @@ class ConsoleContract:
         return [_THREAD_MARK.sub("", m["text"]) for m in found]
 
     def reactions(self, ref: MessageRef) -> list[str]:
-        return [m["mark"] for w in self.terminal.writes if (m := _REACTION.fullmatch(w)) and m["id"] == ref.message_id]
+        quote = self.adapter.chat.quote(ref)  # the console names a message by its words, not its id
+        return [m["mark"] for w in self.terminal.writes if (m := _REACTION.fullmatch(w)) and m["quote"] == quote]
 
     async def start_interview(self) -> InterviewRecord:
         await self.adapter.handle_line(f"/practice {INTERVIEW}")

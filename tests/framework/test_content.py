@@ -91,6 +91,32 @@ def test_bad_weight_and_bad_yaml_are_reported(tmp_path: Path) -> None:
         load_from(content)
 
 
+def test_every_item_says_from_which_level_it_is_expected() -> None:
+    framework = load()
+    for section in framework.sections:
+        levels = {item.level for item in section.items}
+        assert levels <= {"mid", "senior", "staff"}
+        assert "mid" in levels, f"section {section.number} expects nothing of a mid-level candidate"
+    staff_item = framework.item("s6-specialized-stores")
+    assert staff_item.level == "staff"
+    assert not staff_item.expected_at("senior") and staff_item.expected_at("staff")
+
+
+def test_a_bad_or_missing_level_is_reported_with_the_file(tmp_path: Path) -> None:
+    content = _copy_content(tmp_path)
+    path = content / "section_6.yaml"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("level: staff", "level: principal", 1), encoding="utf-8")
+    with pytest.raises(ContentError, match=r"section_6\.yaml: .*level"):
+        load_from(content)
+    path.write_text(re.sub(r"\n +level: [a-z]+", "", text, count=1), encoding="utf-8")
+    with pytest.raises(ContentError, match=r"section_6\.yaml: .*level"):
+        load_from(content)
+    path.write_text(text.replace("level: mid", "level: senior"), encoding="utf-8")
+    with pytest.raises(ContentError, match=r"section_6\.yaml: .*mid"):
+        load_from(content)
+
+
 def test_cli_export_prints_everything_as_json() -> None:
     result = subprocess.run([sys.executable, "-m", "bot", "framework", "export", "--format", "json"],
                             capture_output=True, text=True, check=True)

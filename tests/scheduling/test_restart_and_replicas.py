@@ -8,9 +8,9 @@ from datetime import timedelta
 import pytest
 
 from bot.core.leases import LEASE_SECONDS
-from bot.core.messages import CommandContext
+from bot.core.messages import CommandContext, InMessage
 from bot.core.records import OutboxDraft
-from bot.core.refs import ChannelRef, UserRef
+from bot.core.refs import ChannelRef, MessageRef, ThreadRef, UserRef
 from bot.scheduling.clock import FakeClock
 from tests.fakes import RecordingChat
 from tests.service.conftest import ALICE, START, ServiceFactory, ctx
@@ -124,3 +124,53 @@ async def test_a_live_process_keeps_its_claims_however_long_its_job_takes(
         await working.lease.renew()
         await other.dispatcher.flush()
     assert chat.in_channel(where) == []
+
+
+async def test_a_follow_up_due_while_the_bot_was_down_is_asked_once_after_the_restart(
+    make_service: ServiceFactory, clock: FakeClock
+) -> None:
+    first, chat = await make_service(clock)
+    await first.handle_command(ctx(), "interview url-shortener 45")
+    thread = chat.threads[-1]
+    await first.handle_message(_said(thread, "next", 1, clock))
+    await first.handle_message(_said(thread, "We keep it simple: the team knows Postgres.", 2, clock))
+    # the process stops before the candidate's pause is over; the follow-up's due time is in the database
+    clock.advance(seconds=30)
+    second, chat_after = await make_service(clock, chat=RecordingChat())
+    await second.tick()
+    await second.tick()
+    await second.dispatcher.drain()
+    third, chat_later = await make_service(clock, chat=RecordingChat())
+    await third.tick()
+    await third.dispatcher.drain()
+    asked = [t for t in chat_after.in_thread(thread) if t.startswith("*Follow-up*")]
+    assert len(asked) == 1
+    assert [t for t in chat_later.in_thread(thread) if t.startswith("*Follow-up*")] == []
+
+
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+async def test_two_processes_ask_each_follow_up_once(make_service: ServiceFactory) -> None:
+    clock = FakeClock(START)
+    shared_chat = RecordingChat()
+    a, _ = await make_service(clock, chat=shared_chat, seed=1)
+    b, _ = await make_service(clock, chat=shared_chat, seed=2)
+    candidates = [UserRef("console", f"u{n}", "W1", f"U{n}") for n in range(10)]
+    threads = []
+    for n, user in enumerate(candidates):
+        channel = ChannelRef("console", f"C{n}", "W1")
+        await a.handle_command(CommandContext(channel, user), "interview url-shortener 45")
+        thread = shared_chat.threads[-1]
+        threads.append(thread)
+        await a.handle_message(_said(thread, "next", 1, clock, user))
+        await b.handle_message(_said(thread, "We keep it simple: the team knows Postgres.", 2, clock, user))
+    clock.advance(seconds=21)
+    await asyncio.gather(*(svc.tick() for svc in (a, b, a, b)))
+    await asyncio.gather(a.dispatcher.drain(), b.dispatcher.drain())
+    asked = [s for s in shared_chat.sent if s.message.text.startswith("*Follow-up*")]
+    assert len(asked) == 10
+    assert {s.where for s in asked} == set(threads)
+
+
+def _said(thread: ThreadRef, text: str, n: int, clock: FakeClock, user: UserRef = ALICE) -> InMessage:
+    ref = MessageRef(thread.channel, f"{user.user_id}-{n}", thread)
+    return InMessage(ref=ref, author=user, text=text, event_key=f"console:{user.user_id}:{n}", sent_at=clock.now())

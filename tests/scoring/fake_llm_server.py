@@ -176,6 +176,32 @@ def naive_brain(strategy: str) -> Brain:
     return brain
 
 
+def is_follow_up_request(body: dict[str, Any]) -> bool:
+    """A request that asks for a follow-up question (``follow_up`` structured output), not a score."""
+    return body.get("response_format", {}).get("json_schema", {}).get("name") == "follow_up"
+
+
+def follow_up_target(body: dict[str, Any]) -> str:
+    """The one item id a follow-up request's schema allows."""
+    schema = body["response_format"]["json_schema"]["schema"]
+    return str(schema["properties"]["item_id"]["enum"][0])
+
+
+def interviewer_brain(question: str, *, item_id: str | None = None, scoring: Brain | None = None) -> Brain:
+    """Phrases follow-ups as ``question`` (``{words}`` is replaced by the answer's first words) about
+    the requested item, or about ``item_id`` when given (a model that strays); scores with ``scoring``."""
+    score = scoring or scripted_brain({})
+
+    def brain(body: dict[str, Any]) -> str:
+        if not is_follow_up_request(body):
+            return score(body)
+        words = " ".join(fenced_answer(body).split()[:4])
+        target = item_id or follow_up_target(body)
+        return json.dumps({"question": question.replace("{words}", words), "item_id": target})
+
+    return brain
+
+
 def _nearest_words(answer: str, covers: str) -> str:
     """Up to three answer words around the first one that also appears in ``covers``."""
     wanted = {w for w in re.findall(r"[a-z0-9]+", covers.lower()) if len(w) >= 4}

@@ -39,6 +39,7 @@ def _item(item_id: str, signals: list[str], *, weight: float = 1.0, covers: str 
         signals=tuple(signals),
         weight=weight,
         source="5.1",
+        level="mid",
     )
 
 
@@ -377,3 +378,17 @@ def test_evaluate_counts_every_item_once(agreement: Agreement) -> None:
     correct = sum(agreement.confusion[v][v] for v in agreement.confusion)
     assert agreement.accuracy == pytest.approx(correct / agreement.items)
     assert len(agreement.disagreements) == agreement.items - correct
+
+
+def test_feedback_never_cuts_an_item_mid_phrase_without_saying_so() -> None:
+    """Today's feedback read "staying with pragmatic." (cut at the comma inside a phrase)."""
+    item = load().item("s0-pragmatic-risk")
+    assert short_covers(item.covers) == "commits to exploring leading practices"
+    for section in load().sections:
+        for checklist_item in section.items:
+            head = short_covers(checklist_item.covers)
+            rest = checklist_item.covers[len(head):]
+            # either visibly shortened, or it stops where a clause or an aside ends
+            assert head.endswith("…") or rest[:2] in {"", ".", ": ", " (", "; ", " -", ", "} or rest.startswith(" "), (
+                checklist_item.id, head)
+            assert not head.endswith((" pragmatic", " with", " and", " or", " the", " a")), (checklist_item.id, head)

@@ -36,6 +36,9 @@ async def test_schedule_to_answer_to_streak_to_reveal(make_service: ServiceFacto
     reply = await service.handle_command(ctx(can_manage=True), "schedule 10:00 Europe/Berlin daily")
     assert "10:00 Europe/Berlin" in reply.messages[0].text
     assert not reply.messages[0].ephemeral
+    # the next prompt in the channel's zone, named (today's said "Next: 2026-03-03 09:00 UTC")
+    assert "Next: Tue 2026-03-03 10:00 (Europe/Berlin)." in reply.messages[0].text
+    assert "every day" in reply.messages[0].text and "UTC" not in reply.messages[0].text
     # START (Mon 09:00 UTC) is 10:00 in Berlin: the first prompt is Tuesday's
     await service.tick()
     assert chat.sent == []
@@ -48,7 +51,8 @@ async def test_schedule_to_answer_to_streak_to_reveal(make_service: ServiceFacto
     assert prompt is not None
 
     early = await service.handle_action(Action(CHECKLIST, str(prompt.id), ALICE, chat.sent[0].ref, "c1"))
-    assert "revealed when the answer window closes" in early.messages[0].text
+    assert "revealed when the answer window closes (Wed 2026-03-04 00:00 (Europe/Berlin))" in early.messages[0].text
+    assert "UTC" not in early.messages[0].text
 
     answer = reply_in(thread, ALICE, "Postgres for links, Redis cache with TTL, shard by key hash.", 1, clock)
     await service.handle_message(answer)
@@ -56,8 +60,11 @@ async def test_schedule_to_answer_to_streak_to_reveal(make_service: ServiceFacto
     await service.handle_message(reply_in(thread, BOB, "   ", 2, clock))  # empty: not an answer
     assert len(await service.store.answers_for_prompt(prompt.id)) == 1
     assert chat.reactions == [(answer.ref, "white_check_mark")]
+    after = await service.handle_action(Action(CHECKLIST, str(prompt.id), ALICE, chat.sent[0].ref, "c1b"))
+    assert after.messages[0].text.startswith("Thanks, your answer is in.")
+    assert "Answer first" not in after.messages[0].text
     streak = await service.handle_command(ctx(), "streak")
-    assert "Current streak: *1*" in streak.messages[0].text
+    assert "Current streak: *1 day*" in streak.messages[0].text
 
     await service.tick()
     assert len(chat.in_channel(CHANNEL)) == 1, "one prompt a day"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import re
 from datetime import datetime
 
 from bot.core.interviews import END, HINT, NEXT, button_value
@@ -63,10 +64,11 @@ async def test_answers_next_hint_time_and_comments(make_service: ServiceFactory,
     assert [a.text for a in answers] == [GOOD_SCOPE]  # Bob's comment is not an answer
     await service.handle_message(said(service, ALICE, thread, "next", 6, clock.now()))
     await service.dispatcher.drain()
-    texts_in_thread = chat.in_thread(thread)
-    assert any(t.startswith("*2. High-Level Architecture*") for t in texts_in_thread)
-    score = next(t for t in texts_in_thread if t.startswith("Scope & Assumptions: *"))
-    assert "/10" in score
+    # the phase's score comes first, folded into the message that asks the next question
+    folded = chat.in_thread(thread)[-1]
+    assert folded.startswith("Scope & Assumptions: *")
+    assert folded.index("/10") < folded.index("*2. High-Level Architecture*")
+    assert re.search(r"\(\d+ covered, \d+ partly, \d+ missing(, \d+ bonus)?\)", folded)
     score_message = next(s.message for s in chat.sent if s.message.text.startswith("Scope & Assumptions: *"))
     assert any(getattr(b, "text", "") == "Scored by: offline" for b in score_message.blocks)
 
@@ -127,8 +129,10 @@ async def test_a_whole_interview_on_the_fake_clock_ends_with_a_scorecard(
         await service.tick()
     await service.dispatcher.drain()
     inside = chat.in_thread(thread)
-    openings = [t for t in inside if t.startswith("*") and ". " in t.split("\n")[0] and "Phase" in t]
+    openings = [t for t in inside if re.search(r"_Phase \d of 8", t)]
     assert len(openings) == 8
+    # phases 2..8 open with the score of the phase before, in the same message
+    assert all(re.match(r"[^\n]+: \*\d+\.\d/10\*", t) for t in openings[1:])
     assert inside[-1].startswith("*Scorecard: URL shortener*")
     assert "Overall" in inside[-1]
     interview = await service.store.get_interview(1)

@@ -43,7 +43,7 @@ async def test_migration_matches_the_models(database_url: str) -> None:
         await engine.dispose()
     assert diffs == []
     assert tables == TABLES | {"alembic_version"}
-    assert revision == "0003"
+    assert revision == "0004"
 
 
 async def test_migrating_again_is_a_no_op_and_keeps_data(database_url: str) -> None:

@@ -50,6 +50,15 @@ class ConsoleChat:
         self.last_button_message: MessageRef | None = None
         self.question: tuple[Button, Button | None, MessageRef] | None = None
         """A y/n question waiting for its answer: the button ``y`` presses, the one anything else does."""
+        self._quotes: dict[str, str] = {}
+        """message id -> the start of its text: a reaction names its message by what it says, not by an id."""
+
+    def remember(self, ref: MessageRef, text: str) -> None:
+        first = " ".join(text.split())
+        self._quotes[ref.message_id] = first if len(first) <= 40 else first[:40].rsplit(" ", 1)[0] + "…"
+
+    def quote(self, ref: MessageRef) -> str | None:
+        return self._quotes.get(ref.message_id)
 
     def write(self, text: str) -> None:
         self._out.write(text + "\n")
@@ -76,6 +85,7 @@ class ConsoleChat:
         thread = where if isinstance(where, ThreadRef) else None
         ref = MessageRef(channel, f"m{next(self._ids)}", thread)
         text, buttons = render(message, prefix=self.prefix(where))
+        self.remember(ref, message.text.replace("*", ""))
         self.write(f"bot> {text.lstrip()}" if thread is None else text)
         if buttons:
             self.last_buttons, self.last_button_message = buttons, ref
@@ -98,11 +108,12 @@ class ConsoleChat:
 
     async def react(self, ref: MessageRef, emoji: str) -> None:
         mark = "✅" if emoji == "white_check_mark" else f":{emoji}:"
-        self.write(f"{self.prefix(ref.thread)}{mark} (on your message {ref.message_id})")
+        quote = self.quote(ref)
+        self.write(f'{self.prefix(ref.thread)}{mark} on "{quote}"' if quote else f"{self.prefix(ref.thread)}{mark}")
 
     def show_reply(self, reply: Reply) -> None:
         for message in reply.messages:
-            text, buttons = render(message, prefix="  (only you) " if message.ephemeral else "")
+            text, buttons = render(message, prefix="", first_prefix="(only you) " if message.ephemeral else "")
             ref = MessageRef(ChannelRef("console", "practice", "local"), f"m{next(self._ids)}")
             self.write(f"bot> {text.strip()}")
             if buttons:
@@ -214,7 +225,8 @@ class ConsoleAdapter:
                 return
         if not stripped:
             return
-        if stripped.startswith("/practice") or stripped.startswith("practice "):
+        lowered = stripped.lower()
+        if lowered == "/practice" or lowered.startswith(("/practice ", "practice ")):
             ctx = CommandContext(self.channel, self.user, can_manage=True, user_timezone=self._timezone)
             reply = await guarded(self._service.handle_command(ctx, stripped), what="console command")
             self.chat.show_reply(reply)
@@ -254,6 +266,7 @@ class ConsoleAdapter:
     async def _message(self, text: str) -> None:
         thread = self.chat.current_thread
         ref = MessageRef(self.channel, f"u{next(self._ids)}", thread)
+        self.chat.remember(ref, text)
         message = InMessage(
             ref=ref,
             author=self.user,

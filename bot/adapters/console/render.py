@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.core.messages import Button, OutMessage
+from bot.core.messages import Button, ContextBlock, OutMessage
 
 
 def _plain(line: str) -> str:
@@ -13,8 +13,15 @@ def _plain(line: str) -> str:
     return line
 
 
-def render(message: OutMessage, *, prefix: str) -> tuple[str, tuple[Button, ...]]:
-    lines = [prefix + _plain(line) if line else prefix.rstrip() for line in message.text.split("\n")]
+def render(message: OutMessage, *, prefix: str, first_prefix: str = "") -> tuple[str, tuple[Button, ...]]:
+    """``prefix`` on every line (a thread's marker); ``first_prefix`` on the first only (``(only you)``).
+    Context lines that are not in the text (``Scored by: ...``) are shown too: every card says who scored it."""
+    body = message.text.split("\n")
+    body += [block.text for block in message.blocks
+             if isinstance(block, ContextBlock) and block.text.strip() and block.text not in message.text]
+    lines = [prefix + _plain(line) if line else prefix.rstrip() for line in body]
+    if first_prefix and lines:
+        lines[0] = first_prefix + lines[0].lstrip()
     buttons = message.buttons()
     if buttons:
         choices = "  ".join(f"[!{n}] {b.label}" for n, b in enumerate(buttons, start=1))

@@ -62,11 +62,13 @@ def main(settings: Settings, *, out: TextIO | None = None, err: TextIO | None = 
     if not application_id and settings.discord_token is not None:
         application_id = application_id_from_token(settings.discord_token.get_secret_value())
     if not application_id:
-        print(
-            "practice-bot: set DISCORD_APPLICATION_ID (Developer Portal > your app > General Information) "
-            "or DISCORD_TOKEN",
-            file=err,
-        )
+        where = "Developer Portal > your app > General Information"
+        if settings.discord_token is not None:
+            print(f"practice-bot: DISCORD_TOKEN is set but does not look like a bot token (its first part should "
+                  f"be the application id in base64), so it names no application. Check the token, or set "
+                  f"DISCORD_APPLICATION_ID ({where}).", file=err)
+        else:
+            print(f"practice-bot: set DISCORD_APPLICATION_ID ({where}) or DISCORD_TOKEN", file=err)
         return 2
     try:
         url = invite_url(application_id, private_threads=settings.discord_private_threads)

@@ -9,7 +9,7 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Protocol
 
-from framework import Framework, Scenario
+from framework import DEFAULT_LEVEL, Framework, Level, Scenario
 
 from bot.core.chats import Chats
 from bot.core.errors import UserError
@@ -17,13 +17,19 @@ from bot.core.events import EventStore
 from bot.core.interviews import _texts as texts
 from bot.core.interviews.rules import (
     DEFAULT_MINUTES,
+    ProbePolicy,
     SteerWord,
     enter_phase,
     is_overdue,
+    looks_like_a_command,
+    may_probe_now,
     next_hint,
     nudge_due,
     parse_steer,
     plan_phases,
+    probe_after_answer,
+    probe_due,
+    probe_target,
     seconds_left,
     total_seconds_left,
 )
@@ -32,10 +38,11 @@ from bot.core.members import Members
 from bot.core.messages import Action, CommandContext, InMessage, Reply
 from bot.core.normalise import MAX_ANSWER_CHARS, fit_answer
 from bot.core.outbox import Flusher, OutboxWriter, outbox_key
-from bot.core.ports import Clock
+from bot.core.ports import Clock, Scorer
 from bot.core.progress import Practice
 from bot.core.records import InterviewChanges, InterviewDraft, InterviewRecord, OutboxDraft
 from bot.core.refs import ThreadRef, UserRef, same_person
+from bot.core.scoring import score_answers
 from bot.core.texts import answer_cut, error_message
 
 log = logging.getLogger(__name__)
@@ -59,7 +66,11 @@ class Interviews:
         framework: Framework,
         clock: Clock,
         rng: random.Random,
+        coverage: Scorer,
+        probes: ProbePolicy | None = None,
     ) -> None:
+        """``coverage`` finds what a phase's answers still miss when a follow-up is due: a fast
+        scorer (the offline one), since it runs on the clock's tick."""
         self._store = store
         self._members = members
         self._practice = practice
@@ -68,6 +79,8 @@ class Interviews:
         self._framework = framework
         self._clock = clock
         self._rng = rng
+        self._coverage = coverage
+        self._probes = probes or ProbePolicy()
 
     # ------------------------------------------------------------------ the command
     def find_scenario(self, name: str | None) -> Scenario:
@@ -82,7 +95,8 @@ class Interviews:
         hint = f" Did you mean `{close[0]}`?" if close else ""
         raise UserError(f"Unknown scenario `{wanted[:40]}`.{hint} Try `/practice scenarios`.")
 
-    async def start(self, ctx: CommandContext, scenario_name: str | None, minutes: int | None) -> Reply:
+    async def start(self, ctx: CommandContext, scenario_name: str | None, minutes: int | None, *,
+                    level: Level = DEFAULT_LEVEL, quiet: bool = False) -> Reply:
         scenario = self.find_scenario(scenario_name)
         total = minutes or DEFAULT_MINUTES
         phases = plan_phases(self._framework, total)
@@ -91,10 +105,11 @@ class Interviews:
             raise UserError("You already have an interview running. Say `end` in its thread to stop it first.")
         await self._members.join(ctx.user, timezone=ctx.user_timezone)
         chat = self._chats.chat_for(ctx.channel.platform)
-        root = await chat.send(ctx.channel, texts.interview_parent(ctx.user.mention, scenario, total))
+        root = await chat.send(ctx.channel, texts.interview_parent(ctx.user.mention, scenario, total,
+                                                                   level=level, quiet=quiet))
         thread = await chat.start_thread(root, f"Mock interview: {scenario.title}")
         now = self._clock.now()
-        draft = InterviewDraft(ctx.channel, ctx.user, scenario.id, total, phases, now)
+        draft = InterviewDraft(ctx.channel, ctx.user, scenario.id, total, phases, now, level=level, quiet=quiet)
         interview = await self._store.create_interview(
             draft, changes=replace(enter_phase(phases, 0, now), thread=thread)
         )
@@ -122,13 +137,38 @@ class Interviews:
                                                 now=self._clock.now()):
                 await self.steer(interview, steer)
             return True
+        if looks_like_a_command(message.text):
+            if interview.thread is not None and await self._store.remember_event(
+                message.ref.channel.platform, message.event_key, now=self._clock.now()
+            ):
+                await self._chats.chat_for(interview.channel.platform).send(
+                    interview.thread, texts.command_in_thread(message.text)
+                )
+            return True
         fitted = fit_answer(message.text)
         if fitted.text:
-            answer = await self._practice.record(message, fitted.text, interview.channel,
-                                                 interview_id=interview.id, phase_index=interview.phase_index)
-            if answer is not None and fitted.cut:
-                await self._chats.chat_for(message.ref.channel.platform).send(thread, answer_cut(MAX_ANSWER_CHARS))
+            recorded = await self._practice.record(message, fitted.text, interview.channel,
+                                                   interview_id=interview.id, phase_index=interview.phase_index)
+            if recorded is not None:
+                if fitted.cut:
+                    await self._chats.chat_for(message.ref.channel.platform).send(thread, answer_cut(MAX_ANSWER_CHARS))
+                await self._expect_probe(interview)
         return True
+
+    async def _expect_probe(self, interview: InterviewRecord) -> None:
+        """An answer came: a follow-up may be due once the candidate pauses (claimed like any
+        transition; if the clock moved the interview meanwhile, try once more on the fresh row)."""
+        for _ in range(2):
+            changes = probe_after_answer(interview, self._clock.now(), self._probes)
+            if changes is None:
+                return
+            if await self._store.transition_interview(interview.id, expected_version=interview.version,
+                                                      changes=changes) is not None:
+                return
+            fresh = await self._store.get_interview(interview.id)
+            if fresh is None or fresh.status != "active" or fresh.phase_index != interview.phase_index:
+                return
+            interview = fresh
 
     async def handle_action(self, action: Action) -> Reply:
         """A click on a phase's Next / Hint / End button. The reply is for the clicker only."""
@@ -212,8 +252,15 @@ class Interviews:
         index = interview.phase_index
         section = self._framework.section(interview.phases[index].section)
         outbox: list[OutboxDraft] = []
+        has_answers = any(not a.withdrawn for a in await self._store.answers_for_phase(interview.id, index))
+        if reason == "skip" and has_answers:
+            # Never drop an answer silently: an answered phase is scored, and the candidate is told.
+            reason = "next"
+            outbox.append(OutboxDraft(interview.thread, texts.skip_kept_answer(section).text, "notice",
+                                      outbox_key("iv", interview.id, "skipkept", index)))
+        last = index + 1 >= len(interview.phases)
         if reason == "deadline":
-            outbox.append(OutboxDraft(interview.thread, texts.time_up(section).text, "notice",
+            outbox.append(OutboxDraft(interview.thread, texts.time_up(section, last=last).text, "notice",
                                       outbox_key("iv", interview.id, "timeup", index)))
         skipped = (*interview.skipped, index) if reason == "skip" else interview.skipped
         if reason == "end":
@@ -223,17 +270,14 @@ class Interviews:
         else:
             changes = replace(enter_phase(interview.phases, index + 1, now), skipped=skipped)
         finishing = changes.status in {"finished", "ended"}
-        if not finishing:
-            upcoming = replace(interview, phase_index=index + 1)
-            outbox.append(phase_opening(self._framework, upcoming))
-        has_answers = bool(await self._store.answers_for_phase(interview.id, index))
         if finishing:
             outbox.append(OutboxDraft(interview.thread, "Scorecard", "scorecard",
                                       outbox_key("iv", interview.id, "scorecard"), subject_id=interview.id))
-        elif has_answers and reason != "skip":
-            outbox.append(OutboxDraft(interview.thread, f"Score for {section.title}", "score",
-                                      outbox_key("iv", interview.id, "score", index),
-                                      payload=str(index), subject_id=interview.id))
+        else:
+            # The phase just left is scored in the same message that asks the next question, so
+            # its score always arrives before the next phase does.
+            upcoming = replace(interview, phase_index=index + 1)
+            outbox.append(phase_opening(self._framework, upcoming, scored=has_answers and reason != "skip"))
         return await self._store.transition_interview(
             interview.id, expected_version=interview.version, changes=changes, outbox=outbox
         )
@@ -246,9 +290,12 @@ class Interviews:
         return await self._store.next_interview_due()
 
     async def on_time(self, interview: InterviewRecord, now: datetime) -> None:
-        """A due interview: past its deadline it moves on; near it, the candidate is nudged."""
+        """A due interview: past its deadline it moves on; near it, the candidate is nudged; after
+        the candidate's pause, a follow-up about what the answers still miss may be asked."""
         if is_overdue(interview, now):
             await self.advance(interview, reason="deadline")
+        elif probe_due(interview, now) and not nudge_due(interview, now):
+            await self._probe(interview, now)
         elif nudge_due(interview, now) and interview.thread is not None:
             phase = interview.phases[interview.phase_index]
             section = self._framework.section(phase.section)
@@ -261,8 +308,38 @@ class Interviews:
             )
 
 
-def phase_opening(framework: Framework, interview: InterviewRecord) -> OutboxDraft:
-    """The outbox row that posts the interview's current phase (rendered again when it is sent)."""
+    async def _probe(self, interview: InterviewRecord, now: datetime) -> None:
+        """Claim one follow-up (a versioned transition, so one process asks it, once) about the
+        most important item the phase's answers still miss; or call it off."""
+        phase = interview.phases[interview.phase_index]
+        section = self._framework.section(phase.section)
+        item = None
+        if may_probe_now(interview, now, self._probes) and interview.thread is not None:
+            answers = [a for a in await self._store.answers_for_phase(interview.id, interview.phase_index)
+                       if not a.withdrawn]
+            if answers:
+                scenario = self._framework.scenario(interview.scenario_id)
+                card = await score_answers(self._coverage, section=section, scenario=scenario,
+                                           question=texts.opening_question(section, scenario), answers=answers)
+                item = probe_target(section, card.verdicts, level=interview.level, probed=interview.probed)
+        if item is None or interview.thread is None:
+            await self._store.transition_interview(interview.id, expected_version=interview.version,
+                                                   changes=InterviewChanges(clear_probe=True))
+            return
+        await self._store.transition_interview(
+            interview.id,
+            expected_version=interview.version,
+            changes=InterviewChanges(clear_probe=True, probes_asked=interview.probes_asked + 1,
+                                     probed=(*interview.probed, item.id)),
+            outbox=[OutboxDraft(interview.thread, f"Follow-up: {item.probe}", "probe",
+                                outbox_key("iv", interview.id, "probe", interview.phase_index, item.id),
+                                payload=f"{interview.phase_index}:{item.id}", subject_id=interview.id)],
+        )
+
+
+def phase_opening(framework: Framework, interview: InterviewRecord, *, scored: bool = False) -> OutboxDraft:
+    """The outbox row that posts the interview's current phase (rendered again when it is sent);
+    ``scored``: the previous phase's score comes first, in the same message."""
     if interview.thread is None:
         raise ValueError(f"interview {interview.id} has no thread")
     phase = interview.phases[interview.phase_index]
@@ -272,7 +349,7 @@ def phase_opening(framework: Framework, interview: InterviewRecord) -> OutboxDra
     return OutboxDraft(
         interview.thread,
         message.text,
-        "phase",
+        "scored_phase" if scored else "phase",
         outbox_key("iv", interview.id, "open", interview.phase_index),
         payload=str(interview.phase_index),
         subject_id=interview.id,

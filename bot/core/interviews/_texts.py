@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from framework import Framework, Scenario, Section
+from framework import DEFAULT_LEVEL, ChecklistItem, Framework, Level, Scenario, Section
 
 from bot.core.interviews.rules import format_duration
 from bot.core.messages import (
@@ -14,7 +14,7 @@ from bot.core.messages import (
     SectionBlock,
 )
 from bot.core.records import InterviewRecord, ScoreCard
-from bot.core.scoring import missed_items
+from bot.core.scoring import coverage, missed_items
 from bot.core.texts import error_message, message
 
 NEXT = "interview.next"
@@ -38,11 +38,13 @@ def _interview_buttons(interview_id: int, phase_index: int) -> ButtonsBlock:
     )
 
 
-def interview_parent(candidate: str, scenario: Scenario, total_minutes: int) -> OutMessage:
+def interview_parent(candidate: str, scenario: Scenario, total_minutes: int, *,
+                     level: Level = DEFAULT_LEVEL, quiet: bool = False) -> OutMessage:
+    probes = "no follow-up questions" if quiet else "follow-up questions on what an answer leaves out"
     return message(
         f"Mock interview: {scenario.title}",
         [
-            f"{candidate} is designing *{scenario.title}* ({total_minutes} min).",
+            f"{candidate} is designing *{scenario.title}* ({total_minutes} min, {level} level, {probes}).",
             f"_{scenario.brief}_",
             f"Scale: {scenario.scale.users}; {scenario.scale.requests_per_second}; {scenario.scale.data_size}.",
             "Follow along in the thread.",
@@ -50,18 +52,22 @@ def interview_parent(candidate: str, scenario: Scenario, total_minutes: int) -> 
     )
 
 
+def opening_question(section: Section, scenario: Scenario) -> str:
+    return " ".join(q.replace("{scenario}", scenario.title) for q in section.openings)
+
+
 def phase_opening(
     interview: InterviewRecord, section: Section, scenario: Scenario, *, total_phases: int
 ) -> OutMessage:
     phase = interview.phases[interview.phase_index]
-    opening = " ".join(q.replace("{scenario}", scenario.title) for q in section.openings)
-    lines = [opening]
+    lines = [opening_question(section, scenario)]
     twist = scenario.twists.get(section.number)
     if twist:
         lines.append(f"Twist: {twist}")
     lines.append(
         f"_Phase {interview.phase_index + 1} of {total_phases}, {format_duration(phase.budget_seconds)}. "
-        "Answer here; say `next` when done, `hint` for a nudge._"
+        "Answer here; say `next` when done, `hint` for a nudge, `skip` to pass over a section you "
+        "will not answer._"
     )
     return message(
         f"{section.number}. {section.title}",
@@ -74,8 +80,35 @@ def nudge(seconds_left: int, section: Section) -> OutMessage:
     return message("", [f"About {format_duration(seconds_left)} left for *{section.title}*."])
 
 
-def time_up(section: Section) -> OutMessage:
-    return message("", [f"Time is up for *{section.title}*. Moving on."])
+def time_up(section: Section, *, last: bool = False) -> OutMessage:
+    then = "That was the last section: your scorecard follows." if last else "Moving on."
+    return message("", [f"Time is up for *{section.title}*. {then}"])
+
+
+def skip_kept_answer(section: Section) -> OutMessage:
+    return message("", [f"You had already answered *{section.title}*, so I kept your answer and scored it. "
+                        "(`skip` passes over a section you have not answered; it is left out of the scorecard.)"])
+
+
+def command_in_thread(text: str) -> OutMessage:
+    word = text.strip().split(" ", 1)[0][:30]
+    return message("", [f"`{word}` is not an answer, so I did not record it. Commands go in the channel "
+                        "(`/practice help` there); here, type your answer, or `next`, `hint`, `skip`, "
+                        "`time` or `end`."])
+
+
+STAFF_DEEPER = "Go deeper: what is the trade-off, what fails first, and how does this change as the system grows?"
+
+
+def item_probe(item: ChecklistItem, scenario: Scenario, level: Level) -> str:
+    """The item's own probe from the content; at staff level it asks for trade-offs, failure
+    modes and evolution too."""
+    text = item.probe.replace("{scenario}", scenario.title)
+    return f"{text} {STAFF_DEEPER}" if level == "staff" else text
+
+
+def probe(question: str) -> OutMessage:
+    return message("Follow-up", [question])
 
 
 def hint(item_probe: str) -> OutMessage:
@@ -96,12 +129,17 @@ def time_left(section: Section, phase_left: int, total_left: int) -> OutMessage:
     )
 
 
-def phase_score(section: Section, card: ScoreCard) -> OutMessage:
-    covered = sum(1 for v in card.verdicts if v.verdict == "covered")
-    lines = [f"{section.title}: *{card.score:.1f}/10* ({covered} of {len(section.items)} points covered)."]
+def phase_score(section: Section, card: ScoreCard, *, level: Level | None = None) -> OutMessage:
+    counts = coverage(section, card.verdicts, level=level)
+    lines = [f"{section.title}: *{card.score:.1f}/10* ({counts.describe()})."]
     if card.feedback:
         lines.append(card.feedback)
     return message("", lines, extra=(ContextBlock(f"Scored by: {card.label}"),))
+
+
+def scored_phase(score: OutMessage, opening: OutMessage) -> OutMessage:
+    """The previous phase's score folded into the next phase's question: one message, in order."""
+    return OutMessage(text=f"{score.text}\n\n{opening.text}", blocks=(*score.blocks, *opening.blocks))
 
 
 def scorecard(
@@ -130,7 +168,7 @@ def scorecard(
     gaps = []
     for index, card in sorted(cards.items()):
         section = framework.section(interview.phases[index].section)
-        missed = missed_items(section, card)
+        missed = missed_items(section, card, level=interview.level)
         if missed:
             gaps.append(f"- {section.title}: {missed[0]}")
     summary = [f"Overall *{overall:.1f}/10* across {len(interview.phases)} sections ({counted} answered)."]

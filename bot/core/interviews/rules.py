@@ -7,14 +7,15 @@ process moves an interview on. Also the steering words a candidate types in the 
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Literal
 
-from framework import ChecklistItem, Framework, Section
+from framework import ChecklistItem, Framework, Level, Section
 
 from bot.core.errors import UserError
 from bot.core.normalise import clean
-from bot.core.records import InterviewChanges, InterviewRecord, Phase
+from bot.core.records import InterviewChanges, InterviewRecord, ItemVerdict, Phase
 
 DEFAULT_MINUTES = 45
 MIN_MINUTES = 10
@@ -24,6 +25,9 @@ NUDGE_SHARE = 0.25
 """For short phases the nudge comes at most this share of the budget before the end."""
 MIN_OPTIONAL_SECONDS = 60
 """An optional section is only planned if it gets at least this much time."""
+MIN_PHASE_SECONDS = 60
+"""No required phase is shorter than this (a 10-minute interview still gives each section a minute
+and a nudge before its end)."""
 STEER_WORDS = ("next", "skip", "hint", "time", "end")
 SteerWord = Literal["next", "skip", "hint", "time", "end"]
 
@@ -41,9 +45,15 @@ def plan_phases(framework: Framework, total_minutes: int = DEFAULT_MINUTES) -> t
     total = total_minutes * 60
     required = [s for s in framework.sections if not s.optional]
     optional = [s for s in framework.sections if s.optional]
-    required_seconds = sum((s.budget_minutes or 0) * 60 for s in required)
-    scale = min(1.0, total / required_seconds) if required_seconds else 1.0
-    budgets: dict[int, int] = {s.number: max(10, round((s.budget_minutes or 0) * 60 * scale)) for s in required}
+    seeds = {s.number: max(MIN_PHASE_SECONDS, (s.budget_minutes or 0) * 60) for s in required}
+    required_seconds = sum(seeds.values())
+    budgets: dict[int, int] = dict(seeds)
+    if required_seconds > total:
+        # Every phase keeps its minute; what is above the minute shrinks in proportion.
+        above = required_seconds - MIN_PHASE_SECONDS * len(seeds)
+        room = max(0, total - MIN_PHASE_SECONDS * len(seeds))
+        scale = room / above if above else 0.0
+        budgets = {n: MIN_PHASE_SECONDS + int((seed - MIN_PHASE_SECONDS) * scale) for n, seed in seeds.items()}
     left = total - sum(budgets.values())
     if optional and left >= MIN_OPTIONAL_SECONDS * len(optional):
         share = left // len(optional)
@@ -71,6 +81,8 @@ def enter_phase(phases: tuple[Phase, ...], index: int, now: datetime) -> Intervi
         phase_deadline_at=deadline,
         nudge_at=deadline - timedelta(seconds=lead) if lead >= 5 else deadline,
         nudged=lead < 5,
+        clear_probe=True,
+        probes_asked=0,
     )
 
 
@@ -121,9 +133,83 @@ def format_duration(seconds: int) -> str:
 
 
 def parse_steer(text: str) -> SteerWord | None:
-    """A steering word typed alone in an interview thread (``next``, ``Next!``, ``hint?``)."""
-    word = clean(text).lower().strip(" .!?")
+    """A steering word typed alone in an interview thread (``next``, ``Next!``, ``HINT?``, ``/skip``)."""
+    word = clean(text).lower().strip(" .!?").removeprefix("/")
     if word in STEER_WORDS:
         steer: SteerWord = word  # type: ignore[assignment]
         return steer
     return None
+
+
+# ---------------------------------------------------------------------------------------- follow-up probes
+@dataclass(frozen=True, slots=True)
+class ProbePolicy:
+    """When the interviewer asks a follow-up about what the answers still miss."""
+
+    pause_seconds: int = 20
+    """The candidate has answered and written nothing for this long."""
+    min_seconds_left: int = 45
+    min_share_left: float = 0.25
+    """At least this share of the phase's budget is left."""
+    per_phase: int = 2
+
+
+def _probe_window(interview: InterviewRecord, at: datetime, policy: ProbePolicy) -> bool:
+    """A follow-up may be asked at ``at``: enough of the phase left, and before the nudge window."""
+    phase = interview.current_phase
+    if phase is None or interview.quiet or interview.phase_deadline_at is None:
+        return False
+    if interview.probes_asked >= policy.per_phase:
+        return False
+    left = (interview.phase_deadline_at - at).total_seconds()
+    if left < policy.min_seconds_left or left < policy.min_share_left * phase.budget_seconds:
+        return False
+    nudge_from = interview.nudge_at or interview.phase_deadline_at
+    return at < nudge_from
+
+
+def probe_after_answer(interview: InterviewRecord, now: datetime, policy: ProbePolicy) -> InterviewChanges | None:
+    """After an answer: a follow-up becomes due once the candidate pauses, if one could still be
+    asked then; otherwise any waiting follow-up is called off (the candidate is still talking)."""
+    due = now + timedelta(seconds=policy.pause_seconds)
+    if _probe_window(interview, due, policy):
+        return InterviewChanges(probe_at=due)
+    if interview.probe_at is not None:
+        return InterviewChanges(clear_probe=True)
+    return None
+
+
+def probe_due(interview: InterviewRecord, now: datetime) -> bool:
+    return (
+        interview.status == "active"
+        and not interview.quiet
+        and interview.probe_at is not None
+        and interview.probe_at <= now
+        and not is_overdue(interview, now)
+    )
+
+
+def may_probe_now(interview: InterviewRecord, now: datetime, policy: ProbePolicy) -> bool:
+    return _probe_window(interview, now, policy)
+
+
+def probe_target(
+    section: Section, verdicts: tuple[ItemVerdict, ...], *, level: Level, probed: tuple[str, ...]
+) -> ChecklistItem | None:
+    """The most important item expected at ``level`` that the answers still miss and that was not
+    asked about yet (heavier first; at equal weight, missed before partly covered); ``None`` when
+    the answers cover them all."""
+    by_id = {v.item_id: v.verdict for v in verdicts}
+    open_items = [
+        item for item in section.items
+        if item.expected_at(level) and item.id not in probed and by_id.get(item.id, "missing") != "covered"
+    ]
+    if not open_items:
+        return None
+    return min(open_items, key=lambda item: (-item.weight, by_id.get(item.id, "missing") == "partial"))
+
+
+def looks_like_a_command(text: str) -> bool:
+    """Slash-text (``/practice help``, ``/foo``) typed in an interview thread is not an answer."""
+    first = clean(text).split(" ", 1)[0]
+    return len(first) > 1 and first.startswith("/") and "/" not in first[1:]

@@ -59,7 +59,11 @@ class InterviewStore(InterviewReader, Protocol):
 
 
 class InterviewScoreStore(InterviewReader, ScoreWriter, Protocol):
-    """What delivering an interview's phases, scores and scorecard needs."""
+    """What delivering an interview's phases, scores, follow-ups and scorecard needs."""
+
+    async def drop_outbox_row(self, outbox_id: int, *, reason: str) -> None:
+        """Settle a claimed row without sending it (a follow-up whose phase is over): it is not retried."""
+        ...
 
     async def scores_for_interview(self, interview_id: int) -> dict[int, ScoreCard]:
         """phase index -> the latest score card."""

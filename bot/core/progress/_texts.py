@@ -16,8 +16,8 @@ def streak_message(name: str, streak: StreakRecord | None, current: int) -> OutM
     return message(
         f"{name}'s practice",
         [
-            f"Current streak: *{current}* day{'s' if current != 1 else ''}",
-            f"Longest streak: {streak.longest}",
+            f"Current streak: *{_days(current)}*",
+            f"Longest streak: {_days(streak.longest)}",
             f"Practice days: {streak.total_days}",
         ],
         ephemeral=True,

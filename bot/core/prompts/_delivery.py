@@ -56,7 +56,7 @@ class PromptDelivery:
                 # Opening the thread is a call that can fail: remember the root first, so a retry
                 # opens the thread on it instead of posting the prompt again.
                 await self._store.set_prompt_message(prompt.id, message=root, thread=None)
-        thread = prompt.thread or await chat.start_thread(root, f"Daily practice {prompt.local_date:%b %d}")
+        thread = prompt.thread or await chat.start_thread(root, texts.prompt_thread_name(prompt))
         await self._store.set_prompt_message(prompt.id, message=root, thread=thread, sent_outbox_id=row.id)
         return None
 

@@ -23,7 +23,7 @@ from bot.core.prompts import _texts as texts
 from bot.core.prompts.rules import choose_prompt, latest_slot, next_prompt_at, prompt_local_date, window_closes_at
 from bot.core.prompts.store import PromptStore
 from bot.core.records import ChannelMove, ChannelRecord, DailyPromptDraft, DailyPromptRecord, OutboxDraft
-from bot.core.refs import ChannelRef, ThreadRef
+from bot.core.refs import ChannelRef, ThreadRef, same_person
 from bot.core.texts import answer_cut
 
 log = logging.getLogger(__name__)
@@ -65,10 +65,7 @@ class DailyPrompts:
         today = local_date(now, timezone)
         latest = await self._store.latest_prompt(ctx.channel)
         if latest is not None and latest.local_date == today:
-            raise UserError(
-                f"Today's prompt is already up: {latest.question} Answer in its thread, "
-                "or try `/practice interview` for more."
-            )
+            raise UserError(texts.prompt_already_up(latest))
         draft, outbox = await self._prompt_draft(ctx.channel, timezone, today, now)
         if await self._store.claim_daily_prompt(draft, outbox=[outbox]) is None:
             raise UserError("Today's prompt was just posted: answer in its thread.")
@@ -106,7 +103,10 @@ class DailyPrompts:
         if prompt is None:
             raise UserError("I can't find that prompt any more.")
         if not prompt.closed and self._clock.now() < prompt.closes_at:
-            return Reply.one(texts.checklist_not_yet(prompt.closes_at))
+            answered = any(same_person(a.member, action.user) and not a.withdrawn
+                           for a in await self._store.answers_for_prompt(prompt.id))
+            timezone = await self._members.channel_timezone(prompt.channel)
+            return Reply.one(texts.checklist_not_yet(prompt.closes_at, timezone, answered=answered))
         return Reply.one(texts.checklist(self._framework.section(prompt.section), prompt.question))
 
     # ------------------------------------------------------------------ the clock

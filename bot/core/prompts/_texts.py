@@ -21,7 +21,7 @@ def daily_prompt(prompt: DailyPromptRecord, scenario: Scenario, section: Section
                  timezone: str) -> OutMessage:
     closes_local = closes_at.astimezone(ZoneInfo(timezone)).strftime("%a %H:%M")
     lines = [
-        f"*Build {scenario.title}.* {scenario.brief}",
+        f"*Design challenge: {scenario.title}.* {scenario.brief}",
         f"*{section.number}. {section.title}*: {prompt.question}",
         f"_Answer in this thread before {closes_local} ({timezone}). Every answer counts toward your streak._",
     ]
@@ -32,11 +32,27 @@ def daily_prompt(prompt: DailyPromptRecord, scenario: Scenario, section: Section
     )
 
 
-def checklist_not_yet(closes_at: datetime) -> OutMessage:
-    return error_message(
-        f"The checklist is revealed when the answer window closes ({closes_at:%Y-%m-%d %H:%M} UTC). "
-        "Answer first!"
-    )
+def local_moment(moment: datetime, timezone: str) -> str:
+    """A moment as the channel's people read it: in its timezone, named."""
+    return f"{moment.astimezone(ZoneInfo(timezone)):%a %Y-%m-%d %H:%M} ({timezone})"
+
+
+def checklist_not_yet(closes_at: datetime, timezone: str, *, answered: bool) -> OutMessage:
+    when = local_moment(closes_at, timezone)
+    if answered:
+        return error_message(f"Thanks, your answer is in. The checklist is revealed when the answer window closes "
+                             f"({when}), in the thread, and every answer is scored then.")
+    return error_message(f"The checklist is revealed when the answer window closes ({when}). "
+                         "Answer in the thread first, then compare.")
+
+
+def prompt_already_up(prompt: DailyPromptRecord) -> str:
+    return (f"Today's prompt is already up, in the thread \"{prompt_thread_name(prompt)}\": {prompt.question.strip()} "
+            "Answer there, or try `/practice interview` for more.")
+
+
+def prompt_thread_name(prompt: DailyPromptRecord) -> str:
+    return f"Daily practice {prompt.local_date:%b %d}"
 
 
 def checklist(section: Section, question: str) -> OutMessage:
@@ -66,9 +82,20 @@ def schedule_message(channel: ChannelRecord | None) -> OutMessage:
         return message("", ["No daily prompts here. An admin can start them: `/practice schedule 09:30 UTC mon-fri`."],
                     ephemeral=True)
     s = channel.schedule
-    days = ",".join(WEEKDAYS[d] for d in sorted(s.weekdays))
-    nxt = f" Next: {channel.next_prompt_at:%Y-%m-%d %H:%M} UTC." if channel.next_prompt_at else ""
+    days = weekday_list(s.weekdays)
+    nxt = f" Next: {local_moment(channel.next_prompt_at, s.timezone)}." if channel.next_prompt_at else ""
     return message("", [f"Daily prompts here at {s.local_time:%H:%M} {s.timezone} on {days}.{nxt}"], ephemeral=True)
+
+
+def weekday_list(weekdays: frozenset[int]) -> str:
+    """``Mon-Fri``, ``every day``, ``Mon, Wed and Fri``: as a person would write them."""
+    days = sorted(weekdays)
+    if days == list(range(7)):
+        return "every day"
+    if len(days) >= 3 and days == list(range(days[0], days[-1] + 1)):
+        return f"{WEEKDAYS[days[0]]}-{WEEKDAYS[days[-1]]}"
+    names = [WEEKDAYS[d] for d in days]
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + f" and {names[-1]}"
 
 
 def schedule_off() -> OutMessage:

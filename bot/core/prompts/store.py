@@ -23,6 +23,8 @@ from bot.core.scoring import ScoreWriter
 class PromptReader(Protocol):
     async def get_prompt(self, prompt_id: int) -> DailyPromptRecord | None: ...
 
+    async def answers_for_prompt(self, prompt_id: int) -> list[AnswerRecord]: ...
+
 
 class PromptStore(PromptReader, Protocol):
     """What daily prompts need: due channels moved on, prompts claimed once, closed once."""
@@ -88,5 +90,3 @@ class PromptDeliveryStore(PromptReader, ScoreWriter, Protocol):
         """Record the posted root (``thread=None`` until its thread exists, so a retry never re-posts).
         With ``sent_outbox_id``, that outbox row is marked sent (to ``message``) in the same transaction."""
         ...
-
-    async def answers_for_prompt(self, prompt_id: int) -> list[AnswerRecord]: ...

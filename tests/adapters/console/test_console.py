@@ -88,3 +88,97 @@ async def test_console_adapter_in_process_marks_thread_messages(tmp_path: Path) 
     assert "bot> Mock interview: Chat app" in text or "Mock interview:" in text
     assert "[thread 1] Hint" in text
     assert "[!1] Next section  [!2] Hint  [!3] End interview" in text
+
+
+async def _console(tmp_path: Path, clock: FakeClock) -> tuple[ConsoleAdapter, PracticeService, SqlStore, io.StringIO]:
+    url = f"sqlite:///{tmp_path}/first.db"
+    await migrate(url)
+    store = SqlStore(create_engine(url))
+    service = PracticeService(store=store, framework=load(), scorer=OfflineScorer(), clock=clock)
+    out = io.StringIO()
+    adapter = ConsoleAdapter(service, timezone="UTC", stdin=io.StringIO(""), stdout=out)
+    await adapter.start()
+    await adapter.stop()
+    return adapter, service, store, out
+
+
+async def test_a_first_interview_in_the_console_reads_cleanly(tmp_path: Path) -> None:
+    clock = FakeClock()
+    adapter, service, store, out = await _console(tmp_path, clock)
+    try:
+        await adapter.handle_line("/practice interview url-shortener 10")
+        interview = await service.store.active_interview(adapter.user)
+        assert interview is not None
+        # commands in the thread are case-insensitive; other slash-text is not stored as an answer
+        await adapter.handle_line("/PRACTICE HELP")
+        assert "/practice interview [scenario] [minutes]" in out.getvalue()
+        await adapter.handle_line("/foo")
+        assert "`/foo` is not an answer" in out.getvalue()
+        await adapter.handle_line("NEXT")
+        # `skip` after an answer keeps it, scores it, and says so
+        await adapter.handle_line("Why now: growth. Personas: marketers. p95 latency 50 ms at 20k requests per second.")
+        await adapter.handle_line("skip")
+        await service.dispatcher.drain()
+        text = out.getvalue()
+        assert "so I kept your answer and scored it" in text
+        assert "Scored by: offline" in text, "the console shows which scorer made the card"
+        assert [a.text for a in await store.answers_for_phase(interview.id, 0)] == []
+        assert len(await store.answers_for_phase(interview.id, 1)) == 1
+        # let the clock run the interview out: the last phase's time-up leads to the scorecard
+        for _ in range(12):
+            clock.advance(minutes=2)
+            await service.tick()
+        await service.dispatcher.drain()
+        text = out.getvalue()
+        finished = await store.get_interview(interview.id)
+        assert finished is not None and finished.status == "finished"
+        assert 1 not in finished.skipped, "an answered phase is never marked skipped"
+        tail = text[text.rindex("Time is up"):]
+        assert "your scorecard follows" in tail and "Moving on" not in tail
+        assert "Scorecard: URL shortener" in tail
+        assert "Scope & Assumptions: skipped" not in text
+    finally:
+        await store.close()
+
+
+async def test_private_replies_prompts_and_schedules_read_cleanly_in_the_console(tmp_path: Path) -> None:
+    clock = FakeClock()
+    adapter, service, store, out = await _console(tmp_path, clock)
+    try:
+        await adapter.handle_line("/practice section 6")
+        assert out.getvalue().count("(only you)") == 1
+        await adapter.handle_line("/practice schedule 09:30 Europe/Berlin mon-fri")
+        schedule = out.getvalue().splitlines()[-1]
+        assert "on Mon-Fri" in schedule and "(Europe/Berlin)" in schedule and "UTC" not in schedule
+        await adapter.handle_line("/practice prompt")
+        await service.dispatcher.drain()
+        assert "Design challenge:" in out.getvalue() and "*Build" not in out.getvalue()
+        buttons = adapter.chat.last_buttons
+        await adapter.handle_line("We would use Postgres because the team knows it, with a cache in front.")
+        assert '✅ on "We would use Postgres because the team' in out.getvalue()
+        assert "on your message" not in out.getvalue(), "no internal ids"
+        adapter.chat.last_buttons = buttons
+        await adapter.handle_line("!1")  # Show checklist, after answering
+        assert "Thanks, your answer is in" in out.getvalue() and "Answer first" not in out.getvalue()
+        await adapter.handle_line("/practice prompt")
+        again = out.getvalue().splitlines()[-1]
+        assert "in the thread \"Daily practice" in again and "  Answer" not in again and " Answer in its" not in again
+    finally:
+        await store.close()
+
+
+async def test_a_follow_up_in_the_console_thread(tmp_path: Path) -> None:
+    clock = FakeClock()
+    adapter, service, store, out = await _console(tmp_path, clock)
+    try:
+        await adapter.handle_line("/practice interview url-shortener 45 staff")
+        await adapter.handle_line("next")
+        await adapter.handle_line("We keep it simple: the team knows Postgres.")
+        clock.advance(seconds=20)
+        await service.tick()
+        await service.dispatcher.drain()
+        lines = out.getvalue().splitlines()
+        start = lines.index("  [thread 1] Follow-up")
+        assert "fails first" in lines[start + 1], "staff-level follow-ups go deeper"
+    finally:
+        await store.close()

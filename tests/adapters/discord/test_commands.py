@@ -109,7 +109,7 @@ async def test_a_schedule_change_needs_manage_channels(harness: DiscordHarness, 
                                   timezone="Europe/Berlin", weekdays="mon-fri")
     assert callback(fake, allowed).get("data") is None  # a public defer: the change is announced
     (announced,) = followups(fake, allowed)
-    assert "Daily prompts here at 09:30 Europe/Berlin on Mon,Tue,Wed,Thu,Fri" in str(announced["content"])
+    assert "Daily prompts here at 09:30 Europe/Berlin on Mon-Fri" in str(announced["content"])
     assert "flags" not in announced or not announced["flags"]
     channel = await harness.service.store.get_channel(CHANNEL)
     assert channel is not None and channel.schedule is not None and channel.schedule.timezone == "Europe/Berlin"

@@ -42,7 +42,7 @@ async def test_a_daily_prompt_from_schedule_to_streak(harness: DiscordHarness, f
     prompt, thread_id = await post_due_prompt(harness, fake)
     embed = prompt["embeds"][0]
     assert embed["title"] == "Daily practice"
-    assert embed["description"].startswith("**Build ")
+    assert embed["description"].startswith("**Design challenge: ")
     (checklist_button,) = components_custom_ids(prompt)
     assert checklist_button.startswith("pb:prompt.checklist:")
     assert fake.channels[thread_id]["name"] == "Daily practice Mar 02"
@@ -66,7 +66,7 @@ async def test_a_daily_prompt_from_schedule_to_streak(harness: DiscordHarness, f
     assert note["flags"] == EPHEMERAL and "revealed when the answer window closes" in note["content"]
 
     streak = await harness.slash("streak")
-    assert "Current streak: **1** day" in followup(fake, streak)["embeds"][0]["description"]
+    assert "Current streak: **1 day**" in followup(fake, streak)["embeds"][0]["description"]
     bobs = await harness.slash("streak", user=BOB)
     assert "Bob has no practice days yet" in followup(fake, bobs)["content"]  # his only answer was deleted
 
@@ -87,7 +87,7 @@ async def test_a_daily_prompt_from_schedule_to_streak(harness: DiscordHarness, f
     assert tuesday_thread != thread_id
     await harness.say(tuesday_thread, ANSWER)
     streak = await harness.slash("streak")
-    assert "Current streak: **2** days" in followup(fake, streak)["embeds"][0]["description"]
+    assert "Current streak: **2 days**" in followup(fake, streak)["embeds"][0]["description"]
     board = await harness.slash("leaderboard", window="week")
     leaderboard = followup(fake, board)["embeds"][0]
     assert leaderboard["title"] == "Leaderboard, this week"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from bot.core.records import InterviewRecord
@@ -52,7 +53,7 @@ async def test_the_command_opens_a_thread_from_its_parent_message_and_posts_phas
     ]
     assert callback.json == {"type": 5, "data": {"flags": EPHEMERAL}}
     assert parent["embeds"][0]["title"] == "Mock interview: URL shortener"
-    assert "Alice is designing **URL shortener** (30 min)." in parent["embeds"][0]["description"]
+    assert "Alice is designing **URL shortener** (30 min, senior level," in parent["embeds"][0]["description"]
     assert fake.channels[thread_id]["name"] == "Mock interview: URL shortener"
     assert fake.channels[thread_id]["parent_id"] == str(CHANNEL_ID)
     (phase_one,) = fake.posted_in(thread_id)
@@ -118,9 +119,18 @@ async def test_a_whole_interview_on_the_fake_clock(harness: DiscordHarness, fake
     assert record.status == "finished"
 
     posted = fake.posted_in(thread_id)
-    opened = [t for t in titles(posted) if t[:1].isdigit() and ". " in t[:4]]
-    assert len(opened) == phases  # every phase opened, in order, inside the thread
-    assert sum("Moving on." in m["content"] for m in posted) == phases
+    def body(m: dict[str, Any]) -> str:
+        return m["embeds"][0].get("description", "") if m["embeds"] else m["content"]
+
+    opened = [body(m) for m in posted if re.search(r"Phase \d+ of \d+", body(m))]
+    assert [re.search(r"Phase (\d+) of", b).group(1) for b in opened] == [  # type: ignore[union-attr]
+        str(n) for n in range(1, phases + 1)]  # every phase opened, in order, inside the thread
+    # from the second phase on, the phase before is scored first, in the same message, scorer named
+    assert all(re.match(r"[^\n]+: \*\*\d+\.\d/10\*\*", b) for b in opened[1:])
+    assert all(m["embeds"][0]["footer"]["text"] == "Scored by: offline"
+               for m in posted if m["embeds"] and re.search(r"Phase [2-9] of", body(m)))
+    assert sum("Moving on." in m["content"] for m in posted) == phases - 1
+    assert "your scorecard follows" in [m["content"] for m in posted if m["content"].startswith("Time is up")][-1]
     (card,) = [m for m in posted if m["embeds"] and m["embeds"][0].get("title", "").startswith("Scorecard")]
     embed = card["embeds"][0]
     assert embed["title"] == "Scorecard: URL shortener"
@@ -167,3 +177,23 @@ async def test_a_button_pressed_after_a_restart_still_works(make_harness: Harnes
     new_calls = [f"{c.method} {c.path}" for c in fake.calls[restarted_at:]]
     assert f"POST /channels/{thread_id}/messages" in new_calls
     assert titles(fake.posted_in(thread_id))[-1] == "1. Scope & Assumptions"
+
+
+async def test_a_follow_up_about_what_the_answer_missed_comes_in_the_thread(
+    harness: DiscordHarness, fake: FakeDiscord
+) -> None:
+    thread_id, interview = await start(harness, minutes=45)
+    await harness.say(thread_id, "next")
+    await harness.say(thread_id, "We keep it simple: the team knows Postgres.")
+    harness.clock.advance(seconds=19)
+    await harness.service.tick()
+    await harness.settle()
+    assert "Follow-up" not in titles(fake.posted_in(thread_id))
+    harness.clock.advance(seconds=1)
+    await harness.service.tick()
+    await harness.settle()
+    asked = [m for m in fake.posted_in(thread_id) if m["embeds"] and m["embeds"][0].get("title") == "Follow-up"]
+    assert len(asked) == 1 and asked[0]["channel_id"] == str(thread_id)
+    assert asked[0]["embeds"][0]["description"].endswith("?")
+    record = await current(harness, interview.id)
+    assert record.probes_asked == 1

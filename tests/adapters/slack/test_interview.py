@@ -43,9 +43,9 @@ async def test_a_whole_interview_from_command_to_scorecard(slack: SlackHarness) 
     assert refused.payload["replace_original"] is False
     assert "Only Alice can steer" in refused.payload["text"]
     assert await slack.click(ALICE, NEXT, str(interview.id), message_ts=opening.ts, thread_ts=thread) == []
-    inside = slack.thread_texts(thread)
-    assert any(t.startswith("*2. High-Level Architecture*") for t in inside)
-    assert any(t.startswith("Scope & Assumptions: *") for t in inside), "the answered phase is scored"
+    folded = slack.thread_texts(thread)[-1]
+    assert folded.startswith("Scope & Assumptions: *"), "the answered phase is scored before the next question"
+    assert "*2. High-Level Architecture*" in folded
 
     # the clock: a nudge about a minute before the deadline, then auto-advance
     moved = await slack.service.store.active_interview(member(ALICE))
@@ -74,3 +74,24 @@ async def test_a_whole_interview_from_command_to_scorecard(slack: SlackHarness) 
     # the thread is a discussion now: later messages are not answers
     await slack.say(ALICE, "one more thought", thread_ts=thread)
     assert slack.thread(thread)[-1] is scorecard
+
+
+async def test_a_follow_up_about_what_the_answer_missed_comes_in_the_thread(slack: SlackHarness) -> None:
+    await slack.command("interview url-shortener 45")
+    [parent] = slack.roots()
+    thread = parent.ts
+    await slack.say(ALICE, "next", thread_ts=thread)
+    await slack.say(ALICE, "We keep it simple: the team knows Postgres.", thread_ts=thread)
+    slack.clock.advance(seconds=20)
+    await slack.tick()
+    follow_up = slack.thread(thread)[-1]
+    assert follow_up.text.startswith("*Follow-up*\n")
+    assert follow_up.params["thread_ts"] == thread
+    await slack.tick()
+    assert sum(t.startswith("*Follow-up*") for t in slack.thread_texts(thread)) == 1
+    # `next` before the pause is over: no follow-up about the phase left behind
+    await slack.say(ALICE, "Users are marketers.", thread_ts=thread)
+    await slack.say(ALICE, "Next", thread_ts=thread)
+    slack.clock.advance(seconds=30)
+    await slack.tick()
+    assert sum(t.startswith("*Follow-up*") for t in slack.thread_texts(thread)) == 1

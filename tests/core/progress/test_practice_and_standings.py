@@ -70,11 +70,11 @@ async def test_a_streak_not_practised_since_the_day_before_yesterday_reads_zero(
     store.streaks[("W1", "alice")] = StreakRecord(ALICE, current=5, longest=7, total_days=12,
                                                   last_day=date(2026, 3, 8))
     reply = await board.streak(CommandContext(CHANNEL, ALICE), None)
-    assert "Current streak: *0* days" in reply.messages[0].text
+    assert "Current streak: *0 days*" in reply.messages[0].text
     store.streaks[("W1", "alice")] = StreakRecord(ALICE, current=5, longest=7, total_days=12,
                                                   last_day=date(2026, 3, 9))
     reply = await board.streak(CommandContext(CHANNEL, ALICE), None)
-    assert "Current streak: *5* days" in reply.messages[0].text
+    assert "Current streak: *5 days*" in reply.messages[0].text
 
 
 async def test_asking_for_someone_never_seen_says_so() -> None:
