@@ -139,7 +139,8 @@ def phase_score(section: Section, card: ScoreCard, *, level: Level | None = None
 
 def scored_phase(score: OutMessage, opening: OutMessage) -> OutMessage:
     """The previous phase's score folded into the next phase's question: one message, in order."""
-    return OutMessage(text=f"{score.text}\n\n{opening.text}", blocks=(*score.blocks, *opening.blocks))
+    scored_by = "\n".join(b.text for b in score.blocks if isinstance(b, ContextBlock))
+    return OutMessage(text=f"{score.text}\n{scored_by}\n\n{opening.text}", blocks=(*score.blocks, *opening.blocks))
 
 
 def scorecard(
