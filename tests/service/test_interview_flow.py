@@ -113,9 +113,9 @@ async def test_nudge_then_auto_advance_at_the_deadline(make_service: ServiceFact
     clock.advance(seconds=60)
     await service.tick()
     await service.dispatcher.drain()
-    tail = chat.in_thread(thread)[-2:]
-    assert tail[0].startswith("Time is up for *Scope & Assumptions*")
-    assert tail[1].startswith("*2. High-Level Architecture*")
+    time_up, question = chat.in_thread(thread)[-1].split("\n\n", 1)  # one message per phase change
+    assert time_up.startswith("Time is up for *Scope & Assumptions*")
+    assert question.startswith("*2. High-Level Architecture*")
 
 
 async def test_a_whole_interview_on_the_fake_clock_ends_with_a_scorecard(
@@ -131,8 +131,9 @@ async def test_a_whole_interview_on_the_fake_clock_ends_with_a_scorecard(
     inside = chat.in_thread(thread)
     openings = [t for t in inside if re.search(r"_Phase \d of 8", t)]
     assert len(openings) == 8
-    # phases 2..8 open with the score of the phase before, in the same message
-    assert all(re.match(r"[^\n]+: \*\d+\.\d/10\*", t) for t in openings[1:])
+    # phases 2..8: "Time is up" for the phase before, its score, then the question, in one message
+    assert all(t.startswith("Time is up for ") for t in openings[1:])
+    assert all(re.match(r"[^\n]+: \*\d+\.\d/10\*", t.split("\n\n", 1)[1]) for t in openings[1:])
     assert inside[-1].startswith("*Scorecard: URL shortener*")
     assert "Overall" in inside[-1]
     interview = await service.store.get_interview(1)

@@ -9,6 +9,7 @@ from dataclasses import replace
 from framework import Framework
 
 from bot.core.interviews import _texts as texts
+from bot.core.interviews.rules import phase_payload
 from bot.core.interviews.store import InterviewScoreStore
 from bot.core.messages import OutMessage
 from bot.core.outbox import OutboxKind, send
@@ -46,19 +47,16 @@ class InterviewDelivery:
         interview = await self._store.get_interview(row.subject_id or 0)
         if interview is None:
             return await send(chat, row.target, OutMessage(text=row.text))
-        index = int(row.payload or interview.phase_index)
+        index, time_up = phase_payload(row.payload, interview.phase_index)
         shown = replace(interview, phase_index=index)
         section = self._framework.section(shown.phases[index].section)
         scenario = self._framework.scenario(shown.scenario_id)
         opening = texts.phase_opening(shown, section, scenario, total_phases=len(shown.phases))
-        if index == 0:
-            return await send(chat, row.target, opening)
-        card = await self._score_phase(interview.id, index - 1)
-        if card is None:
-            return await send(chat, row.target, opening)
-        previous = self._framework.section(interview.phases[index - 1].section)
-        score = texts.phase_score(previous, card, level=interview.level)
-        return await send(chat, row.target, texts.scored_phase(score, opening))
+        card = await self._score_phase(interview.id, index - 1) if index > 0 else None
+        if card is not None:
+            previous = self._framework.section(interview.phases[index - 1].section)
+            opening = texts.scored_phase(texts.phase_score(previous, card, level=interview.level), opening)
+        return await send(chat, row.target, self._after_time_up(interview, index, opening) if time_up else opening)
 
     async def _probe(self, chat: Chat, row: OutboxRecord) -> MessageRef | None:
         """A claimed follow-up: phrased by the LLM from the answer when one is configured, else the
@@ -97,11 +95,17 @@ class InterviewDelivery:
         interview = await self._store.get_interview(row.subject_id or 0)
         if interview is None:
             return await send(chat, row.target, OutMessage(text=row.text))
-        shown = replace(interview, phase_index=int(row.payload or interview.phase_index))
+        index, time_up = phase_payload(row.payload, interview.phase_index)
+        shown = replace(interview, phase_index=index)
         section = self._framework.section(shown.phases[shown.phase_index].section)
         scenario = self._framework.scenario(shown.scenario_id)
         message = texts.phase_opening(shown, section, scenario, total_phases=len(shown.phases))
-        return await send(chat, row.target, message)
+        return await send(chat, row.target, self._after_time_up(interview, index, message) if time_up else message)
+
+    def _after_time_up(self, interview: InterviewRecord, index: int, message: OutMessage) -> OutMessage:
+        """The previous phase's "Time is up" first, in the same message as what follows it."""
+        previous = self._framework.section(interview.phases[index - 1].section)
+        return texts.after_time_up(texts.time_up(previous), message)
 
     async def _score_phase(self, interview_id: int, index: int) -> ScoreCard | None:
         interview = await self._store.get_interview(interview_id)

@@ -17,6 +17,7 @@ from bot.core.events import EventStore
 from bot.core.interviews import _texts as texts
 from bot.core.interviews.rules import (
     DEFAULT_MINUTES,
+    TIME_UP_MARK,
     ProbePolicy,
     SteerWord,
     enter_phase,
@@ -259,8 +260,8 @@ class Interviews:
             outbox.append(OutboxDraft(interview.thread, texts.skip_kept_answer(section).text, "notice",
                                       outbox_key("iv", interview.id, "skipkept", index)))
         last = index + 1 >= len(interview.phases)
-        if reason == "deadline":
-            outbox.append(OutboxDraft(interview.thread, texts.time_up(section, last=last).text, "notice",
+        if reason == "deadline" and last:  # elsewhere "Time is up" opens the next phase's own message
+            outbox.append(OutboxDraft(interview.thread, texts.time_up(section, last=True).text, "notice",
                                       outbox_key("iv", interview.id, "timeup", index)))
         skipped = (*interview.skipped, index) if reason == "skip" else interview.skipped
         if reason == "end":
@@ -277,7 +278,8 @@ class Interviews:
             # The phase just left is scored in the same message that asks the next question, so
             # its score always arrives before the next phase does.
             upcoming = replace(interview, phase_index=index + 1)
-            outbox.append(phase_opening(self._framework, upcoming, scored=has_answers and reason != "skip"))
+            outbox.append(phase_opening(self._framework, upcoming, scored=has_answers and reason != "skip",
+                                        time_up=reason == "deadline"))
         return await self._store.transition_interview(
             interview.id, expected_version=interview.version, changes=changes, outbox=outbox
         )
@@ -337,9 +339,11 @@ class Interviews:
         )
 
 
-def phase_opening(framework: Framework, interview: InterviewRecord, *, scored: bool = False) -> OutboxDraft:
+def phase_opening(framework: Framework, interview: InterviewRecord, *, scored: bool = False,
+                  time_up: bool = False) -> OutboxDraft:
     """The outbox row that posts the interview's current phase (rendered again when it is sent);
-    ``scored``: the previous phase's score comes first, in the same message."""
+    ``scored``: the previous phase's score comes first, in the same message; ``time_up``: so does
+    "Time is up" for it (one message per phase change: the channel's pacing adds no second)."""
     if interview.thread is None:
         raise ValueError(f"interview {interview.id} has no thread")
     phase = interview.phases[interview.phase_index]
@@ -351,7 +355,7 @@ def phase_opening(framework: Framework, interview: InterviewRecord, *, scored: b
         message.text,
         "scored_phase" if scored else "phase",
         outbox_key("iv", interview.id, "open", interview.phase_index),
-        payload=str(interview.phase_index),
+        payload=f"{interview.phase_index}{TIME_UP_MARK if time_up else ''}",
         subject_id=interview.id,
     )
 

@@ -137,6 +137,11 @@ def phase_score(section: Section, card: ScoreCard, *, level: Level | None = None
     return message("", lines, extra=(ContextBlock(f"Scored by: {card.label}"),))
 
 
+def after_time_up(time_up: OutMessage, then: OutMessage) -> OutMessage:
+    """ "Time is up" for the phase just left, and what follows it (the next question), as one message."""
+    return OutMessage(text=f"{time_up.text}\n\n{then.text}", blocks=(*time_up.blocks, *then.blocks), title=then.title)
+
+
 def scored_phase(score: OutMessage, opening: OutMessage) -> OutMessage:
     """The previous phase's score folded into the next phase's question: one message, in order."""
     scored_by = "\n".join(b.text for b in score.blocks if isinstance(b, ContextBlock))

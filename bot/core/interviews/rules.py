@@ -213,3 +213,13 @@ def looks_like_a_command(text: str) -> bool:
     """Slash-text (``/practice help``, ``/foo``) typed in an interview thread is not an answer."""
     first = clean(text).split(" ", 1)[0]
     return len(first) > 1 and first.startswith("/") and "/" not in first[1:]
+
+
+TIME_UP_MARK = ":timeup"
+"""On a phase row's payload: the previous phase's time ran out, and its message says so first."""
+
+
+def phase_payload(payload: str, default: int) -> tuple[int, bool]:
+    """A phase row's index, and whether it opens with the previous phase's "Time is up"."""
+    index, _, mark = payload.partition(":")
+    return (int(index) if index else default), f":{mark}" == TIME_UP_MARK

@@ -125,11 +125,13 @@ async def test_a_whole_interview_on_the_fake_clock(harness: DiscordHarness, fake
     opened = [body(m) for m in posted if re.search(r"Phase \d+ of \d+", body(m))]
     assert [re.search(r"Phase (\d+) of", b).group(1) for b in opened] == [  # type: ignore[union-attr]
         str(n) for n in range(1, phases + 1)]  # every phase opened, in order, inside the thread
-    # from the second phase on, the phase before is scored first, in the same message, scorer named
-    assert all(re.match(r"[^\n]+: \*\*\d+\.\d/10\*\*", b) for b in opened[1:])
+    # from the second phase on: "Time is up" for the phase before, its score, then the question, in one
+    # message, scorer named
+    assert all(b.startswith("Time is up for ") for b in opened[1:])
+    assert all(re.match(r"[^\n]+: \*\*\d+\.\d/10\*\*", b.split("\n\n", 1)[1]) for b in opened[1:])
     assert all(m["embeds"][0]["footer"]["text"] == "Scored by: offline"
                for m in posted if m["embeds"] and re.search(r"Phase [2-9] of", body(m)))
-    assert sum("Moving on." in m["content"] for m in posted) == phases - 1
+    assert sum("Moving on." in body(m) for m in posted) == phases - 1
     assert "your scorecard follows" in [m["content"] for m in posted if m["content"].startswith("Time is up")][-1]
     (card,) = [m for m in posted if m["embeds"] and m["embeds"][0].get("title", "").startswith("Scorecard")]
     embed = card["embeds"][0]
