@@ -22,6 +22,7 @@ import argparse
 import asyncio
 import itertools
 import os
+import re
 import statistics
 import tempfile
 import time
@@ -31,8 +32,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-PHASE_ONE = "*1. "
-"""Phase 1's question starts with its bold title (``texts.phase_opening``)."""
+PHASE_ONE = re.compile(r"(?:^|\n\n)\*1\. ")
+"""Phase 1's question: its bold title opens the message, or follows "Time is up" for phase 0."""
 
 
 def rss_kb() -> int:
@@ -156,7 +157,7 @@ def _lags(chat: TimedChat, deadlines: dict[str, datetime]) -> list[float]:
     posted: dict[str, datetime] = {}
     for post in chat.posts:
         channel = post.where.channel.channel_id if hasattr(post.where, "channel") else post.where.channel_id
-        if post.text.startswith(PHASE_ONE) and channel in deadlines and channel not in posted:
+        if PHASE_ONE.search(post.text) and channel in deadlines and channel not in posted:
             posted[channel] = post.at
     return [(posted[c] - deadlines[c]).total_seconds() for c in deadlines if c in posted]
 
@@ -222,7 +223,7 @@ async def outage(count: int, pace: float, tmp: Path) -> dict[str, float]:
     await ready.wait()
     while len(_lags(chat, deadlines)) < count and (datetime.now(UTC) - restart).total_seconds() < 120:
         await asyncio.sleep(0.1)
-    after = [(p.at - restart).total_seconds() for p in chat.posts if p.text.startswith(PHASE_ONE)]
+    after = [(p.at - restart).total_seconds() for p in chat.posts if PHASE_ONE.search(p.text)]
     await adapter.stop()
     await server
     return {"count": count, "posted": len(after), "within_5s": sum(1 for a in after if a <= 5.0),
