@@ -178,11 +178,22 @@ async def live(count: int, pace: float, tmp: Path) -> dict[str, float]:
     await ready.wait()
     before = rss_kb()
     started = time.monotonic()
+    deadlines: dict[str, datetime] = {}
+
+    async def watch() -> None:
+        # Each interview stays in phase 0 for its first minute: read every deadline while it does
+        # (the first ones can be over before the last interview has started).
+        while len(deadlines) < count:
+            for channel, deadline in (await _deadlines(runtime.store, "live")).items():
+                deadlines.setdefault(channel, deadline)
+            await asyncio.sleep(0.5)
+
+    watcher = asyncio.create_task(watch())
     await _start(runtime.service, count, "live")
     while sum(1 for p in chat.posts if p.text.startswith("*0. ")) < count:
         await asyncio.sleep(0.05)
     first_phases = time.monotonic() - started
-    deadlines = await _deadlines(runtime.store, "live")
+    await watcher
     grown = (rss_kb() - before) / count
     last = max(deadlines.values())
     while datetime.now(UTC) < last or len(_lags(chat, deadlines)) < count:
@@ -209,7 +220,7 @@ async def outage(count: int, pace: float, tmp: Path) -> dict[str, float]:
     await _start(runtime.service, count, "down")
     while sum(1 for p in chat.posts if p.text.startswith("*0. ")) < count:
         await asyncio.sleep(0.05)
-    deadlines = await _deadlines(runtime.store, "down")
+    deadlines = await _deadlines(runtime.store, "down")  # the bot stops now: every one is still in phase 0
     await adapter.stop()
     await server  # the bot is down while every phase-0 deadline passes
     last = max(deadlines.values())
