@@ -17,7 +17,6 @@ from dataclasses import dataclass
 
 import pytest
 
-from bot.core.commands import BOTS_REFUSED
 from bot.core.refs import ChannelRef, UserRef
 from tests.adapters.discord.fake_api import (
     APPLICATION_ID,
@@ -37,6 +36,7 @@ from tests.adapters.discord.harness import (
     DiscordHarness,
     Person,
 )
+from tests.adapters.permissions import CELLS, SHARED_REFUSALS
 
 ANSWER = "We cache hot keys in Redis and shard by key hash; p95 under 50 ms at 10k requests per second."
 CHANNEL = ChannelRef("discord", str(CHANNEL_ID), str(GUILD_ID))
@@ -51,19 +51,7 @@ class BotAccount(Person):
 CAROL = Person(1_100_000_000_000_000_504, "Carol")
 ROBOT = BotAccount(1_100_000_000_000_000_505, "Robot")
 
-REFUSALS = {
-    "managers only": "needs the **Manage Channels**",
-    "candidate only": "can steer this interview",
-    "asker only": "it can only forget the person who asked",
-    "already running": "already have an interview running",
-    "bots refused": BOTS_REFUSED,
-}
-CELLS = (
-    "help", "sections", "section 3", "scenarios", "schedule (show)", "streak", "streak of Alice", "leaderboard",
-    "schedule 09:30 UTC mon-fri", "schedule off", "prompt", "interview", "answer in Alice's interview",
-    "`hint` in Alice's interview", "answer to the prompt", "Hint button", "Show checklist button",
-    "Next section button", "Keep my data (Alice's)", "Forget me (Alice's)", "forget-me", "Forget me (own)",
-)
+REFUSALS = {"managers only": "needs the **Manage Channels**", **SHARED_REFUSALS}
 NOT_CANDIDATE = {
     "answer in Alice's interview": "ignored", "`hint` in Alice's interview": "ignored",
     "Hint button": "candidate only", "Next section button": "candidate only",

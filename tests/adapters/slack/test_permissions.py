@@ -15,11 +15,11 @@ from dataclasses import dataclass
 
 import pytest
 
-from bot.core.commands import BOTS_REFUSED
 from bot.core.interviews import HINT, NEXT
 from bot.core.members import FORGET, KEEP
 from bot.core.prompts import CHECKLIST
 from bot.core.refs import ChannelRef
+from tests.adapters.permissions import CELLS, SHARED_REFUSALS
 from tests.adapters.slack.conftest import ADMIN, ALICE, ALLOWED, BOB, CHANNEL, SlackHarness, buttons, member
 from tests.adapters.slack.mock_api import TEAM_ID, MockSlackApi, Response
 
@@ -28,20 +28,7 @@ ROBOT = "U0ROBOT"
 ELSEWHERE = "C0ELSEWHERE"
 ANSWER = "We cache hot keys in Redis and shard by key hash; p95 under 50 ms at 10k requests per second."
 
-REFUSALS = {
-    "admins only": "Only workspace admins",
-    "candidate only": "can steer this interview",
-    "asker only": "it can only forget the person who asked",
-    "already running": "already have an interview running",
-    "bots refused": BOTS_REFUSED,
-}
-
-CELLS = (
-    "help", "sections", "section 3", "scenarios", "schedule (show)", "streak", "streak of Alice", "leaderboard",
-    "schedule 09:30 UTC mon-fri", "schedule off", "prompt", "interview", "answer in Alice's interview",
-    "`hint` in Alice's interview", "answer to the prompt", "Hint button", "Show checklist button",
-    "Next section button", "Keep my data (Alice's)", "Forget me (Alice's)", "forget-me", "Forget me (own)",
-)
+REFUSALS = {"admins only": "Only workspace admins", **SHARED_REFUSALS}
 
 
 def row(**changes: str) -> dict[str, str]:
