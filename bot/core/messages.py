@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal
 
+from bot.core.errors import UserError
 from bot.core.refs import ChannelRef, MessageRef, Platform, ThreadRef, UserRef
 
 
@@ -105,6 +106,14 @@ class Action:
     event_key: str
     user_is_bot: bool = False
     """A bot account (the platform says so): the router refuses its clicks."""
+
+
+def button_number(value: str) -> int:
+    """A number a button carries (an interview, a prompt, a phase): a damaged one is the person's to retry."""
+    try:
+        return int(value)
+    except ValueError:
+        raise UserError("That button's data is damaged; try the command again.") from None
 
 
 @dataclass(frozen=True, slots=True)

@@ -36,7 +36,7 @@ from bot.core.interviews.rules import (
 )
 from bot.core.interviews.store import InterviewStore
 from bot.core.members import Members
-from bot.core.messages import Action, CommandContext, InMessage, Reply
+from bot.core.messages import Action, CommandContext, InMessage, Reply, button_number
 from bot.core.normalise import MAX_ANSWER_CHARS, fit_answer
 from bot.core.outbox import Flusher, OutboxWriter, outbox_key
 from bot.core.ports import Clock, Scorer
@@ -359,9 +359,3 @@ def phase_opening(framework: Framework, interview: InterviewRecord, *, scored: b
         subject_id=interview.id,
     )
 
-
-def button_number(value: str) -> int:
-    try:
-        return int(value)
-    except ValueError:
-        raise UserError("That button's data is damaged; try the command again.") from None

@@ -13,7 +13,7 @@ from framework import Framework
 from bot.core.chats import Chats
 from bot.core.errors import UserError, new_error_id
 from bot.core.members import Members
-from bot.core.messages import Action, CommandContext, InMessage, Reply
+from bot.core.messages import Action, CommandContext, InMessage, Reply, button_number
 from bot.core.normalise import MAX_ANSWER_CHARS, fit_answer
 from bot.core.outbox import Sender, outbox_key
 from bot.core.ports import Clock
@@ -99,7 +99,7 @@ class DailyPrompts:
         """The Show checklist button: only once the answer window has closed."""
         if action.action != texts.CHECKLIST:
             raise UserError("That button is no longer supported.")
-        prompt = await self._store.get_prompt(_number(action.value))
+        prompt = await self._store.get_prompt(button_number(action.value))
         if prompt is None:
             raise UserError("I can't find that prompt any more.")
         if not prompt.closed and self._clock.now() < prompt.closes_at:
@@ -186,9 +186,3 @@ class DailyPrompts:
         return draft, OutboxDraft(where, choice.question, "prompt",
                                   outbox_key("prompt", where.serialise(), local_day))
 
-
-def _number(value: str) -> int:
-    try:
-        return int(value)
-    except ValueError:
-        raise UserError("That button's data is damaged; try the command again.") from None
