@@ -38,6 +38,12 @@ class Settings(BaseSettings):
     database_url: str = Field(default=f"sqlite:///{DEFAULT_DB_PATH}")
     default_timezone: str = "UTC"
     log_level: str = "INFO"
+    log_format: Literal["text", "json"] = "text"
+    """``json``: one JSON object per line (time, level, logger, message, error id, platform, event key)."""
+    metrics_port: int | None = Field(default=None, ge=0, le=65535)
+    """Serve ``/metrics``, ``/healthz``, ``/readyz`` on this port (every mode; Slack HTTP mode serves them
+    on ``PORT`` as well). Off by default."""
+    metrics_host: str = "0.0.0.0"  # noqa: S104  (scraped from outside the container)
 
     # Slack
     slack_bot_token: SecretStr | None = None
@@ -46,6 +52,11 @@ class Settings(BaseSettings):
     slack_mode: Literal["socket", "http"] = "socket"
     slack_api_url: str | None = None
     slack_admin_ids: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    slack_client_id: str | None = None
+    """With ``SLACK_CLIENT_SECRET`` (HTTP mode): install to many workspaces over OAuth v2."""
+    slack_client_secret: SecretStr | None = None
+    slack_redirect_uri: str | None = None
+    """The OAuth redirect URL, when it must be named (it must match one in the app's settings)."""
     host: str = "0.0.0.0"  # noqa: S104  (a container's HTTP endpoint listens on every interface)
     port: int = 3000
 
@@ -105,8 +116,20 @@ class Settings(BaseSettings):
         return bool(self.openai_base_url or self.openai_api_key)
 
     @property
+    def slack_oauth(self) -> bool:
+        """Many workspaces, each installed over OAuth v2 (tokens in the database, not the environment)."""
+        return self.slack_client_id is not None and self.slack_client_secret is not None
+
+    @property
     def slack_configured(self) -> bool:
-        return self.slack_bot_token is not None
+        return self.slack_bot_token is not None or self.slack_oauth
+
+    @property
+    def secrets(self) -> list[str]:
+        """Every secret value set, for the log filter that keeps them out of the logs."""
+        values = [self.slack_bot_token, self.slack_app_token, self.slack_signing_secret, self.slack_client_secret,
+                  self.discord_token, self.openai_api_key]
+        return [value.get_secret_value() for value in values if value is not None and value.get_secret_value()]
 
     @property
     def discord_configured(self) -> bool:
