@@ -52,11 +52,6 @@ class Settings(BaseSettings):
     slack_mode: Literal["socket", "http"] = "socket"
     slack_api_url: str | None = None
     slack_admin_ids: Annotated[list[str], NoDecode] = Field(default_factory=list)
-    slack_client_id: str | None = None
-    """With ``SLACK_CLIENT_SECRET`` (HTTP mode): install to many workspaces over OAuth v2."""
-    slack_client_secret: SecretStr | None = None
-    slack_redirect_uri: str | None = None
-    """The OAuth redirect URL, when it must be named (it must match one in the app's settings)."""
     host: str = "0.0.0.0"  # noqa: S104  (a container's HTTP endpoint listens on every interface)
     port: int = 3000
 
@@ -116,18 +111,13 @@ class Settings(BaseSettings):
         return bool(self.openai_base_url or self.openai_api_key)
 
     @property
-    def slack_oauth(self) -> bool:
-        """Many workspaces, each installed over OAuth v2 (tokens in the database, not the environment)."""
-        return self.slack_client_id is not None and self.slack_client_secret is not None
-
-    @property
     def slack_configured(self) -> bool:
-        return self.slack_bot_token is not None or self.slack_oauth
+        return self.slack_bot_token is not None
 
     @property
     def secrets(self) -> list[str]:
         """Every secret value set, for the log filter that keeps them out of the logs."""
-        values = [self.slack_bot_token, self.slack_app_token, self.slack_signing_secret, self.slack_client_secret,
+        values = [self.slack_bot_token, self.slack_app_token, self.slack_signing_secret,
                   self.discord_token, self.openai_api_key]
         return [value.get_secret_value() for value in values if value is not None and value.get_secret_value()]
 

@@ -25,7 +25,7 @@ class OperationsQueries(StoreBase):
     async def operations_snapshot(self) -> OperationsSnapshot:
         async with self._read() as session:
             unsent = select(Outbox.state, func.count()).where(Outbox.state != "sent").group_by(Outbox.state)
-            by_state = dict((await session.execute(unsent)).tuples().all())
+            by_state = {str(state): int(rows) for state, rows in (await session.execute(unsent)).all()}
             live = (await session.execute(
                 select(func.count()).select_from(Interview).where(Interview.status == "active"))).scalar_one()
         return OperationsSnapshot(outbox={state: int(by_state.get(state, 0)) for state in OUTBOX_STATES
