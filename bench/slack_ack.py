@@ -45,13 +45,15 @@ async def _until_terminated() -> None:
 async def serve_ours(api_url: str, database: str) -> None:
     from bot.adapters.slack import SlackAdapter
     from bot.config import Settings
-    from bot.runtime import build_runtime, freeze_heap
+    from bot.runtime import build_runtime, freeze_heap, platform_adapters
 
     settings = Settings(_env_file=None, slack_bot_token="xoxb-bench", slack_signing_secret=SECRET,  # type: ignore[call-arg]
                         slack_mode="http", slack_api_url=api_url, host="127.0.0.1", port=0,
                         database_url=f"sqlite:///{database}")
     runtime = await build_runtime(settings, offline_only=True)
-    adapter = SlackAdapter(settings, runtime.service)
+    # As `practice-bot run` builds it: metrics on (the core's counters, 429s, /metrics on the same port).
+    [adapter] = platform_adapters(settings, runtime.service, runtime=runtime)
+    assert isinstance(adapter, SlackAdapter)
     await adapter.start()
     freeze_heap()  # as bot.runtime.serve does once started
     print(f"PORT {adapter.port}", flush=True)

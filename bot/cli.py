@@ -92,7 +92,8 @@ def _main(argv: Sequence[str] | None) -> int:
     console = args.command in {"console", "migrate"} or (args.command == "run" and not (
         settings.slack_configured or settings.discord_configured))
     explicit = "LOG_LEVEL" in os.environ
-    configure_logging(settings.log_level if explicit or not console else "WARNING")
+    configure_logging(settings.log_level if explicit or not console else "WARNING", log_format=settings.log_format,
+                      secrets=settings.secrets)
     try:
         if args.command == "migrate":
             from bot.storage.database import migrate
@@ -191,7 +192,8 @@ async def _run(settings: Settings) -> int:
         log.info("no Slack or Discord tokens set: starting the console on %s", settings.database_url)
         return await _console(settings, speed=1.0, seed=None)
     runtime = await build_runtime(settings)
-    await serve(runtime, platform_adapters(settings, runtime.service), tick_seconds=settings.tick_seconds)
+    await serve(runtime, platform_adapters(settings, runtime.service, runtime=runtime),
+                tick_seconds=settings.tick_seconds)
     return 0
 
 

@@ -38,6 +38,12 @@ class Settings(BaseSettings):
     database_url: str = Field(default=f"sqlite:///{DEFAULT_DB_PATH}")
     default_timezone: str = "UTC"
     log_level: str = "INFO"
+    log_format: Literal["text", "json"] = "text"
+    """``json``: one JSON object per line (time, level, logger, message, error id, platform, event key)."""
+    metrics_port: int | None = Field(default=None, ge=0, le=65535)
+    """Serve ``/metrics``, ``/healthz``, ``/readyz`` on this port (every mode; Slack HTTP mode serves them
+    on ``PORT`` as well). Off by default."""
+    metrics_host: str = "0.0.0.0"  # noqa: S104  (scraped from outside the container)
 
     # Slack
     slack_bot_token: SecretStr | None = None
@@ -107,6 +113,13 @@ class Settings(BaseSettings):
     @property
     def slack_configured(self) -> bool:
         return self.slack_bot_token is not None
+
+    @property
+    def secrets(self) -> list[str]:
+        """Every secret value set, for the log filter that keeps them out of the logs."""
+        values = [self.slack_bot_token, self.slack_app_token, self.slack_signing_secret,
+                  self.discord_token, self.openai_api_key]
+        return [value.get_secret_value() for value in values if value is not None and value.get_secret_value()]
 
     @property
     def discord_configured(self) -> bool:

@@ -9,6 +9,7 @@ import logging
 import random
 import signal
 import sys
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TextIO
 
@@ -17,6 +18,11 @@ from bot.config import Settings
 from bot.core.interviews import ProbePolicy
 from bot.core.ports import Clock, Prober, Scorer
 from bot.core.service import PracticeService
+from bot.observability.health import Health
+from bot.observability.logs import install as install_logging
+from bot.observability.metrics import PrometheusMetrics, RateLimitLog
+from bot.observability.scoring import metered
+from bot.observability.server import AsgiServer, OpsApp
 from bot.scheduling.clock import ScaledClock, SystemClock
 from bot.scheduling.ticker import Ticker
 from bot.storage.database import create_engine, migrate
@@ -31,12 +37,10 @@ QUIET_LOGGERS = ("discord", "discord.http", "discord.gateway", "slack_sdk", "sla
                  "httpx", "httpx2", "openai", "uvicorn.access", "aiosqlite", "asyncio", "alembic")
 
 
-def configure_logging(level: str, *, stream: TextIO | None = None) -> None:
-    logging.basicConfig(
-        level=level.upper(),
-        stream=stream or sys.stderr,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
+def configure_logging(level: str, *, log_format: str = "text", secrets: Iterable[str] = (),
+                      stream: TextIO | None = None) -> None:
+    """The root handler (plain lines or ``LOG_FORMAT=json``; secrets and request bodies redacted)."""
+    install_logging(level, log_format=log_format, secrets=secrets, stream=stream or sys.stderr)
     for name in QUIET_LOGGERS:
         logging.getLogger(name).setLevel(max(logging.WARNING, logging.getLogger().level))
     # A tick that outlasts its interval is skipped by design (max_instances=1); not worth a warning.
@@ -59,6 +63,11 @@ class Runtime:
     settings: Settings
     service: PracticeService
     store: SqlStore
+    metrics: PrometheusMetrics = field(default_factory=PrometheusMetrics)
+    health: Health | None = None
+    ops: OpsApp | None = None
+    """``/metrics``, ``/healthz``, ``/readyz``: served at ``METRICS_PORT`` and in Slack HTTP mode."""
+    ops_server: AsgiServer | None = None
     adapters: list[Adapter] = field(default_factory=list)
     ticker: Ticker | None = None
     lease_keeper: asyncio.Task[None] | None = None
@@ -66,6 +75,8 @@ class Runtime:
     async def close(self) -> None:
         """Stop the clock (letting a tick finish), the outbox (rows being sent finish, the rest go back to
         the store), the adapters, then the background jobs, the lease and the store."""
+        if self.health is not None:
+            self.health.stopping()  # /readyz says 503 from now on
         if self.ticker is not None:
             await self.ticker.stop()
         with contextlib.suppress(TimeoutError):
@@ -88,6 +99,8 @@ class Runtime:
         close_scorer = getattr(self.service.scorer, "aclose", None)
         if close_scorer is not None:  # the LLM scorer holds an HTTP client
             await close_scorer()
+        if self.ops_server is not None:
+            await self.ops_server.stop()
         await self.store.close()
 
 
@@ -95,7 +108,8 @@ async def build_runtime(settings: Settings, *, clock: Clock | None = None, offli
                         rng: random.Random | None = None) -> Runtime:
     await migrate(settings.database_url)
     store = SqlStore(create_engine(settings.database_url))
-    scorer = build_scorer(settings, offline_only=offline_only)
+    metrics = PrometheusMetrics()
+    scorer = metered(build_scorer(settings, offline_only=offline_only), metrics)
     from bot.scoring.offline import OfflineScorer
 
     service = PracticeService(
@@ -112,20 +126,36 @@ async def build_runtime(settings: Settings, *, clock: Clock | None = None, offli
                            min_seconds_left=settings.probe_min_seconds_left,
                            min_share_left=settings.probe_min_share_left,
                            per_phase=settings.probes_per_phase),
+        metrics=metrics,
     )
-    return Runtime(settings=settings, service=service, store=store)
+    health = Health(store=store, stale_after=stale_after(settings.tick_seconds))
+    ops = OpsApp(health=health, metrics=metrics, store=store)
+    return Runtime(settings=settings, service=service, store=store, metrics=metrics, health=health, ops=ops)
 
 
-def platform_adapters(settings: Settings, service: PracticeService) -> list[Adapter]:
-    """Every adapter whose tokens are configured (imports stay lazy: start-up time matters)."""
+def stale_after(tick_seconds: float) -> float:
+    """How long without a tick before ``/healthz`` fails (the same limit as ``practice-bot healthcheck``)."""
+    return max(60.0, tick_seconds * 6)
+
+
+def platform_adapters(settings: Settings, service: PracticeService, *,
+                      runtime: Runtime | None = None) -> list[Adapter]:
+    """Every adapter whose tokens are configured (imports stay lazy: start-up time matters). With
+    ``runtime``, they report to its metrics, and Slack HTTP mode serves its ``/metrics`` and probes."""
     adapters: list[Adapter] = []
+    metrics = runtime.metrics if runtime is not None else None
     if settings.slack_configured:
         from bot.adapters.slack import SlackAdapter
 
-        adapters.append(SlackAdapter(settings, service))
+        slack = SlackAdapter(settings, service, ops=runtime.ops if runtime is not None else None)
+        if metrics is not None:
+            slack.gate.on_limit = lambda method: metrics.limited("slack", method)
+        adapters.append(slack)
     if settings.discord_configured:
         from bot.adapters.discord import DiscordAdapter
 
+        if metrics is not None:
+            logging.getLogger("discord.http").addHandler(RateLimitLog(metrics))
         adapters.append(DiscordAdapter(settings, service))
     return adapters
 
@@ -147,25 +177,31 @@ async def serve(runtime: Runtime, adapters: list[Adapter], *, tick_seconds: floa
             loop.add_signal_handler(sig, stop.set)
             handled.append(sig)
     heartbeat = runtime.settings.heartbeat_file
+    health = runtime.health
 
     async def tick() -> None:
         await runtime.service.tick(bulk=False, wait=False)  # sends never hold up the next tick
         if heartbeat is not None:
             heartbeat.touch()
+        if health is not None:
+            health.ticked()
 
     waiters: list[asyncio.Task[None]] = []
     stopper = asyncio.create_task(stop.wait())
     try:
+        await start_ops_server(runtime)  # probes answer (503 "starting") while the adapters connect
         await runtime.service.lease.current()  # taken before any claim; renewed while the process lives
         runtime.lease_keeper = asyncio.create_task(runtime.service.lease.keep_renewed())
         for adapter in adapters:
             await adapter.start()
             log.info("%s adapter ready", adapter.name)
         runtime.ticker = Ticker(tick, interval_seconds=tick_seconds, housekeeping=runtime.service.prune,
-                                due=runtime.service.next_due)
+                                due=runtime.service.next_due, on_tick=runtime.metrics.ticked)
         runtime.service.on_change = runtime.ticker.wake
         runtime.ticker.start()
         await runtime.ticker.tick_now()  # overdue work resumes within seconds of start-up
+        if health is not None:
+            health.serving(adapters)
         if ready is not None:
             ready.set()
         freeze_heap()
@@ -177,6 +213,16 @@ async def serve(runtime: Runtime, adapters: list[Adapter], *, tick_seconds: floa
         await runtime.close()
         for sig in handled:
             loop.remove_signal_handler(sig)
+
+
+async def start_ops_server(runtime: Runtime) -> None:
+    """``METRICS_PORT``, when set: ``/metrics``, ``/healthz``, ``/readyz`` on their own small server."""
+    port = runtime.settings.metrics_port
+    if port is None or runtime.ops is None or runtime.ops_server is not None:
+        return
+    runtime.ops_server = AsgiServer(runtime.ops, host=runtime.settings.metrics_host, port=port, name="ops-http")
+    bound = await runtime.ops_server.start()
+    log.info("metrics and probes on %s:%s (/metrics, /healthz, /readyz)", runtime.settings.metrics_host, bound)
 
 
 def freeze_heap() -> None:

@@ -152,6 +152,20 @@ def parse_command(text: str) -> Command:
     raise UserError(f"I don't know the command `{_shown(name)}`.{hint} Try `/practice help`.")
 
 
+_ALIASES = {"board": "leaderboard", "top": "leaderboard", "forgetme": "forget-me", "forget": "forget-me"}
+
+
+def command_name(text: str) -> str:
+    """The name a command counts under (metrics): one of ``SUBCOMMANDS``, or ``unknown``."""
+    words = clean(text)[:MAX_COMMAND_LENGTH].lower().split()
+    if words and words[0] in {"/practice", "practice"}:
+        words = words[1:]
+    if not words:
+        return "help"
+    name = _ALIASES.get(words[0], words[0])
+    return name if name in SUBCOMMANDS else "unknown"
+
+
 def _shown(text: str) -> str:
     return text[:40].replace("`", "'")
 

@@ -24,12 +24,14 @@ from framework import Framework
 from bot.core.catalog import Catalog
 from bot.core.chats import Chats
 from bot.core.commands import Router
-from bot.core.errors import new_error_id
+from bot.core.errors import UserError, new_error_id
 from bot.core.events import EventPruning
+from bot.core.grammar import command_name
 from bot.core.interviews import InterviewDelivery, InterviewOutbox, Interviews, InterviewScoreStore, ProbePolicy
 from bot.core.leases import Lease, LeaseStore
 from bot.core.members import ForgetStore, Forgetting, Members, MemberStore
 from bot.core.messages import Action, CommandContext, InMessage, Reply
+from bot.core.metrics import NO_METRICS, Metrics
 from bot.core.outbox import Dispatcher, OutboxStore
 from bot.core.ports import Chat, Clock, Prober, Scorer
 from bot.core.progress import Practice, PracticeStore, Standings, StandingsStore
@@ -84,6 +86,7 @@ class PracticeService:
         prober: Prober | None = None,
         coverage: Scorer | None = None,
         probes: ProbePolicy | None = None,
+        metrics: Metrics = NO_METRICS,
     ) -> None:
         """``prober`` phrases follow-up questions (the LLM scorer, when one is configured);
         ``coverage`` finds what an answer misses on the clock's tick (the offline scorer; by
@@ -94,12 +97,13 @@ class PracticeService:
         self.framework = framework
         self.scorer = scorer
         self.clock = clock
+        self.metrics = metrics
         rng = rng or random.Random()  # noqa: S311 (variety, not security)
         self.chats = Chats()
         members = Members(store=store, channels=store, default_timezone=default_timezone)
-        self.practice = Practice(store=store, members=members)
+        self.practice = Practice(store=store, members=members, metrics=metrics)
         self.lease = Lease(store=store, clock=clock, holder=holder or f"{socket.gethostname()}:{os.getpid()}")
-        self.dispatcher = Dispatcher(store=store, chats=self.chats, clock=clock, lease=self.lease)
+        self.dispatcher = Dispatcher(store=store, chats=self.chats, clock=clock, lease=self.lease, metrics=metrics)
         for delivery in (
             InterviewDelivery(store=store, scorer=scorer, framework=framework, clock=clock, prober=prober),
             PromptDelivery(store=store, members=members, scorer=scorer, framework=framework, clock=clock),
@@ -127,9 +131,16 @@ class PracticeService:
 
     # ------------------------------------------------------------------ inbound
     async def handle_command(self, ctx: CommandContext, text: str) -> Reply:
+        outcome = "error"
         try:
-            return await self.router.command(ctx, text)
+            reply = await self.router.command(ctx, text)
+            outcome = "ok"
+            return reply
+        except UserError:
+            outcome = "refused"
+            raise
         finally:
+            self.metrics.count("command", command=command_name(text), outcome=outcome)
             self._changed()
 
     async def handle_message(self, message: InMessage) -> None:

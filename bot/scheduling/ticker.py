@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 
@@ -35,8 +36,12 @@ OVERDUE_RETRY_SECONDS = 1.0
 class Ticker:
     def __init__(self, tick: Callable[[], Awaitable[None]], *, interval_seconds: float,
                  housekeeping: Callable[[], Awaitable[object]] | None = None,
-                 due: Callable[[], Awaitable[datetime | None]] | None = None) -> None:
+                 due: Callable[[], Awaitable[datetime | None]] | None = None,
+                 on_tick: Callable[[float, float | None], None] | None = None) -> None:
+        """``on_tick(seconds, lateness)`` is told how long each tick took and, for a tick planned for a
+        due moment, how long after that moment it began (metrics)."""
         self._tick = tick
+        self._on_tick = on_tick
         self._housekeeping = housekeeping
         self._due = due
         self._running: set[asyncio.Task[object]] = set()
@@ -70,10 +75,14 @@ class Ticker:
             if task is not None:
                 self._running.discard(task)
 
-    async def _safe_tick(self) -> None:
+    async def _safe_tick(self, planned: datetime | None = None) -> None:
         async with self._lock:
             self._ticked_at = datetime.now(UTC)
+            started = time.monotonic()
             await self._guarded(self._tick, "scheduler tick")
+            if self._on_tick is not None:
+                lateness = (self._ticked_at - planned).total_seconds() if planned is not None else None
+                self._on_tick(time.monotonic() - started, lateness)
         await self._guarded(self._plan, "reading the next due time")
 
     async def _plan(self) -> None:
@@ -92,7 +101,7 @@ class Ticker:
         if self._ticked_at is not None and moment <= self._ticked_at:
             moment = datetime.now(UTC) + timedelta(seconds=OVERDUE_RETRY_SECONDS)
         self._scheduler.add_job(
-            self._safe_tick, "date", run_date=moment,
+            self._safe_tick, "date", run_date=moment, kwargs={"planned": moment},
             id="due", replace_existing=True, misfire_grace_time=None, coalesce=True,
             max_instances=2,  # planned from inside the running due tick; the lock keeps ticks one at a time
         )

@@ -31,6 +31,7 @@ from bot.storage.events import EventQueries
 from bot.storage.interviews import InterviewQueries
 from bot.storage.leases import LeaseQueries
 from bot.storage.members import MemberQueries
+from bot.storage.operations import OperationsQueries
 from bot.storage.outbox import OutboxQueries
 from bot.storage.progress import ProgressQueries
 from bot.storage.prompts import PromptQueries
@@ -42,7 +43,7 @@ log = logging.getLogger(__name__)
 
 
 class SqlStore(MemberQueries, ProgressQueries, PromptQueries, InterviewQueries, OutboxQueries, EventQueries,
-               LeaseQueries):
+               LeaseQueries, OperationsQueries):
     """Every port over one async engine: ``SqlStore(create_engine(url))``; ``await close()``."""
 
 

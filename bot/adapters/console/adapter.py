@@ -173,6 +173,9 @@ class ConsoleAdapter:
             if line == "":
                 return
 
+    def is_ready(self) -> bool:
+        return self._task is not None and not self._stopping.is_set()
+
     async def wait(self) -> None:
         if self._task is not None:
             await self._task

@@ -71,6 +71,11 @@ class DiscordAdapter:
             raise DiscordStartError(INTENTS_HELP) from error
         raise DiscordStartError(f"the Discord gateway closed before the bot was ready: {error!r}") from error
 
+    def is_ready(self) -> bool:
+        """Logged in and the gateway connected (false while it reconnects)."""
+        return self.bot.is_ready() and not self.bot.is_closed() and self._gateway is not None \
+            and not self._gateway.done()
+
     async def wait(self) -> None:
         """Return when the gateway stops for good (``connect`` reconnects by itself until then)."""
         if self._gateway is None:

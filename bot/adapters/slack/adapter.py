@@ -38,6 +38,7 @@ from bot.adapters.slack.users import DEFAULT_TTL_SECONDS, UserDirectory
 from bot.adapters.slack.work import KeyedWorkers
 from bot.config import Settings
 from bot.core.service import PracticeService
+from bot.observability.server import OpsApp
 
 log = logging.getLogger(__name__)
 
@@ -167,8 +168,11 @@ class _DropMessages(logging.Filter):
 class SlackAdapter:
     name = "slack"
 
-    def __init__(self, settings: Settings, service: PracticeService, *, options: SlackOptions | None = None) -> None:
+    def __init__(self, settings: Settings, service: PracticeService, *, options: SlackOptions | None = None,
+                 ops: OpsApp | None = None) -> None:
         self.mode = choose_mode(settings)
+        self.ops = ops
+        """The runtime's ``/metrics`` and probes, served on the HTTP port in HTTP mode."""
         self.settings = settings
         self.service = service
         self.options = options or SlackOptions()
@@ -210,7 +214,7 @@ class SlackAdapter:
         self.service.attach(self.chat)
         self.workers.start()
         if self.mode == "http":
-            asgi = SlackHttpApp(self.app, ready=self.is_ready, signing_secret=secret)
+            asgi = SlackHttpApp(self.app, ready=self.is_ready, signing_secret=secret, ops=self.ops)
             self._http = HttpServer(asgi, host=settings.host, port=settings.port)
             await self._http.start()
         else:

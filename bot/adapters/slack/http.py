@@ -8,21 +8,18 @@ Every request to ``/slack/events`` passes ``door`` (size, signature, parsing) be
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
-import socket
 import time
-from collections.abc import Awaitable, Callable, Iterator, Mapping, MutableMapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, MutableMapping, Sequence
 from typing import Any
 
-import uvicorn
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.request.async_request import AsyncBoltRequest
 
 from bot.adapters.slack import door
 from bot.adapters.slack.door import MAX_BODY_BYTES
 from bot.core.errors import new_error_id
+from bot.observability.server import AsgiServer, OpsApp
 
 log = logging.getLogger(__name__)
 
@@ -41,8 +38,10 @@ class SlackHttpApp:
     """The ASGI application: health endpoints; ``/slack/events`` through the door, then to bolt."""
 
     def __init__(self, app: AsyncApp, *, ready: Callable[[], bool], signing_secret: str,
-                 now: Callable[[], float] = time.time) -> None:
+                 now: Callable[[], float] = time.time, ops: OpsApp | None = None) -> None:
         self._app = app
+        self._ops = ops
+        """When the runtime has one: ``/metrics``, ``/healthz``, ``/readyz`` are its answers."""
         self._ready = ready
         self._secret = signing_secret
         self._now = now
@@ -51,7 +50,9 @@ class SlackHttpApp:
         if scope["type"] != "http":
             return  # lifespan is off; websockets are not served
         method, path = scope["method"], scope["path"]
-        if method in {"GET", "HEAD"} and path == "/healthz":
+        if self._ops is not None and self._ops.serves(method, path):
+            await self._ops.handle(path, send)
+        elif method in {"GET", "HEAD"} and path == "/healthz":
             await _plain(send, 200, "ok")
         elif method in {"GET", "HEAD"} and path == "/readyz":
             ready = self._ready()
@@ -127,63 +128,14 @@ async def _respond(send: Send, status: int, headers: Mapping[str, Sequence[str]]
     await send({"type": "http.response.body", "body": body})
 
 
-class _Server(uvicorn.Server):
-    """uvicorn without its own signal handlers: the runtime owns SIGINT/SIGTERM."""
-
-    @contextlib.contextmanager
-    def capture_signals(self) -> Iterator[None]:
-        yield
-
-
-class HttpServer:
-    """uvicorn on an already bound socket, so port 0 works and the port is known at once."""
+class HttpServer(AsgiServer):
+    """The Slack endpoint's server (uvicorn on a pre-bound socket; see ``bot.observability.server``)."""
 
     def __init__(self, asgi: SlackHttpApp, *, host: str, port: int) -> None:
-        self._asgi = asgi
-        self._host = host
-        self._port = port
-        self._server: _Server | None = None
-        self._task: asyncio.Task[None] | None = None
-        self.port: int | None = None
+        super().__init__(asgi, host=host, port=port, name="slack-http")
+        self._shown_host = host
 
     async def start(self) -> int:
-        family = socket.AF_INET6 if ":" in self._host else socket.AF_INET
-        sock = socket.socket(family, socket.SOCK_STREAM)
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        # Accepted connections inherit it: a response whose body follows its headers in a second
-        # write (every non-empty answer) otherwise waits ~40 ms for the client's delayed ACK.
-        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        sock.bind((self._host, self._port))
-        sock.listen(2048)
-        sock.setblocking(False)
-        self.port = int(sock.getsockname()[1])
-        config = uvicorn.Config(
-            self._asgi,
-            lifespan="off",
-            access_log=False,
-            log_config=None,
-            timeout_graceful_shutdown=5,
-            backlog=2048,
-        )
-        self._server = _Server(config)
-        self._task = asyncio.create_task(self._server.serve(sockets=[sock]), name="slack-http")
-        while not self._server.started:
-            if self._task.done():
-                await self._task  # raises what stopped it
-                raise RuntimeError("the HTTP server stopped while starting")
-            await asyncio.sleep(0.01)
-        log.info("Slack HTTP endpoint on %s:%s%s", self._host, self.port, EVENTS_PATH)
-        return self.port
-
-    async def wait(self) -> None:
-        if self._task is not None:
-            await asyncio.shield(self._task)
-
-    async def stop(self) -> None:
-        if self._server is not None:
-            self._server.should_exit = True
-        if self._task is not None:
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-        self._server = None
-        self._task = None
+        port = await super().start()
+        log.info("Slack HTTP endpoint on %s:%s%s", self._shown_host, port, EVENTS_PATH)
+        return port

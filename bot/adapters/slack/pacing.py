@@ -155,6 +155,8 @@ class RateLimitGate:
         self._now = now
         self._sleep = sleep
         self._methods: dict[str, _MethodPace] = defaultdict(_MethodPace)
+        self.on_limit: Callable[[str], None] | None = None
+        """Told the method of every 429 (the runtime counts them in metrics)."""
 
     def succeeded(self, method: str) -> None:
         now = self._now()
@@ -164,6 +166,8 @@ class RateLimitGate:
 
     def limit(self, method: str, seconds: float) -> None:
         """Slack answered 429 with ``Retry-After: seconds``."""
+        if self.on_limit is not None:
+            self.on_limit(method)
         now = self._now()
         state = self._methods[method]
         paused_until = state.paused_until

@@ -21,6 +21,7 @@ from bot.core.chats import Chats
 from bot.core.errors import new_error_id
 from bot.core.leases import Lease
 from bot.core.messages import OutMessage
+from bot.core.metrics import NO_METRICS, Metrics
 from bot.core.outbox._kinds import SENDING_KEY, OutboxKind, send
 from bot.core.outbox.store import OutboxStore
 from bot.core.ports import Chat, Clock
@@ -44,8 +45,9 @@ class Dispatcher:
     up the next claim. ``flush`` starts the loop if it is not running and waits for it."""
 
     def __init__(self, *, store: OutboxStore, chats: Chats, clock: Clock, lease: Lease,
-                 kinds: Iterable[OutboxKind] = ()) -> None:
+                 kinds: Iterable[OutboxKind] = (), metrics: Metrics = NO_METRICS) -> None:
         self._store = store
+        self._metrics = metrics
         self._lease = lease
         """Every claim names it: while this process renews it, nobody else takes the rows it holds."""
         self._chats = chats
@@ -289,6 +291,9 @@ class Dispatcher:
             await self._store.mark_failed(row.id, error="adapter not running",
                                           retry_at=self._clock.now() + timedelta(minutes=5))
             return False
+        if row.attempts > 1:
+            self._metrics.count("outbox_retried", purpose=row.purpose)
+        started = time.monotonic()
         try:
             if row.attempts > 1 and not self._checks_itself(row):
                 # An earlier attempt may have reached the platform (a timeout after it accepted the
@@ -311,9 +316,12 @@ class Dispatcher:
                 retry_at = self._clock.now() + timedelta(seconds=5 * 2 ** row.attempts)
             await self._store.mark_failed(row.id, error=f"{error_id}: {type(exc).__name__}: {exc}"[:500],
                                           retry_at=retry_at)
+            self._metrics.count("outbox_failed", purpose=row.purpose)
             return retry_at is None  # a dead row holds nothing back
+        self._metrics.observe("outbox_send", time.monotonic() - started, purpose=row.purpose)
         if ref is not None:
             await self._store.mark_sent(row.id, message=ref)
+        self._metrics.count("outbox_sent", purpose=row.purpose)
         return True
 
     async def _deliver(self, chat: Chat, row: OutboxRecord) -> MessageRef | None:

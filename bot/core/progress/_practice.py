@@ -6,6 +6,7 @@ import logging
 
 from bot.core.members import Members
 from bot.core.messages import InMessage
+from bot.core.metrics import NO_METRICS, Metrics
 from bot.core.normalise import clean_answer
 from bot.core.progress.rules import local_date
 from bot.core.progress.store import PracticeStore
@@ -20,9 +21,10 @@ class Practice:
     author's streak. Edits update the answer; a deleted answer is withdrawn (and its day, if it
     was the day's only answer)."""
 
-    def __init__(self, *, store: PracticeStore, members: Members) -> None:
+    def __init__(self, *, store: PracticeStore, members: Members, metrics: Metrics = NO_METRICS) -> None:
         self._store = store
         self._members = members
+        self._metrics = metrics
 
     async def record(self, message: InMessage, text: str, channel: ChannelRef, *,
                      prompt_id: int | None = None, interview_id: int | None = None,
@@ -30,7 +32,7 @@ class Practice:
         """Record once per event key, on the author's practice day; ``None`` on redelivery."""
         member = await self._members.join(message.author, timezone=message.author_timezone)
         timezone = await self._members.member_timezone(member.timezone, channel)
-        return await self._store.record_answer(
+        recorded = await self._store.record_answer(
             AnswerDraft(
                 member=message.author,
                 text=text,
@@ -43,6 +45,9 @@ class Practice:
                 phase_index=phase_index,
             )
         )
+        if recorded is not None:
+            self._metrics.count("answer", kind="interview" if interview_id is not None else "prompt")
+        return recorded
 
     async def edit(self, event_key: str, text: str) -> None:
         cleaned = clean_answer(text)
