@@ -85,6 +85,9 @@ class Runtime:
             await self.service.lease.release()  # what it still claims is free at once, not in 15 s
         except Exception:
             log.warning("could not give up the lease; its claims are free when it expires", exc_info=True)
+        close_charts = getattr(self.service.charts, "close", None)
+        if close_charts is not None:  # the renderer's worker thread
+            close_charts()
         close_scorer = getattr(self.service.scorer, "aclose", None)
         if close_scorer is not None:  # the LLM scorer holds an HTTP client
             await close_scorer()
@@ -96,6 +99,7 @@ async def build_runtime(settings: Settings, *, clock: Clock | None = None, offli
     await migrate(settings.database_url)
     store = SqlStore(create_engine(settings.database_url))
     scorer = build_scorer(settings, offline_only=offline_only)
+    from bot.charts import MatplotlibCharts  # matplotlib itself is imported on the first chart only
     from bot.scoring.offline import OfflineScorer
 
     service = PracticeService(
@@ -112,6 +116,7 @@ async def build_runtime(settings: Settings, *, clock: Clock | None = None, offli
                            min_seconds_left=settings.probe_min_seconds_left,
                            min_share_left=settings.probe_min_share_left,
                            per_phase=settings.probes_per_phase),
+        charts=MatplotlibCharts(),
     )
     return Runtime(settings=settings, service=service, store=store)
 

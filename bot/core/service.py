@@ -97,6 +97,7 @@ class PracticeService:
         self.framework = framework
         self.scorer = scorer
         self.clock = clock
+        self.charts = charts
         rng = rng or random.Random()  # noqa: S311 (variety, not security)
         self.chats = Chats()
         members = Members(store=store, channels=store, default_timezone=default_timezone)
