@@ -28,7 +28,7 @@ from bot.core.progress.stats import (
     team_window_start,
     week_start,
 )
-from bot.core.progress.store import StandingsStore, StatsStore
+from bot.core.progress.store import StatsStore, StreakReader
 from bot.core.refs import UserRef
 
 log = logging.getLogger(__name__)
@@ -45,7 +45,7 @@ def mentioned(ctx: CommandContext, member: str | None) -> UserRef:
 
 
 class Stats:
-    def __init__(self, *, store: StatsStore, standings: StandingsStore, members: Members, clock: Clock,
+    def __init__(self, *, store: StatsStore, standings: StreakReader, members: Members, clock: Clock,
                  framework: Framework, charts: Charts | None) -> None:
         self._store = store
         self._standings = standings

@@ -42,3 +42,9 @@ class StatsStore(Protocol):
         ...
 
     async def practice_days(self, user: UserRef, *, since: date) -> list[date]: ...
+
+
+class StreakReader(Protocol):
+    """A member's stored streak, for what shows it beside other things (stats)."""
+
+    async def get_streak(self, user: UserRef) -> StreakRecord | None: ...
