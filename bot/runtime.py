@@ -96,6 +96,9 @@ class Runtime:
             await self.service.lease.release()  # what it still claims is free at once, not in 15 s
         except Exception:
             log.warning("could not give up the lease; its claims are free when it expires", exc_info=True)
+        close_charts = getattr(self.service.charts, "close", None)
+        if close_charts is not None:  # the renderer's worker thread
+            close_charts()
         close_scorer = getattr(self.service.scorer, "aclose", None)
         if close_scorer is not None:  # the LLM scorer holds an HTTP client
             await close_scorer()
@@ -110,6 +113,7 @@ async def build_runtime(settings: Settings, *, clock: Clock | None = None, offli
     store = SqlStore(create_engine(settings.database_url))
     metrics = PrometheusMetrics()
     scorer = metered(build_scorer(settings, offline_only=offline_only), metrics)
+    from bot.charts import MatplotlibCharts  # matplotlib itself is imported on the first chart only
     from bot.scoring.offline import OfflineScorer
 
     service = PracticeService(
@@ -127,6 +131,7 @@ async def build_runtime(settings: Settings, *, clock: Clock | None = None, offli
                            min_share_left=settings.probe_min_share_left,
                            per_phase=settings.probes_per_phase),
         metrics=metrics,
+        charts=MatplotlibCharts(),
     )
     health = Health(store=store, stale_after=stale_after(settings.tick_seconds))
     ops = OpsApp(health=health, metrics=metrics, store=store)

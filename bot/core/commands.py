@@ -18,13 +18,15 @@ from bot.core.grammar import (
     ScheduleCommand,
     SectionCommand,
     SectionsCommand,
+    StatsCommand,
     StreakCommand,
+    TeamCommand,
     parse_command,
 )
 from bot.core.interviews import Interviews
 from bot.core.members import Forgetting
 from bot.core.messages import Action, CommandContext, InMessage, Reply
-from bot.core.progress import Standings
+from bot.core.progress import Standings, Stats
 from bot.core.prompts import DailyPrompts, Schedules
 from bot.core.refs import ThreadRef
 
@@ -41,6 +43,7 @@ class Router:
         schedules: Schedules,
         standings: Standings,
         forgetting: Forgetting,
+        stats: Stats,
     ) -> None:
         self._catalog = catalog
         self._interviews = interviews
@@ -48,6 +51,7 @@ class Router:
         self._schedules = schedules
         self._standings = standings
         self._forgetting = forgetting
+        self._stats = stats
 
     async def command(self, ctx: CommandContext, text: str) -> Reply:
         if ctx.user_is_bot:
@@ -77,6 +81,10 @@ class Router:
                 return await self._standings.leaderboard(ctx, window)
             case ForgetMeCommand():
                 return await self._forgetting.ask(ctx)
+            case StatsCommand(member=member):
+                return await self._stats.personal(ctx, member)
+            case TeamCommand(window=window, workspace=workspace):
+                return await self._stats.team(ctx, window, workspace=workspace)
         raise AssertionError("unhandled command")  # pragma: no cover (the match is exhaustive)
 
     async def action(self, action: Action) -> Reply:

@@ -17,6 +17,7 @@ from framework import DEFAULT_LEVEL, LEVELS, Level
 from bot.core.errors import UserError
 from bot.core.interviews.rules import MAX_MINUTES, MIN_MINUTES
 from bot.core.normalise import clean
+from bot.core.progress.stats import TeamWindow
 from bot.core.records import Window
 
 MAX_COMMAND_LENGTH = 500
@@ -31,6 +32,8 @@ SUBCOMMANDS = (
     "section",
     "scenarios",
     "forget-me",
+    "stats",
+    "team",
     "help",
 )
 
@@ -98,6 +101,21 @@ class ForgetMeCommand:
     """Delete everything about the asker (after a confirm click: ``bot.core.members.Forgetting``)."""
 
 
+@dataclass(frozen=True, slots=True)
+class StatsCommand:
+    """A member's progress as a picture (the asker's when ``member`` is None)."""
+
+    member: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class TeamCommand:
+    """The channel's (or, with ``workspace``, the workspace's) coverage of the sections."""
+
+    window: TeamWindow = "month"
+    workspace: bool = False
+
+
 Command = (
     HelpCommand
     | InterviewCommand
@@ -109,6 +127,8 @@ Command = (
     | SectionCommand
     | ScenariosCommand
     | ForgetMeCommand
+    | StatsCommand
+    | TeamCommand
 )
 
 def parse_command(text: str) -> Command:
@@ -147,6 +167,10 @@ def parse_command(text: str) -> Command:
         if len(args) > (1 if name == "forget" else 0):
             raise UserError("`/practice forget-me` takes no options: it only ever forgets you.")
         return ForgetMeCommand()
+    if name == "stats":
+        return StatsCommand(" ".join(args) if args else None)
+    if name == "team":
+        return _team(args)
     suggestion = _closest(name)
     hint = f" Did you mean `/practice {suggestion}`?" if suggestion else ""
     raise UserError(f"I don't know the command `{_shown(name)}`.{hint} Try `/practice help`.")
@@ -223,6 +247,19 @@ def _leaderboard(args: list[str]) -> LeaderboardCommand:
         raise UserError("Usage: `/practice leaderboard [week|month|all]`.")
     value: Window = window  # type: ignore[assignment]
     return LeaderboardCommand(value)
+
+
+def _team(args: list[str]) -> TeamCommand:
+    window: TeamWindow | None = None
+    workspace = False
+    for arg in (a.lower() for a in args):
+        if arg in {"week", "month", "quarter"} and window is None:
+            window = "week" if arg == "week" else "month" if arg == "month" else "quarter"
+        elif arg in {"workspace", "all", "server"} and not workspace:
+            workspace = True
+        else:
+            raise UserError("Usage: `/practice team [week|month|quarter] [workspace]`.")
+    return TeamCommand(window or "month", workspace)
 
 
 def _section(args: list[str]) -> SectionCommand:

@@ -53,6 +53,19 @@ Block = SectionBlock | FieldsBlock | ButtonsBlock | DividerBlock | ContextBlock
 
 
 @dataclass(frozen=True, slots=True)
+class Attachment:
+    """A file sent with a message (a chart). ``fallback`` carries the same facts as text, sent
+    instead wherever the file cannot go (no file permission, an upload refused, nothing drawn)."""
+
+    filename: str
+    data: bytes
+    alt: str
+    """Alt text: what the picture shows, in a sentence or two."""
+    fallback: str
+    mime: str = "image/png"
+
+
+@dataclass(frozen=True, slots=True)
 class OutMessage:
     text: str
     blocks: tuple[Block, ...] = ()
@@ -64,8 +77,21 @@ class OutMessage:
     """The outbox key of the effect this message is (empty: none). Adapters that can carry it do
     (Slack: message metadata; Discord: an enforced nonce), so a repeat can be recognised."""
 
+    files: tuple[Attachment, ...] = ()
+    """Sent with the text where the platform takes files; else each one's ``fallback`` is added to it."""
+
     def buttons(self) -> tuple[Button, ...]:
         return tuple(b for block in self.blocks if isinstance(block, ButtonsBlock) for b in block.buttons)
+
+    def text_only(self) -> OutMessage:
+        """This message without its files: their text fallbacks follow the text (same facts)."""
+        if not self.files:
+            return self
+        extra = "\n\n".join(f.fallback for f in self.files if f.fallback)
+        text = f"{self.text}\n\n{extra}" if extra else self.text
+        return OutMessage(text=text, blocks=(*self.blocks, *(SectionBlock(f.fallback) for f in self.files
+                                                              if f.fallback)),
+                          title=self.title, ephemeral=self.ephemeral, key=self.key)
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,6 +150,8 @@ class Capabilities:
     reactions: bool = True
     ephemeral: bool = True
     max_text: int = 3000
+    files: bool = True
+    """Files (charts) can be sent; otherwise messages go as ``OutMessage.text_only()``."""
     thread_is_root: bool = False
     """A thread is named by its root message, so ``start_thread`` makes no call and cannot fail
     (Slack): the dispatcher then records a posted root and its thread in one write."""
@@ -166,6 +194,7 @@ def split_text(text: str, limit: int) -> list[str]:
 
 __all__ = [
     "Action",
+    "Attachment",
     "Block",
     "Button",
     "ButtonsBlock",

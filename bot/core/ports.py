@@ -1,4 +1,4 @@
-"""The Protocols every part of the core shares: ``Chat``, ``Clock`` and ``Scorer``.
+"""The Protocols every part of the core shares: ``Chat``, ``Clock``, ``Scorer`` and ``Charts``.
 
 Adapters implement ``Chat``; ``bot.scoring`` implements ``Scorer``; tests inject a fake
 ``Clock``. The database ports are narrow and live with the capability that uses them
@@ -13,6 +13,7 @@ from typing import Protocol, runtime_checkable
 
 from framework import ChecklistItem, Level, Scenario, Section
 
+from bot.core.charts import PersonalChart, TeamChart
 from bot.core.messages import Capabilities, OutMessage
 from bot.core.records import FollowUp, ScoreCard
 from bot.core.refs import MessageRef, Platform, Target, ThreadRef
@@ -57,6 +58,15 @@ class Scorer(Protocol):
     async def score(
         self, *, section: Section, scenario: Scenario | None, question: str, answer: str
     ) -> ScoreCard: ...
+
+
+class Charts(Protocol):
+    """Draws the core's chart data as PNG bytes (``bot.charts``: matplotlib, in a worker thread).
+    Raises when it cannot draw; the caller then sends the text fallback."""
+
+    async def personal(self, chart: PersonalChart) -> bytes: ...
+
+    async def team(self, chart: TeamChart) -> bytes: ...
 
 
 @runtime_checkable

@@ -33,8 +33,8 @@ from bot.core.members import ForgetStore, Forgetting, Members, MemberStore
 from bot.core.messages import Action, CommandContext, InMessage, Reply
 from bot.core.metrics import NO_METRICS, Metrics
 from bot.core.outbox import Dispatcher, OutboxStore
-from bot.core.ports import Chat, Clock, Prober, Scorer
-from bot.core.progress import Practice, PracticeStore, Standings, StandingsStore
+from bot.core.ports import Charts, Chat, Clock, Prober, Scorer
+from bot.core.progress import Practice, PracticeStore, Standings, StandingsStore, Stats, StatsStore
 from bot.core.prompts import DailyPrompts, PromptDelivery, PromptDeliveryStore, PromptStore, Schedules, ScheduleStore
 from bot.core.records import InterviewRecord
 
@@ -56,6 +56,7 @@ class Store(
     ForgetStore,
     PracticeStore,
     StandingsStore,
+    StatsStore,
     InterviewOutbox,
     InterviewScoreStore,
     PromptStore,
@@ -87,10 +88,12 @@ class PracticeService:
         coverage: Scorer | None = None,
         probes: ProbePolicy | None = None,
         metrics: Metrics = NO_METRICS,
+        charts: Charts | None = None,
     ) -> None:
         """``prober`` phrases follow-up questions (the LLM scorer, when one is configured);
         ``coverage`` finds what an answer misses on the clock's tick (the offline scorer; by
-        default ``scorer``); ``probes`` says when follow-ups are asked."""
+        default ``scorer``); ``probes`` says when follow-ups are asked; ``charts`` draws stats as
+        pictures (``bot.charts``; without it stats are sent as text)."""
         self.store = store
         self.on_change: Callable[[], None] | None = None
         """Called after each inbound item is handled (the runtime's clock re-reads the next due time)."""
@@ -98,6 +101,7 @@ class PracticeService:
         self.scorer = scorer
         self.clock = clock
         self.metrics = metrics
+        self.charts = charts
         rng = rng or random.Random()  # noqa: S311 (variety, not security)
         self.chats = Chats()
         members = Members(store=store, channels=store, default_timezone=default_timezone)
@@ -123,6 +127,8 @@ class PracticeService:
             schedules=Schedules(store=store, members=members, clock=clock),
             standings=Standings(store=store, members=members, clock=clock),
             forgetting=Forgetting(store=store, clock=clock),
+            stats=Stats(store=store, standings=store, members=members, clock=clock, framework=framework,
+                        charts=charts),
         )
 
     def attach(self, chat: Chat) -> None:

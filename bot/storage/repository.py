@@ -11,6 +11,7 @@ each checked by mypy against the Protocols it implements:
 * ``interviews``: interviews (versioned transitions), their answers and score cards
   (``bot.core.interviews``)
 * ``scores``: score cards and LLM usage (``bot.core.scoring``)
+* ``stats``: scored answers per member, channel or workspace, and practice days (``bot.core.progress``)
 * ``outbox``: the outbox (``bot.core.outbox``); ``events``: inbound idempotency (``bot.core.events``);
   ``leases``: who holds a claim (``bot.core.leases``)
 
@@ -35,6 +36,7 @@ from bot.storage.operations import OperationsQueries
 from bot.storage.outbox import OutboxQueries
 from bot.storage.progress import ProgressQueries
 from bot.storage.prompts import PromptQueries
+from bot.storage.stats import StatsQueries
 
 if TYPE_CHECKING:
     from bot.core.service import Store
@@ -43,7 +45,7 @@ log = logging.getLogger(__name__)
 
 
 class SqlStore(MemberQueries, ProgressQueries, PromptQueries, InterviewQueries, OutboxQueries, EventQueries,
-               LeaseQueries, OperationsQueries):
+               LeaseQueries, OperationsQueries, StatsQueries):
     """Every port over one async engine: ``SqlStore(create_engine(url))``; ``await close()``."""
 
 

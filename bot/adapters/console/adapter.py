@@ -5,6 +5,8 @@ thread (the latest interview or prompt thread, or the one picked with ``/thread 
 A reply that asks before doing something that cannot be undone (its buttons include a
 ``danger`` one, like forget-me's) is asked as y/n: ``y`` presses that button, anything else
 presses the other one (nothing happens) and is then read as usual.
+Files (charts) are written to a directory (``files_dir``, by default ``practice-bot-files`` in the
+system's temporary directory) and their path is printed with their alt text.
 On end of input the session plays out: the adapter waits until no interview is active
 and nothing is left to send, then stops.
 """
@@ -17,13 +19,25 @@ import getpass
 import itertools
 import logging
 import sys
+import tempfile
 import threading
+from dataclasses import replace
 from datetime import datetime
+from pathlib import Path
 from typing import Protocol, TextIO
 
 from bot.adapters.console.render import render
 from bot.core.guard import guarded
-from bot.core.messages import Action, Button, Capabilities, CommandContext, InMessage, OutMessage, Reply
+from bot.core.messages import (
+    Action,
+    Attachment,
+    Button,
+    Capabilities,
+    CommandContext,
+    InMessage,
+    OutMessage,
+    Reply,
+)
 from bot.core.normalise import display_name
 from bot.core.refs import ChannelRef, MessageRef, Platform, Target, ThreadRef, UserRef
 from bot.core.service import PracticeService
@@ -41,8 +55,10 @@ class ConsoleChat:
     capabilities = Capabilities(threads=True, buttons=True, edits=True, reactions=True, ephemeral=True,
                                 max_text=4000)
 
-    def __init__(self, out: TextIO) -> None:
+    def __init__(self, out: TextIO, *, files_dir: Path | None = None) -> None:
         self._out = out
+        self.files_dir = files_dir or Path(tempfile.gettempdir()) / "practice-bot-files"
+        self._file_ids = itertools.count(1)
         self._ids = itertools.count(1)
         self._thread_numbers: dict[ThreadRef, int] = {}
         self.current_thread: ThreadRef | None = None
@@ -75,6 +91,24 @@ class ConsoleChat:
                 return thread
         return None
 
+    def save_files(self, message: OutMessage, prefix: str) -> tuple[OutMessage, list[str]]:
+        """Write the message's files; the message left to print (a file that could not be written goes
+        as its text fallback) and the lines that say where the files are."""
+        unsaved: list[Attachment] = []
+        lines: list[str] = []
+        for attachment in message.files:
+            try:
+                self.files_dir.mkdir(parents=True, exist_ok=True)
+                path = self.files_dir / f"{next(self._file_ids):04d}-{Path(attachment.filename).name}"
+                path.write_bytes(attachment.data)
+            except OSError as exc:
+                log.warning("could not write %s to %s: %s", attachment.filename, self.files_dir, exc)
+                unsaved.append(attachment)
+                continue
+            lines += [f"{prefix}(picture) {path}", f"{prefix}  alt: {attachment.alt}"]
+        rest = replace(message, files=tuple(unsaved)).text_only()
+        return replace(rest, files=()), lines
+
     def prefix(self, where: Target | None) -> str:
         if isinstance(where, ThreadRef):
             return f"  [thread {self.thread_number(where)}] "
@@ -84,9 +118,12 @@ class ConsoleChat:
         channel = where.channel if isinstance(where, ThreadRef) else where
         thread = where if isinstance(where, ThreadRef) else None
         ref = MessageRef(channel, f"m{next(self._ids)}", thread)
+        message, pictures = self.save_files(message, self.prefix(where) or "bot> ")
         text, buttons = render(message, prefix=self.prefix(where))
         self.remember(ref, message.text.replace("*", ""))
         self.write(f"bot> {text.lstrip()}" if thread is None else text)
+        for line in pictures:
+            self.write(line)
         if buttons:
             self.last_buttons, self.last_button_message = buttons, ref
         return ref
@@ -112,10 +149,13 @@ class ConsoleChat:
         self.write(f'{self.prefix(ref.thread)}{mark} on "{quote}"' if quote else f"{self.prefix(ref.thread)}{mark}")
 
     def show_reply(self, reply: Reply) -> None:
-        for message in reply.messages:
+        for sent in reply.messages:
+            message, pictures = self.save_files(sent, "bot> ")
             text, buttons = render(message, prefix="", first_prefix="(only you) " if message.ephemeral else "")
             ref = MessageRef(ChannelRef("console", "practice", "local"), f"m{next(self._ids)}")
             self.write(f"bot> {text.strip()}")
+            for line in pictures:
+                self.write(line)
             if buttons:
                 self.last_buttons, self.last_button_message = buttons, ref
             danger = [b for b in buttons if b.style == "danger"]

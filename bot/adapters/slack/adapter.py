@@ -210,7 +210,8 @@ class SlackAdapter:
         secret = _secret(settings.slack_signing_secret)
         self.app = build_app(client=client, identity=self.identity, signing_secret=secret, mode=self.mode)
         register_listeners(self.app, self.service,
-                           SlackDeps(users=self.users, workers=self.workers, session=self._session))
+                           SlackDeps(users=self.users, workers=self.workers, session=self._session,
+                                     client=client))
         self.service.attach(self.chat)
         self.workers.start()
         if self.mode == "http":

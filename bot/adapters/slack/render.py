@@ -152,5 +152,11 @@ def response_payload(message: OutMessage) -> dict[str, Any]:
     return payload
 
 
+def files_sent() -> OutMessage:
+    """Said (to the asker only) when a personal picture went to their direct messages with the bot."""
+    text = "I sent it to our direct messages (look under *Apps*, or in your DMs with the bot)."
+    return OutMessage(text=text, ephemeral=True)
+
+
 def not_in_channel() -> str:
     return NOT_IN_CHANNEL

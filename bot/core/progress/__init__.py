@@ -1,11 +1,13 @@
 """The progress capability: practice and what it adds up to.
 
 Owns answers as practice (each counts toward its author's streak, on their own day), the
-streak rules, streaks and the leaderboard. Later here: stats, history and export.
+streak rules, streaks and the leaderboard, and stats as pictures (``Stats``: ``/practice stats``,
+``/practice team``). Later here: history and export.
 """
 
 from bot.core.progress._practice import Practice
 from bot.core.progress._standings import Standings
-from bot.core.progress.store import PracticeStore, StandingsStore
+from bot.core.progress._stats import Stats
+from bot.core.progress.store import PracticeStore, StandingsStore, StatsStore
 
-__all__ = ["Practice", "PracticeStore", "Standings", "StandingsStore"]
+__all__ = ["Practice", "PracticeStore", "Standings", "StandingsStore", "Stats", "StatsStore"]

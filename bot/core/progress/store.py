@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Protocol
 
+from bot.core.progress.stats import ScoreFact, ScoreScope
 from bot.core.records import AnswerDraft, AnswerRecord, LeaderboardRow, StreakRecord, Window
 from bot.core.refs import Platform, UserRef
 
@@ -30,3 +31,20 @@ class StandingsStore(Protocol):
     async def leaderboard(
         self, *, platform: Platform, workspace: str, window: Window, today: date, limit: int = 10
     ) -> list[LeaderboardRow]: ...
+
+
+class StatsStore(Protocol):
+    """What stats read: scored answers in a scope, and a member's practice days."""
+
+    async def scored_answers(self, scope: ScoreScope, *, since: date) -> list[ScoreFact]:
+        """Every scored answer in ``scope`` answered on or after ``since`` (the answer's practice day),
+        oldest first; an interview phase counts once, with its latest card."""
+        ...
+
+    async def practice_days(self, user: UserRef, *, since: date) -> list[date]: ...
+
+
+class StreakReader(Protocol):
+    """A member's stored streak, for what shows it beside other things (stats)."""
+
+    async def get_streak(self, user: UserRef) -> StreakRecord | None: ...

@@ -144,6 +144,11 @@ class MockSlackApi:
         self.history: defaultdict[str, list[dict[str, Any]]] = defaultdict(list)
         """Posted messages per channel, oldest first (``conversations.history`` / ``.replies``)."""
         self._socket_acks: dict[str, dict[str, Any]] = {}
+        self.uploads: dict[str, bytes] = {}
+        """file id -> the bytes POSTed to its upload URL (``files_upload_v2``'s second step)."""
+        self.files: list[dict[str, Any]] = []
+        """Files shared by ``files.completeUploadExternal``: id, title, channel, comment, bytes, alt text."""
+        self._pending_files: dict[str, dict[str, Any]] = {}
 
     # ------------------------------------------------------------------ set-up
     def add_user(self, user_id: str, name: str, **kwargs: Any) -> None:
@@ -166,6 +171,7 @@ class MockSlackApi:
         app = web.Application(client_max_size=8 * 1024 * 1024)
         app.router.add_route("*", "/api/{method}", self._api)
         app.router.add_post("/respond/{tag}", self._respond)
+        app.router.add_post("/upload/{file_id}", self._upload)
         app.router.add_get("/socket", self._socket)
         app.router.add_get("/_stats", self._stats)
         self._runner = web.AppRunner(app, access_log=None, handle_signals=False)
@@ -331,6 +337,15 @@ class MockSlackApi:
             if user is None:
                 return {"ok": False, "error": "user_not_found"}
             return {"ok": True, "user": user}
+        if method == "conversations.open":
+            return {"ok": True, "channel": {"id": f"D{params.get('users', '')}"}}
+        if method == "files.getUploadURLExternal":
+            file_id = f"F{next(self._seq):06d}"
+            self._pending_files[file_id] = {"id": file_id, "name": params.get("filename"),
+                                            "length": int(params.get("length", 0)), "alt_txt": params.get("alt_txt")}
+            return {"ok": True, "file_id": file_id, "upload_url": f"http://127.0.0.1:{self.port}/upload/{file_id}"}
+        if method == "files.completeUploadExternal":
+            return self._complete_upload(params)
         if method == "apps.connections.open":
             return {"ok": True, "url": f"ws://127.0.0.1:{self.port}/socket"}
         return {"ok": True}
@@ -347,6 +362,29 @@ class MockSlackApi:
             if in_place and float(message["ts"]) >= oldest:
                 found.append(message if with_metadata else {k: v for k, v in message.items() if k != "metadata"})
         return {"ok": True, "messages": found, "has_more": False, "response_metadata": {"next_cursor": ""}}
+
+    def _complete_upload(self, params: dict[str, Any]) -> dict[str, Any]:
+        files = params.get("files")
+        if isinstance(files, str):  # form-encoded bodies carry it as JSON text
+            files = json.loads(files)
+        shared = []
+        for entry in files or []:
+            pending = self._pending_files.pop(str(entry["id"]), None)
+            if pending is None or pending["id"] not in self.uploads:
+                return {"ok": False, "error": "file_not_found"}
+            data = self.uploads[pending["id"]]
+            if len(data) != pending["length"]:
+                return {"ok": False, "error": "invalid_upload"}
+            shared.append({**pending, "title": entry.get("title"), "channel": params.get("channel_id"),
+                           "initial_comment": params.get("initial_comment"), "thread_ts": params.get("thread_ts"),
+                           "data": data})
+        self.files.extend(shared)
+        return {"ok": True, "files": [{"id": f["id"], "title": f["title"]} for f in shared]}
+
+    async def _upload(self, request: web.Request) -> web.Response:
+        self.uploads[request.match_info["file_id"]] = await request.read()
+        await self._notify()
+        return web.Response(text="OK - uploaded")
 
     # ------------------------------------------------------------------ response URLs
     async def _respond(self, request: web.Request) -> web.Response:

@@ -23,6 +23,8 @@ SCOPES = {
     "chat:write",  # interview threads, daily prompts, scorecards
     "reactions:write",  # ✅ on counted answers
     "users:read",  # users.info: timezone, admin or owner
+    "files:write",  # /practice stats and team: the pictures (files_upload_v2)
+    "im:write",  # conversations.open: personal stats go to the member's DM with the bot
     "channels:history",  # message.channels: answers in public channels' threads
     "groups:history",  # message.groups: the same in private channels
 }

@@ -8,14 +8,16 @@ from dataclasses import dataclass
 
 import aiohttp
 from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
-from bot.adapters.slack.render import not_in_channel, response_payload
+from bot.adapters.slack.files import upload
+from bot.adapters.slack.render import files_sent, not_in_channel, response_payload
 from bot.adapters.slack.users import UserDirectory
 from bot.adapters.slack.work import KeyedWorkers
 from bot.core.errors import UserError
 from bot.core.guard import guarded
-from bot.core.messages import Reply
+from bot.core.messages import OutMessage, Reply
 
 log = logging.getLogger(__name__)
 
@@ -31,6 +33,8 @@ class SlackDeps:
     workers: KeyedWorkers
     session: aiohttp.ClientSession | None = None
     """The adapter's connection pool, reused for response URLs (bolt's ``respond`` opens one per call)."""
+    client: AsyncWebClient | None = None
+    """The Web API client, for what a response URL cannot carry (files)."""
 
 
 def shown(key: object) -> str:
@@ -57,15 +61,34 @@ async def no_reply(call: Awaitable[None]) -> Reply:
     return Reply()
 
 
-async def send_reply(deps: SlackDeps, response_url: str, reply: Reply) -> None:
-    """Each message through ``response_url``: ephemeral or in channel as the core decided."""
+async def _with_files(deps: SlackDeps, message: OutMessage, user_id: str, channel_id: str) -> OutMessage | None:
+    """What is left to send through the response URL once the message's files are uploaded: a
+    pointer to the direct messages (personal), nothing (in channel: the upload carried the text),
+    or the text fallback when the files could not go."""
+    if not message.files:
+        return message
+    if deps.client is None or not user_id or not channel_id:
+        return message.text_only()
+    where = await upload(deps.client, message, user_id=user_id, channel_id=channel_id)
+    if where is None:
+        return message.text_only()
+    return files_sent() if message.ephemeral else None
+
+
+async def send_reply(deps: SlackDeps, response_url: str, reply: Reply, *, user_id: str = "",
+                     channel_id: str = "") -> None:
+    """Each message through ``response_url``: ephemeral or in channel as the core decided. Files
+    are uploaded first (``files.upload``: personal ones to ``user_id``'s direct messages)."""
     if not reply.messages:
         return
     if not response_url:
         log.warning("no response_url to answer with; %d message(s) dropped", len(reply.messages))
         return
     webhook = AsyncWebhookClient(response_url, session=deps.session)
-    for message in reply.messages:
+    for sent in reply.messages:
+        message = await _with_files(deps, sent, user_id, channel_id)
+        if message is None:
+            continue
         try:
             result = await webhook.send(**response_payload(message))
         except Exception:

@@ -40,6 +40,6 @@ def register(app: AsyncApp, service: PracticeService, deps: SlackDeps) -> None:
                 user_is_bot=bool(user and user.is_bot),
             )
             reply = await core_call(service.handle_command(ctx, command.text), what="slack /practice")
-            await send_reply(deps, command.response_url, reply)
+            await send_reply(deps, command.response_url, reply, user_id=user_id, channel_id=command.channel_id)
 
         deps.workers.submit(f"user:{team}:{user_id}", run, what=COMMAND)
