@@ -31,6 +31,7 @@ SUBCOMMANDS = (
     "section",
     "scenarios",
     "forget-me",
+    "note",
     "help",
 )
 
@@ -47,6 +48,15 @@ class InterviewCommand:
     level: Level = DEFAULT_LEVEL
     quiet: bool = False
     """No follow-up probes."""
+    interviewer: str | None = None
+    """``with @member``: a peer mock, that teammate interviews (the mention as typed)."""
+
+
+@dataclass(frozen=True, slots=True)
+class NoteCommand:
+    """A peer mock interviewer's note for the scorecard."""
+
+    text: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,6 +119,7 @@ Command = (
     | SectionCommand
     | ScenariosCommand
     | ForgetMeCommand
+    | NoteCommand
 )
 
 def parse_command(text: str) -> Command:
@@ -126,6 +137,8 @@ def parse_command(text: str) -> Command:
         return HelpCommand(args[0].lower() if args else "")
     if name == "interview":
         return _interview(args)
+    if name == "note":
+        return NoteCommand(" ".join(args))
     if name == "prompt":
         _no_args(name, args)
         return PromptCommand()
@@ -173,6 +186,19 @@ def _interview(args: list[str]) -> InterviewCommand:
     minutes: int | None = None
     level: Level | None = None
     quiet = False
+    interviewer: str | None = None
+    lowered = [arg.lower() for arg in args]
+    if "for" in lowered and any(arg.startswith(("@", "<@")) for arg in args):
+        raise UserError("The candidate starts a peer mock and names the interviewer: ask them to type "
+                        "`/practice interview [scenario] [minutes] with @you`.")
+    if "with" in lowered:
+        at = lowered.index("with")
+        if at + 1 >= len(args) or not args[at + 1].strip():
+            raise UserError("Name your interviewer: `/practice interview url-shortener 45 with @teammate`.")
+        interviewer = args[at + 1]
+        if len(args) > at + 2:
+            raise UserError("Put `with @member` last: `/practice interview url-shortener 45 with @teammate`.")
+        args = args[:at]
     for arg in args:
         stripped = arg.lower().removesuffix("min").removesuffix("m")
         word = arg.lower()
@@ -195,10 +221,10 @@ def _interview(args: list[str]) -> InterviewCommand:
             scenario = arg.lower()
         else:
             raise UserError(
-                "Usage: `/practice interview [scenario] [minutes] [mid|senior|staff] [quiet]`, e.g. "
+                "Usage: `/practice interview [scenario] [minutes] [mid|senior|staff] [quiet] [with @member]`, e.g. "
                 "`/practice interview url-shortener 30 staff`. See `/practice scenarios`."
             )
-    return InterviewCommand(scenario, minutes, level or DEFAULT_LEVEL, quiet)
+    return InterviewCommand(scenario, minutes, level or DEFAULT_LEVEL, quiet, interviewer)
 
 
 def _leaderboard(args: list[str]) -> LeaderboardCommand:

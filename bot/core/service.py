@@ -31,6 +31,7 @@ from bot.core.leases import Lease, LeaseStore
 from bot.core.members import ForgetStore, Forgetting, Members, MemberStore
 from bot.core.messages import Action, CommandContext, InMessage, Reply
 from bot.core.outbox import Dispatcher, OutboxStore
+from bot.core.peers import NoteStore, PeerCardStore, PeerDelivery, PeerMocks, PeerRubrics, PeerScorecards
 from bot.core.ports import Chat, Clock, Prober, Scorer
 from bot.core.progress import Practice, PracticeStore, Standings, StandingsStore
 from bot.core.prompts import DailyPrompts, PromptDelivery, PromptDeliveryStore, PromptStore, Schedules, ScheduleStore
@@ -63,6 +64,8 @@ class Store(
     LeaseStore,
     EventPruning,
     LeasePruning,
+    PeerCardStore,
+    NoteStore,
     Protocol,
 ):
     """Every capability's ports at once: what the one database behind them all implements
@@ -100,15 +103,18 @@ class PracticeService:
         self.practice = Practice(store=store, members=members)
         self.lease = Lease(store=store, clock=clock, holder=holder or f"{socket.gethostname()}:{os.getpid()}")
         self.dispatcher = Dispatcher(store=store, chats=self.chats, clock=clock, lease=self.lease)
+        peer_cards = PeerScorecards(store=store, framework=framework)
         for delivery in (
-            InterviewDelivery(store=store, scorer=scorer, framework=framework, clock=clock, prober=prober),
+            InterviewDelivery(store=store, scorer=scorer, framework=framework, clock=clock, prober=prober,
+                              peer=peer_cards),
             PromptDelivery(store=store, members=members, scorer=scorer, framework=framework, clock=clock),
+            PeerDelivery(interviews=store, framework=framework),
         ):
             for kind in delivery.kinds():
                 self.dispatcher.register(kind)
         self.interviews = Interviews(store=store, members=members, practice=self.practice, chats=self.chats,
                                      outbox=self.dispatcher, framework=framework, clock=clock, rng=rng,
-                                     coverage=coverage or scorer, probes=probes)
+                                     coverage=coverage or scorer, probes=probes, peer=PeerRubrics())
         self.prompts = DailyPrompts(store=store, members=members, practice=self.practice, chats=self.chats,
                                     outbox=self.dispatcher, framework=framework, clock=clock, rng=rng,
                                     window_hours=prompt_window_hours)
@@ -119,6 +125,8 @@ class PracticeService:
             schedules=Schedules(store=store, members=members, clock=clock),
             standings=Standings(store=store, members=members, clock=clock),
             forgetting=Forgetting(store=store, clock=clock),
+            peers=PeerMocks(interviews=store, marks=store, notes=store, outbox=store, flusher=self.dispatcher,
+                            framework=framework, clock=clock),
         )
 
     def attach(self, chat: Chat) -> None:

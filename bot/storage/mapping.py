@@ -139,7 +139,8 @@ def interview_status(value: str) -> InterviewStatus:
     return cast(InterviewStatus, value)
 
 
-def interview_record(row: Interview, channel: Channel, candidate: Member) -> InterviewRecord:
+def interview_record(row: Interview, channel: Channel, candidate: Member,
+                     interviewer: Member | None = None) -> InterviewRecord:
     return InterviewRecord(
         id=row.id,
         channel=channel_ref(channel),
@@ -163,6 +164,8 @@ def interview_record(row: Interview, channel: Channel, candidate: Member) -> Int
         probe_at=row.probe_at,
         probes_asked=row.probes_asked,
         probed=tuple(str(item) for item in row.probed or ()),
+        interviewer=user_ref(interviewer) if interviewer is not None else None,
+        extended=tuple(int(index) for index in row.extended or ()),
     )
 
 

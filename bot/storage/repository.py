@@ -10,6 +10,7 @@ each checked by mypy against the Protocols it implements:
   once (``bot.core.prompts``)
 * ``interviews``: interviews (versioned transitions), their answers and score cards
   (``bot.core.interviews``)
+* ``peers``: peer mocks' marks and the interviewer's note (``bot.core.peers``)
 * ``scores``: score cards and LLM usage (``bot.core.scoring``)
 * ``outbox``: the outbox (``bot.core.outbox``); ``events``: inbound idempotency (``bot.core.events``);
   ``leases``: who holds a claim (``bot.core.leases``)
@@ -32,6 +33,7 @@ from bot.storage.interviews import InterviewQueries
 from bot.storage.leases import LeaseQueries
 from bot.storage.members import MemberQueries
 from bot.storage.outbox import OutboxQueries
+from bot.storage.peers import PeerQueries
 from bot.storage.progress import ProgressQueries
 from bot.storage.prompts import PromptQueries
 
@@ -41,8 +43,8 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
-class SqlStore(MemberQueries, ProgressQueries, PromptQueries, InterviewQueries, OutboxQueries, EventQueries,
-               LeaseQueries):
+class SqlStore(MemberQueries, ProgressQueries, PromptQueries, PeerQueries, InterviewQueries, OutboxQueries,
+               EventQueries, LeaseQueries):
     """Every port over one async engine: ``SqlStore(create_engine(url))``; ``await close()``."""
 
 
