@@ -31,7 +31,7 @@ from bot.core.leases import Lease, LeaseStore
 from bot.core.members import ForgetStore, Forgetting, Members, MemberStore
 from bot.core.messages import Action, CommandContext, InMessage, Reply
 from bot.core.outbox import Dispatcher, OutboxStore
-from bot.core.peers import NoteStore, PeerCardStore, PeerDelivery, PeerMocks, PeerRubrics, PeerScorecards
+from bot.core.peers import MarkStore, NoteStore, PeerCardStore, PeerDelivery, PeerMocks, PeerRubrics, PeerScorecards
 from bot.core.ports import Chat, Clock, Prober, Scorer
 from bot.core.progress import Practice, PracticeStore, Standings, StandingsStore
 from bot.core.prompts import DailyPrompts, PromptDelivery, PromptDeliveryStore, PromptStore, Schedules, ScheduleStore
@@ -65,6 +65,7 @@ class Store(
     EventPruning,
     LeasePruning,
     PeerCardStore,
+    MarkStore,
     NoteStore,
     Protocol,
 ):

@@ -40,7 +40,9 @@ class NoteStore(Protocol):
     async def save_interviewer_note(self, interview_id: int, note: str) -> None: ...
 
 
-class PeerCardStore(MarkStore, Protocol):
+class PeerCardStore(Protocol):
     """What the scorecard's peer part reads: the marks and the note."""
+
+    async def marks_for_interview(self, interview_id: int) -> dict[str, PeerMark]: ...
 
     async def interviewer_note(self, interview_id: int) -> str | None: ...
