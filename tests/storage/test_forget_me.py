@@ -185,7 +185,8 @@ async def _peer_mocks(store: SqlStore) -> None:
                                      phase_deadline_at=START + timedelta(minutes=1), thread=thread),
         )
         assert peer is not None and peer.interviewer == interviewer
-        assert await store.save_mark(peer.id, phase_index=0, item_id="s0-interview-vs-reality", mark="covered", at=START)
+        assert await store.save_mark(peer.id, phase_index=0, item_id="s0-interview-vs-reality", mark="covered",
+                                     at=START)
         await store.save_interviewer_note(peer.id, f"Note by {interviewer.display_name}")
 
 
