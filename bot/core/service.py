@@ -104,7 +104,7 @@ class PracticeService:
         self.practice = Practice(store=store, members=members)
         self.lease = Lease(store=store, clock=clock, holder=holder or f"{socket.gethostname()}:{os.getpid()}")
         self.dispatcher = Dispatcher(store=store, chats=self.chats, clock=clock, lease=self.lease)
-        peer_cards = PeerScorecards(store=store, framework=framework)
+        peer_cards = PeerScorecards(store=store, members=members, framework=framework, clock=clock)
         for delivery in (
             InterviewDelivery(store=store, scorer=scorer, framework=framework, clock=clock, prober=prober,
                               peer=peer_cards),

@@ -5,7 +5,7 @@ their note, and the peer mocks a person interviews. Implements ``MarkStore``, ``
 from __future__ import annotations
 
 import logging
-from datetime import datetime
+from datetime import date, datetime
 from typing import TYPE_CHECKING, cast
 
 from sqlalchemy import select, update
@@ -13,8 +13,9 @@ from sqlalchemy import select, update
 from bot.core.records import InterviewRecord, PeerMark, Verdict
 from bot.core.refs import UserRef
 from bot.storage.interviews import InterviewQueries, with_refs
-from bot.storage.models import Interview, Member
+from bot.storage.models import Interview, Member, PracticeDay
 from bot.storage.models import PeerMark as PeerMarkRow
+from bot.storage.progress import ProgressQueries
 
 if TYPE_CHECKING:
     from bot.core.peers import MarkStore, NoteStore, PeerCardStore, RubricStore
@@ -22,7 +23,24 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
-class PeerQueries(InterviewQueries):
+class PeerQueries(ProgressQueries, InterviewQueries):
+    async def count_interview_given(self, interview_id: int, *, local_date: date) -> bool:
+        """Giving a peer mock is practice: the interviewer's practice day, folded into their streak like an
+        answer's. Idempotent (the day is unique per member): ``False`` when the day was counted already."""
+        async with self._write() as session:
+            interviewer_id = await session.scalar(select(Interview.interviewer_id).where(Interview.id == interview_id))
+            if interviewer_id is None:
+                return False
+            member = await session.get_one(Member, interviewer_id, with_for_update=True)
+            new_day = (await session.execute(
+                self._insert(PracticeDay).values(member_id=member.id, local_date=local_date)
+                .on_conflict_do_nothing(index_elements=["member_id", "local_date"]).returning(PracticeDay.id)
+            )).scalar_one_or_none()
+            if new_day is None:
+                return False
+            await self._fold_day(session, member, local_date)
+            return True
+
     async def save_mark(
         self, interview_id: int, *, phase_index: int, item_id: str, mark: Verdict, at: datetime
     ) -> bool:

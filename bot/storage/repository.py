@@ -43,7 +43,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
-class SqlStore(MemberQueries, ProgressQueries, PromptQueries, PeerQueries, InterviewQueries, OutboxQueries,
+class SqlStore(PeerQueries, MemberQueries, ProgressQueries, PromptQueries, InterviewQueries, OutboxQueries,
                EventQueries, LeaseQueries):
     """Every port over one async engine: ``SqlStore(create_engine(url))``; ``await close()``."""
 

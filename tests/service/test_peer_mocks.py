@@ -135,6 +135,11 @@ async def test_a_whole_peer_mock_with_marks_a_restart_and_the_scorecard(
     assert f"1. {section0.items[0].covers[:40]}" in peer
     assert "interviewer *covered*, scorer *" in peer and "interviewer *partly*" in peer
     assert "Clear framing; ask about risk earlier." in peer
+    # Giving the interview was practice for Bob: a practice day, and "interviews given" with his streak.
+    streak = await restarted.store.get_streak(BOB)
+    assert streak is not None and streak.total_days == 1
+    shown = (await restarted.handle_command(ctx(BOB), "streak")).messages[0].text
+    assert "Interviews given: 1" in shown and "Current streak: *1 day*" in shown
     # The scorecard is out: marks are final; a later note goes under it.
     final = await restarted.handle_action(click(BOB, action, value, 6))
     assert "marks are final" in final.messages[0].text

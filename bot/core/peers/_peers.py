@@ -8,6 +8,7 @@ import logging
 from framework import Framework
 
 from bot.core.errors import UserError
+from bot.core.members import Members
 from bot.core.messages import Action, CommandContext, OutMessage, Reply
 from bot.core.normalise import clean
 from bot.core.outbox import Flusher, OutboxWriter, outbox_key
@@ -15,6 +16,7 @@ from bot.core.peers import _texts as texts
 from bot.core.peers.rules import MAX_NOTE_CHARS, agreement, agreement_share, is_interviewer, item_at, parse_mark
 from bot.core.peers.store import MarkStore, NoteStore, PeerCardStore, PeerInterviews
 from bot.core.ports import Clock
+from bot.core.progress.rules import local_date
 from bot.core.records import InterviewRecord, OutboxDraft, ScoreCard, Verdict
 
 log = logging.getLogger(__name__)
@@ -89,13 +91,20 @@ class PeerMocks:
 class PeerScorecards:
     """Implements the interviews capability's ``PeerScorecard``: the marks beside the verdicts."""
 
-    def __init__(self, *, store: PeerCardStore, framework: Framework) -> None:
+    def __init__(self, *, store: PeerCardStore, members: Members, framework: Framework, clock: Clock) -> None:
         self._store = store
+        self._members = members
         self._framework = framework
+        self._clock = clock
 
     async def peer_part(self, interview: InterviewRecord, cards: dict[int, ScoreCard]) -> OutMessage | None:
+        """The marks beside the verdicts; and giving the interview counts as the interviewer's practice
+        (their day, in their timezone, on the day the scorecard goes out)."""
         if interview.interviewer is None:
             return None
+        member = await self._members.find(interview.interviewer)
+        zone = await self._members.member_timezone(member.timezone if member else None, interview.channel)
+        await self._store.count_interview_given(interview.id, local_date=local_date(self._clock.now(), zone))
         marks = await self._store.marks_for_interview(interview.id)
         note = await self._store.interviewer_note(interview.id)
         sections = [(index, self._framework.section(phase.section)) for index, phase in enumerate(interview.phases)

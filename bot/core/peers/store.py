@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Protocol
 
 from bot.core.records import InterviewRecord, PeerMark, Verdict
@@ -41,7 +41,12 @@ class NoteStore(Protocol):
 
 
 class PeerCardStore(Protocol):
-    """What the scorecard's peer part reads: the marks and the note."""
+    """What the scorecard's peer part reads (the marks and the note) and writes: the interviewer's
+    practice day."""
+
+    async def count_interview_given(self, interview_id: int, *, local_date: date) -> bool:
+        """The interviewer's practice day for giving this interview (idempotent)."""
+        ...
 
     async def marks_for_interview(self, interview_id: int) -> dict[str, PeerMark]: ...
 
