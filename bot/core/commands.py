@@ -20,10 +20,11 @@ from bot.core.grammar import (
     SectionCommand,
     SectionsCommand,
     StreakCommand,
+    TimezoneCommand,
     parse_command,
 )
 from bot.core.interviews import Interviews
-from bot.core.members import Forgetting
+from bot.core.members import Forgetting, Timezones
 from bot.core.messages import Action, CommandContext, InMessage, Reply
 from bot.core.peers import PeerMocks
 from bot.core.peers.rules import MARK_ACTION_PREFIX, mentioned_user
@@ -45,6 +46,7 @@ class Router:
         standings: Standings,
         forgetting: Forgetting,
         peers: PeerMocks,
+        timezones: Timezones,
     ) -> None:
         self._catalog = catalog
         self._interviews = interviews
@@ -53,6 +55,7 @@ class Router:
         self._standings = standings
         self._forgetting = forgetting
         self._peers = peers
+        self._timezones = timezones
 
     async def command(self, ctx: CommandContext, text: str) -> Reply:
         if ctx.user_is_bot:
@@ -71,6 +74,8 @@ class Router:
                 peer = mentioned_user(ctx.user, interviewer) if interviewer is not None else None
                 return await self._interviews.start(ctx, scenario, minutes, level=level, quiet=quiet,
                                                     interviewer=peer)
+            case TimezoneCommand(zone=zone):
+                return await self._timezones.handle(ctx, zone)
             case NoteCommand(text=note):
                 return await self._peers.note(ctx, note)
             case PromptCommand():

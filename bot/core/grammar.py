@@ -32,6 +32,7 @@ SUBCOMMANDS = (
     "scenarios",
     "forget-me",
     "note",
+    "timezone",
     "help",
 )
 
@@ -57,6 +58,14 @@ class NoteCommand:
     """A peer mock interviewer's note for the scorecard."""
 
     text: str
+
+
+@dataclass(frozen=True, slots=True)
+class TimezoneCommand:
+    """The asker's own timezone: set (an IANA name, checked by ``bot.core.members.Timezones``), ``clear``,
+    or shown (``None``)."""
+
+    zone: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,6 +129,7 @@ Command = (
     | ScenariosCommand
     | ForgetMeCommand
     | NoteCommand
+    | TimezoneCommand
 )
 
 def parse_command(text: str) -> Command:
@@ -137,6 +147,8 @@ def parse_command(text: str) -> Command:
         return HelpCommand(args[0].lower() if args else "")
     if name == "interview":
         return _interview(args)
+    if name in {"timezone", "tz"}:
+        return TimezoneCommand(" ".join(args) if args else None)
     if name == "note":
         return NoteCommand(" ".join(args))
     if name == "prompt":

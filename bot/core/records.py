@@ -43,6 +43,10 @@ class MemberRecord:
     id: int
     ref: UserRef
     timezone: str | None
+    """The zone the member's day is counted in, if they have one: the one they chose, else the platform's
+    (``bot.core.members.own_timezone``)."""
+    chosen_timezone: str | None = None
+    """Set with ``/practice timezone``: wins over the platform's on every platform."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -28,7 +28,7 @@ from bot.core.errors import new_error_id
 from bot.core.events import EventPruning
 from bot.core.interviews import InterviewDelivery, InterviewOutbox, Interviews, InterviewScoreStore, ProbePolicy
 from bot.core.leases import Lease, LeaseStore
-from bot.core.members import ForgetStore, Forgetting, Members, MemberStore
+from bot.core.members import ForgetStore, Forgetting, Members, MemberStore, Timezones, TimezoneStore
 from bot.core.messages import Action, CommandContext, InMessage, Reply
 from bot.core.outbox import Dispatcher, OutboxStore
 from bot.core.peers import MarkStore, NoteStore, PeerCardStore, PeerDelivery, PeerMocks, PeerRubrics, PeerScorecards
@@ -52,6 +52,7 @@ class LeasePruning(Protocol):
 
 class Store(
     MemberStore,
+    TimezoneStore,
     ForgetStore,
     PracticeStore,
     StandingsStore,
@@ -128,6 +129,7 @@ class PracticeService:
             forgetting=Forgetting(store=store, clock=clock),
             peers=PeerMocks(interviews=store, marks=store, notes=store, outbox=store, flusher=self.dispatcher,
                             framework=framework, clock=clock),
+            timezones=Timezones(store=store, members=members),
         )
 
     def attach(self, chat: Chat) -> None:

@@ -6,6 +6,7 @@ import json
 from datetime import time
 from typing import Any, cast
 
+from bot.core.members import own_timezone
 from bot.core.progress.rules import StreakState
 from bot.core.records import (
     AnswerRecord,
@@ -85,7 +86,8 @@ def user_ref(row: Member) -> UserRef:
 
 
 def member_record(row: Member) -> MemberRecord:
-    return MemberRecord(id=row.id, ref=user_ref(row), timezone=row.timezone)
+    return MemberRecord(id=row.id, ref=user_ref(row), timezone=own_timezone(row.chosen_timezone, row.timezone),
+                        chosen_timezone=row.chosen_timezone)
 
 
 def streak_state(row: Member) -> StreakState:

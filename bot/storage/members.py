@@ -26,7 +26,7 @@ from bot.storage.models import Answer, Interview, Member, Outbox, PeerMark, Prac
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession
 
-    from bot.core.members import ChannelDirectory, ForgetStore, MemberStore
+    from bot.core.members import ChannelDirectory, ForgetStore, MemberStore, TimezoneStore
 
 log = logging.getLogger(__name__)
 
@@ -103,6 +103,13 @@ class MemberQueries(StoreBase):
         """
         async with self._write() as session:
             return member_record(await self._ensure_member(session, user, timezone=timezone))
+
+    async def choose_timezone(self, user: UserRef, *, timezone: str | None) -> MemberRecord:
+        async with self._write() as session:
+            row = await self._ensure_member(session, user)
+            row.chosen_timezone = timezone
+            await session.flush()
+            return member_record(row)
 
     async def get_member(self, user: UserRef) -> MemberRecord | None:
         async with self._read() as session:
@@ -183,5 +190,5 @@ class MemberQueries(StoreBase):
 
 
 if TYPE_CHECKING:
-    def _conforms(queries: MemberQueries) -> tuple[MemberStore, ChannelDirectory, ForgetStore]:
-        return queries, queries, queries  # mypy checks that the queries implement the ports as declared
+    def _conforms(queries: MemberQueries) -> tuple[MemberStore, ChannelDirectory, ForgetStore, TimezoneStore]:
+        return queries, queries, queries, queries  # mypy checks that the queries implement the ports as declared

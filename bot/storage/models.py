@@ -139,6 +139,9 @@ class Member(Base):
     external_id: Mapped[str]
     display_name: Mapped[str] = mapped_column(server_default=EMPTY)
     timezone: Mapped[str | None]
+    """What the platform tells (Slack's profile), refreshed as it changes."""
+    chosen_timezone: Mapped[str | None]
+    """What the member chose with ``/practice timezone``: wins over ``timezone``."""
     current_streak: Mapped[int] = mapped_column(server_default=sql_text("0"))
     longest_streak: Mapped[int] = mapped_column(server_default=sql_text("0"))
     total_days: Mapped[int] = mapped_column(server_default=sql_text("0"))

@@ -1,4 +1,4 @@
-"""Peer mock interviews: the interviewer, the time they added, their note and their marks.
+"""Peer mock interviews (the interviewer, the time they added, their note and marks); a member's own timezone.
 
 Revision ID: 0006
 Revises: 0004
@@ -7,7 +7,8 @@ Create Date: 2026-12-02
 ``interview.interviewer_id`` names the teammate who interviews (NULL: the bot alone; SET NULL when
 the interviewer is forgotten), ``extended`` the phases they added time to, ``interviewer_note``
 their note for the scorecard. ``peer_mark`` keeps one mark per checklist item of a peer mock
-(covered / partial / missing), changed in place until the scorecard.
+(covered / partial / missing), changed in place until the scorecard. ``member.chosen_timezone`` is
+the zone a member chose with ``/practice timezone`` (it wins over the platform's).
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ ID = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
 
 
 def upgrade() -> None:
+    op.add_column("member", sa.Column("chosen_timezone", sa.String(), nullable=True))
     with op.batch_alter_table("interview") as batch:
         batch.add_column(sa.Column("interviewer_id", ID, nullable=True))
         batch.add_column(sa.Column("extended", sa.JSON(), nullable=True))
@@ -48,6 +50,8 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("member") as batch:
+        batch.drop_column("chosen_timezone")
     op.drop_table("peer_mark")
     with op.batch_alter_table("interview") as batch:
         batch.drop_constraint("fk_interview_interviewer_id_member", type_="foreignkey")

@@ -17,6 +17,12 @@ class MemberStore(Protocol):
     async def get_member(self, user: UserRef) -> MemberRecord | None: ...
 
 
+class TimezoneStore(Protocol):
+    async def choose_timezone(self, user: UserRef, *, timezone: str | None) -> MemberRecord:
+        """Set (``None``: clear) the timezone the member chose, creating the member if need be."""
+        ...
+
+
 class ChannelDirectory(Protocol):
     async def get_channel(self, channel: ChannelRef) -> ChannelRecord | None: ...
 
