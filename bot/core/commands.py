@@ -13,6 +13,7 @@ from bot.core.grammar import (
     HelpCommand,
     InterviewCommand,
     LeaderboardCommand,
+    NoteCommand,
     PromptCommand,
     ScenariosCommand,
     ScheduleCommand,
@@ -21,11 +22,14 @@ from bot.core.grammar import (
     StatsCommand,
     StreakCommand,
     TeamCommand,
+    TimezoneCommand,
     parse_command,
 )
 from bot.core.interviews import Interviews
-from bot.core.members import Forgetting
+from bot.core.members import Forgetting, Timezones
 from bot.core.messages import Action, CommandContext, InMessage, Reply
+from bot.core.peers import PeerMocks
+from bot.core.peers.rules import MARK_ACTION_PREFIX, mentioned_user
 from bot.core.progress import Standings, Stats
 from bot.core.prompts import DailyPrompts, Schedules
 from bot.core.refs import ThreadRef
@@ -44,6 +48,8 @@ class Router:
         standings: Standings,
         forgetting: Forgetting,
         stats: Stats,
+        peers: PeerMocks,
+        timezones: Timezones,
     ) -> None:
         self._catalog = catalog
         self._interviews = interviews
@@ -52,6 +58,8 @@ class Router:
         self._standings = standings
         self._forgetting = forgetting
         self._stats = stats
+        self._peers = peers
+        self._timezones = timezones
 
     async def command(self, ctx: CommandContext, text: str) -> Reply:
         if ctx.user_is_bot:
@@ -65,8 +73,15 @@ class Router:
                 return await self._catalog.section(number)
             case ScenariosCommand():
                 return await self._catalog.scenarios()
-            case InterviewCommand(scenario=scenario, minutes=minutes, level=level, quiet=quiet):
-                return await self._interviews.start(ctx, scenario, minutes, level=level, quiet=quiet)
+            case InterviewCommand(scenario=scenario, minutes=minutes, level=level, quiet=quiet,
+                                  interviewer=interviewer):
+                peer = mentioned_user(ctx.user, interviewer) if interviewer is not None else None
+                return await self._interviews.start(ctx, scenario, minutes, level=level, quiet=quiet,
+                                                    interviewer=peer)
+            case TimezoneCommand(zone=zone):
+                return await self._timezones.handle(ctx, zone)
+            case NoteCommand(text=note):
+                return await self._peers.note(ctx, note)
             case PromptCommand():
                 return await self._prompts.prompt_now(ctx)
             case ScheduleCommand(off=True):
@@ -98,6 +113,8 @@ class Router:
             return await self._prompts.handle_action(action)
         if owner == "member":
             return await self._forgetting.handle_action(action)
+        if action.action.startswith(MARK_ACTION_PREFIX):
+            return await self._peers.handle_action(action)
         raise UserError("That button is no longer supported.")
 
     async def message(self, message: InMessage, thread: ThreadRef) -> None:

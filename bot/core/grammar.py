@@ -34,6 +34,8 @@ SUBCOMMANDS = (
     "forget-me",
     "stats",
     "team",
+    "note",
+    "timezone",
     "help",
 )
 
@@ -50,6 +52,23 @@ class InterviewCommand:
     level: Level = DEFAULT_LEVEL
     quiet: bool = False
     """No follow-up probes."""
+    interviewer: str | None = None
+    """``with @member``: a peer mock, that teammate interviews (the mention as typed)."""
+
+
+@dataclass(frozen=True, slots=True)
+class NoteCommand:
+    """A peer mock interviewer's note for the scorecard."""
+
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class TimezoneCommand:
+    """The asker's own timezone: set (an IANA name, checked by ``bot.core.members.Timezones``), ``clear``,
+    or shown (``None``)."""
+
+    zone: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,6 +148,8 @@ Command = (
     | ForgetMeCommand
     | StatsCommand
     | TeamCommand
+    | NoteCommand
+    | TimezoneCommand
 )
 
 def parse_command(text: str) -> Command:
@@ -146,6 +167,10 @@ def parse_command(text: str) -> Command:
         return HelpCommand(args[0].lower() if args else "")
     if name == "interview":
         return _interview(args)
+    if name in {"timezone", "tz"}:
+        return TimezoneCommand(" ".join(args) if args else None)
+    if name == "note":
+        return NoteCommand(" ".join(args))
     if name == "prompt":
         _no_args(name, args)
         return PromptCommand()
@@ -211,6 +236,19 @@ def _interview(args: list[str]) -> InterviewCommand:
     minutes: int | None = None
     level: Level | None = None
     quiet = False
+    interviewer: str | None = None
+    lowered = [arg.lower() for arg in args]
+    if "for" in lowered and any(arg.startswith(("@", "<@")) for arg in args):
+        raise UserError("The candidate starts a peer mock and names the interviewer: ask them to type "
+                        "`/practice interview [scenario] [minutes] with @you`.")
+    if "with" in lowered:
+        at = lowered.index("with")
+        if at + 1 >= len(args) or not args[at + 1].strip():
+            raise UserError("Name your interviewer: `/practice interview url-shortener 45 with @teammate`.")
+        interviewer = args[at + 1]
+        if len(args) > at + 2:
+            raise UserError("Put `with @member` last: `/practice interview url-shortener 45 with @teammate`.")
+        args = args[:at]
     for arg in args:
         stripped = arg.lower().removesuffix("min").removesuffix("m")
         word = arg.lower()
@@ -233,10 +271,10 @@ def _interview(args: list[str]) -> InterviewCommand:
             scenario = arg.lower()
         else:
             raise UserError(
-                "Usage: `/practice interview [scenario] [minutes] [mid|senior|staff] [quiet]`, e.g. "
+                "Usage: `/practice interview [scenario] [minutes] [mid|senior|staff] [quiet] [with @member]`, e.g. "
                 "`/practice interview url-shortener 30 staff`. See `/practice scenarios`."
             )
-    return InterviewCommand(scenario, minutes, level or DEFAULT_LEVEL, quiet)
+    return InterviewCommand(scenario, minutes, level or DEFAULT_LEVEL, quiet, interviewer)
 
 
 def _leaderboard(args: list[str]) -> LeaderboardCommand:

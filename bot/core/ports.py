@@ -16,7 +16,7 @@ from framework import ChecklistItem, Level, Scenario, Section
 from bot.core.charts import PersonalChart, TeamChart
 from bot.core.messages import Capabilities, OutMessage
 from bot.core.records import FollowUp, ScoreCard
-from bot.core.refs import MessageRef, Platform, Target, ThreadRef
+from bot.core.refs import MessageRef, Platform, Target, ThreadRef, UserRef
 
 
 class Clock(Protocol):
@@ -37,6 +37,11 @@ class Chat(Protocol):
 
     async def start_thread(self, root: MessageRef, title: str) -> ThreadRef:
         """Open a thread under ``root`` (Slack: the root ts; Discord: a new thread channel)."""
+        ...
+
+    async def send_private(self, to: UserRef, near: Target, message: OutMessage) -> MessageRef:
+        """Post ``message`` where only ``to`` reads it (Slack and Discord: a direct message from the bot;
+        console: a line marked private, shown by ``near``). Buttons on it come back as actions."""
         ...
 
     async def edit(self, ref: MessageRef, message: OutMessage) -> None: ...

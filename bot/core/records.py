@@ -43,6 +43,10 @@ class MemberRecord:
     id: int
     ref: UserRef
     timezone: str | None
+    """The zone the member's day is counted in, if they have one: the one they chose, else the platform's
+    (``bot.core.members.own_timezone``)."""
+    chosen_timezone: str | None = None
+    """Set with ``/practice timezone``: wins over the platform's on every platform."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,6 +104,8 @@ class InterviewDraft:
     level: Level = DEFAULT_LEVEL
     quiet: bool = False
     """No follow-up probes."""
+    interviewer: UserRef | None = None
+    """A peer mock: the teammate who interviews (``None``: the bot alone)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,6 +138,14 @@ class InterviewRecord:
     """Follow-up probes asked in the current phase."""
     probed: tuple[str, ...] = ()
     """Checklist item ids already asked about as follow-ups (the whole interview)."""
+    interviewer: UserRef | None = None
+    """A peer mock's interviewer (``None``: the bot alone interviews)."""
+    extended: tuple[int, ...] = ()
+    """Phase indexes the interviewer already added time to (once per phase)."""
+
+    @property
+    def is_peer(self) -> bool:
+        return self.interviewer is not None
 
     @property
     def current_phase(self) -> Phase | None:
@@ -159,6 +173,18 @@ class InterviewChanges:
     """Applied before ``probe_at``: no follow-up is due any more."""
     probes_asked: int | None = None
     probed: tuple[str, ...] | None = None
+    extended: tuple[int, ...] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PeerMark:
+    """An interviewer's mark on one checklist item of a peer mock (changeable until the scorecard)."""
+
+    interview_id: int
+    phase_index: int
+    item_id: str
+    mark: Verdict
+    marked_at: datetime
 
 
 @dataclass(frozen=True, slots=True)

@@ -29,10 +29,11 @@ from bot.core.events import EventPruning
 from bot.core.grammar import command_name
 from bot.core.interviews import InterviewDelivery, InterviewOutbox, Interviews, InterviewScoreStore, ProbePolicy
 from bot.core.leases import Lease, LeaseStore
-from bot.core.members import ForgetStore, Forgetting, Members, MemberStore
+from bot.core.members import ForgetStore, Forgetting, Members, MemberStore, Timezones, TimezoneStore
 from bot.core.messages import Action, CommandContext, InMessage, Reply
 from bot.core.metrics import NO_METRICS, Metrics
 from bot.core.outbox import Dispatcher, OutboxStore
+from bot.core.peers import MarkStore, NoteStore, PeerCardStore, PeerDelivery, PeerMocks, PeerRubrics, PeerScorecards
 from bot.core.ports import Charts, Chat, Clock, Prober, Scorer
 from bot.core.progress import Practice, PracticeStore, Standings, StandingsStore, Stats, StatsStore
 from bot.core.prompts import DailyPrompts, PromptDelivery, PromptDeliveryStore, PromptStore, Schedules, ScheduleStore
@@ -53,6 +54,7 @@ class LeasePruning(Protocol):
 
 class Store(
     MemberStore,
+    TimezoneStore,
     ForgetStore,
     PracticeStore,
     StandingsStore,
@@ -66,6 +68,9 @@ class Store(
     LeaseStore,
     EventPruning,
     LeasePruning,
+    PeerCardStore,
+    MarkStore,
+    NoteStore,
     Protocol,
 ):
     """Every capability's ports at once: what the one database behind them all implements
@@ -108,15 +113,18 @@ class PracticeService:
         self.practice = Practice(store=store, members=members, metrics=metrics)
         self.lease = Lease(store=store, clock=clock, holder=holder or f"{socket.gethostname()}:{os.getpid()}")
         self.dispatcher = Dispatcher(store=store, chats=self.chats, clock=clock, lease=self.lease, metrics=metrics)
+        peer_cards = PeerScorecards(store=store, members=members, framework=framework, clock=clock)
         for delivery in (
-            InterviewDelivery(store=store, scorer=scorer, framework=framework, clock=clock, prober=prober),
+            InterviewDelivery(store=store, scorer=scorer, framework=framework, clock=clock, prober=prober,
+                              peer=peer_cards),
             PromptDelivery(store=store, members=members, scorer=scorer, framework=framework, clock=clock),
+            PeerDelivery(interviews=store, framework=framework),
         ):
             for kind in delivery.kinds():
                 self.dispatcher.register(kind)
         self.interviews = Interviews(store=store, members=members, practice=self.practice, chats=self.chats,
                                      outbox=self.dispatcher, framework=framework, clock=clock, rng=rng,
-                                     coverage=coverage or scorer, probes=probes)
+                                     coverage=coverage or scorer, probes=probes, peer=PeerRubrics())
         self.prompts = DailyPrompts(store=store, members=members, practice=self.practice, chats=self.chats,
                                     outbox=self.dispatcher, framework=framework, clock=clock, rng=rng,
                                     window_hours=prompt_window_hours)
@@ -129,6 +137,9 @@ class PracticeService:
             forgetting=Forgetting(store=store, clock=clock),
             stats=Stats(store=store, standings=store, members=members, clock=clock, framework=framework,
                         charts=charts),
+            peers=PeerMocks(interviews=store, marks=store, notes=store, outbox=store, flusher=self.dispatcher,
+                            framework=framework, clock=clock),
+            timezones=Timezones(store=store, members=members),
         )
 
     def attach(self, chat: Chat) -> None:

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Select, func, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import aliased
 
 from bot.core.records import (
     AnswerRecord,
@@ -49,6 +50,7 @@ class _Progress:
     probe_at: datetime | None
     probes_asked: int
     probed: tuple[str, ...]
+    extended: tuple[int, ...] = ()
 
     @classmethod
     def of(cls, row: Interview) -> _Progress:
@@ -66,6 +68,7 @@ class _Progress:
             probe_at=row.probe_at,
             probes_asked=row.probes_asked,
             probed=tuple(row.probed or ()),
+            extended=tuple(int(index) for index in row.extended or ()),
         )
 
     def apply(self, changes: InterviewChanges) -> _Progress:
@@ -78,7 +81,8 @@ class _Progress:
         updates: dict[str, Any] = {
             name: getattr(changes, name)
             for name in ("status", "phase_index", "phase_started_at", "phase_deadline_at", "nudge_at", "nudged",
-                         "hints_used", "skipped", "thread", "probe_at", "probes_asked", "probed")
+                         "hints_used", "skipped", "thread", "probe_at", "probes_asked", "probed",
+                         "extended")
             if getattr(changes, name) is not None
         }
         return replace(progress, **updates)
@@ -113,15 +117,20 @@ class _Progress:
             "probe_at": self.probe_at,
             "probes_asked": self.probes_asked,
             "probed": list(self.probed),
+            "extended": list(self.extended) or None,
             "due_at": self.due_at,
         }
 
 
-def _with_refs() -> Select[Interview, Channel, Member]:
+Interviewer = aliased(Member, name="interviewer")
+
+
+def with_refs() -> Select[Interview, Channel, Member, Member]:
     return (
-        select(Interview, Channel, Member)
+        select(Interview, Channel, Member, Interviewer)
         .join(Channel, Interview.channel_id == Channel.id)
         .join(Member, Interview.candidate_id == Member.id)
+        .outerjoin(Interviewer, Interview.interviewer_id == Interviewer.id)
     )
 
 
@@ -139,6 +148,8 @@ class InterviewQueries(ScoreQueries):
         async with self._write() as session:
             channel = await self._ensure_channel(session, draft.channel)
             candidate = await self._ensure_member(session, draft.candidate)
+            interviewer = (await self._ensure_member(session, draft.interviewer)
+                           if draft.interviewer is not None else None)
             row = Interview(
                 channel_id=channel.id,
                 candidate_id=candidate.id,
@@ -148,6 +159,7 @@ class InterviewQueries(ScoreQueries):
                 version=1,
                 started_at=draft.started_at,
                 level=draft.level,
+                interviewer_id=interviewer.id if interviewer is not None else None,
                 **start.apply(changes).columns(),
             )
             try:
@@ -157,14 +169,14 @@ class InterviewQueries(ScoreQueries):
             except IntegrityError:
                 return None
             await self._enqueue_in(session, outbox, subject_id=row.id)
-            return interview_record(row, channel, candidate)
+            return interview_record(row, channel, candidate, interviewer)
 
     async def get_interview(self, interview_id: int) -> InterviewRecord | None:
-        return await self._one_interview(_with_refs().where(Interview.id == interview_id))
+        return await self._one_interview(with_refs().where(Interview.id == interview_id))
 
     async def active_interview(self, candidate: UserRef) -> InterviewRecord | None:
         return await self._one_interview(
-            _with_refs()
+            with_refs()
             .where(
                 Member.platform == candidate.platform,
                 Member.workspace == candidate.workspace,
@@ -176,7 +188,7 @@ class InterviewQueries(ScoreQueries):
 
     async def interview_by_thread(self, thread: ThreadRef) -> InterviewRecord | None:
         return await self._one_interview(
-            _with_refs().where(Interview.thread_key == thread_key(thread)).order_by(Interview.id.desc())
+            with_refs().where(Interview.thread_key == thread_key(thread)).order_by(Interview.id.desc())
         )
 
     async def interview_by_message(self, message: MessageRef) -> InterviewRecord | None:
@@ -191,7 +203,7 @@ class InterviewQueries(ScoreQueries):
         if message.thread is not None:
             keys.append(thread_key(message.thread))
         return await self._one_interview(
-            _with_refs().where(Interview.thread_key.in_(keys)).order_by(Interview.id.desc())
+            with_refs().where(Interview.thread_key.in_(keys)).order_by(Interview.id.desc())
         )
 
     async def transition_interview(
@@ -220,29 +232,29 @@ class InterviewQueries(ScoreQueries):
                 log.debug("interview %s moved on in another process", interview_id)
                 return None
             await self._enqueue_in(session, outbox, subject_id=interview_id)
-            query = _with_refs().where(Interview.id == interview_id).execution_options(populate_existing=True)
-            interview, channel, candidate = (await session.execute(query)).one()
-            return interview_record(interview, channel, candidate)
+            query = with_refs().where(Interview.id == interview_id).execution_options(populate_existing=True)
+            interview, channel, candidate, interviewer = (await session.execute(query)).one()
+            return interview_record(interview, channel, candidate, interviewer)
 
     async def due_interviews(self, now: datetime, *, limit: int = 500) -> list[InterviewRecord]:
         """Active interviews whose deadline has passed or whose unsent nudge is due."""
-        query = _with_refs().where(Interview.due_at <= now).order_by(Interview.due_at, Interview.id).limit(limit)
+        query = with_refs().where(Interview.due_at <= now).order_by(Interview.due_at, Interview.id).limit(limit)
         async with self._read() as session:
             rows = await session.execute(query)
-            return [interview_record(interview, channel, candidate) for interview, channel, candidate in rows]
+            return [interview_record(*row) for row in rows]
 
     async def next_interview_due(self) -> datetime | None:
         """The earliest deadline or unsent nudge of any active interview (the clock sleeps until then)."""
         async with self._read() as session:
             return await session.scalar(select(func.min(Interview.due_at)))
 
-    async def _one_interview(self, query: Select[Interview, Channel, Member]) -> InterviewRecord | None:
+    async def _one_interview(self, query: Select[Interview, Channel, Member, Member]) -> InterviewRecord | None:
         async with self._read() as session:
             row = (await session.execute(query.limit(1))).first()
             if row is None:
                 return None
-            interview, channel, candidate = row
-            return interview_record(interview, channel, candidate)
+            interview, channel, candidate, interviewer = row
+            return interview_record(interview, channel, candidate, interviewer)
 
     async def answers_for_phase(self, interview_id: int, phase_index: int) -> list[AnswerRecord]:
         """Every answer of one interview phase, withdrawn ones included, oldest first."""

@@ -6,6 +6,7 @@ import json
 from datetime import time
 from typing import Any, cast
 
+from bot.core.members import own_timezone
 from bot.core.progress.rules import StreakState
 from bot.core.records import (
     AnswerRecord,
@@ -85,7 +86,8 @@ def user_ref(row: Member) -> UserRef:
 
 
 def member_record(row: Member) -> MemberRecord:
-    return MemberRecord(id=row.id, ref=user_ref(row), timezone=row.timezone)
+    return MemberRecord(id=row.id, ref=user_ref(row), timezone=own_timezone(row.chosen_timezone, row.timezone),
+                        chosen_timezone=row.chosen_timezone)
 
 
 def streak_state(row: Member) -> StreakState:
@@ -139,7 +141,8 @@ def interview_status(value: str) -> InterviewStatus:
     return cast(InterviewStatus, value)
 
 
-def interview_record(row: Interview, channel: Channel, candidate: Member) -> InterviewRecord:
+def interview_record(row: Interview, channel: Channel, candidate: Member,
+                     interviewer: Member | None = None) -> InterviewRecord:
     return InterviewRecord(
         id=row.id,
         channel=channel_ref(channel),
@@ -163,6 +166,8 @@ def interview_record(row: Interview, channel: Channel, candidate: Member) -> Int
         probe_at=row.probe_at,
         probes_asked=row.probes_asked,
         probed=tuple(str(item) for item in row.probed or ()),
+        interviewer=user_ref(interviewer) if interviewer is not None else None,
+        extended=tuple(int(index) for index in row.extended or ()),
     )
 
 

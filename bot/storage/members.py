@@ -14,19 +14,19 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING, Any, cast
 
-from sqlalchemy import ColumnElement, CursorResult, Delete, delete, or_, select
+from sqlalchemy import ColumnElement, CursorResult, Delete, Select, delete, or_, select, update
 
 from bot.core.members.store import ForgetReport
 from bot.core.records import ChannelRecord, MemberRecord
 from bot.core.refs import ChannelRef, Platform, ThreadRef, UserRef, serialise_target
 from bot.storage.base import StoreBase
 from bot.storage.mapping import channel_record, member_record
-from bot.storage.models import Answer, Interview, Member, Outbox, PracticeDay, ProcessedEvent, Score
+from bot.storage.models import Answer, Interview, Member, Outbox, PeerMark, PracticeDay, ProcessedEvent, Score
 
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession
 
-    from bot.core.members import ChannelDirectory, ForgetStore, MemberStore
+    from bot.core.members import ChannelDirectory, ForgetStore, MemberStore, TimezoneStore
 
 log = logging.getLogger(__name__)
 
@@ -36,9 +36,12 @@ DELETED_WITH_MEMBER: dict[str, str] = {
     "answer": "member_id",
     "interview": "candidate_id",
     "score": "answer_id, interview_id",
+    "peer_mark": "interview_id",
 }
 """Tables whose rows are about one member, deleted whole, and the column(s) that tie each row to
-its member (directly, or through the member's answers and interviews)."""
+its member (directly, or through the member's answers and interviews). ``peer_mark`` rows go with the
+candidate's interviews, and with their interviewer: forgetting an interviewer deletes their marks on
+others' peer mocks and clears ``interview.interviewer_id`` and ``interview.interviewer_note`` there."""
 
 KEPT_COLUMNS: dict[str, dict[str, str]] = {
     "channel": {
@@ -101,6 +104,13 @@ class MemberQueries(StoreBase):
         async with self._write() as session:
             return member_record(await self._ensure_member(session, user, timezone=timezone))
 
+    async def choose_timezone(self, user: UserRef, *, timezone: str | None) -> MemberRecord:
+        async with self._write() as session:
+            row = await self._ensure_member(session, user)
+            row.chosen_timezone = timezone
+            await session.flush()
+            return member_record(row)
+
     async def get_member(self, user: UserRef) -> MemberRecord | None:
         async with self._read() as session:
             member = await self._find_member(session, user)
@@ -130,6 +140,7 @@ class MemberQueries(StoreBase):
                 _unsynced(delete(Score).where(or_(Score.answer_id.in_(answers), Score.interview_id.in_(interviews))))
             )
             outbox = await self._forget_interview_outbox(session, member_ids)
+            marks = await self._forget_as_interviewer(session, member_ids, interviews)
             answer_rows = await session.execute(_unsynced(delete(Answer).where(Answer.member_id.in_(member_ids))))
             days = await session.execute(_unsynced(delete(PracticeDay).where(PracticeDay.member_id.in_(member_ids))))
             interview_rows = await session.execute(
@@ -145,7 +156,21 @@ class MemberQueries(StoreBase):
                 practice_days=_affected(days),
                 events=_affected(events),
                 outbox=outbox,
+                marks=marks,
             )
+
+    @staticmethod
+    async def _forget_as_interviewer(session: AsyncSession, member_ids: list[int], interviews: Select[Any]) -> int:
+        """Peer mocks' marks: every mark on the member's own interviews and every mark they gave as an
+        interviewer; their note on others' peer mocks, and their name on them, are cleared."""
+        given = select(Interview.id).where(Interview.interviewer_id.in_(member_ids))
+        deleted = await session.execute(_unsynced(delete(PeerMark).where(
+            or_(PeerMark.interview_id.in_(interviews), PeerMark.interview_id.in_(given)))))
+        await session.execute(
+            update(Interview).where(Interview.interviewer_id.in_(member_ids))
+            .values(interviewer_id=None, interviewer_note=None).execution_options(synchronize_session=False)
+        )
+        return _affected(deleted)
 
     @staticmethod
     def _forget_events(platform: Platform, user_id: str) -> Delete:
@@ -165,5 +190,5 @@ class MemberQueries(StoreBase):
 
 
 if TYPE_CHECKING:
-    def _conforms(queries: MemberQueries) -> tuple[MemberStore, ChannelDirectory, ForgetStore]:
-        return queries, queries, queries  # mypy checks that the queries implement the ports as declared
+    def _conforms(queries: MemberQueries) -> tuple[MemberStore, ChannelDirectory, ForgetStore, TimezoneStore]:
+        return queries, queries, queries, queries  # mypy checks that the queries implement the ports as declared

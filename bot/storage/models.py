@@ -139,6 +139,9 @@ class Member(Base):
     external_id: Mapped[str]
     display_name: Mapped[str] = mapped_column(server_default=EMPTY)
     timezone: Mapped[str | None]
+    """What the platform tells (Slack's profile), refreshed as it changes."""
+    chosen_timezone: Mapped[str | None]
+    """What the member chose with ``/practice timezone``: wins over ``timezone``."""
     current_streak: Mapped[int] = mapped_column(server_default=sql_text("0"))
     longest_streak: Mapped[int] = mapped_column(server_default=sql_text("0"))
     total_days: Mapped[int] = mapped_column(server_default=sql_text("0"))
@@ -226,6 +229,29 @@ class Interview(Base):
     """Follow-ups asked in the current phase."""
     probed: Mapped[list[str] | None] = mapped_column(JSON)
     """Checklist item ids already asked about as follow-ups (NULL in rows from before them: none)."""
+    interviewer_id: Mapped[int | None] = mapped_column(Id, ForeignKey("member.id", ondelete="SET NULL"))
+    """A peer mock's interviewer (NULL: the bot alone interviews)."""
+    extended: Mapped[list[int] | None] = mapped_column(JSON)
+    """Phase indexes the interviewer added time to (once each; NULL: none)."""
+    interviewer_note: Mapped[str | None] = mapped_column(Text)
+    """The interviewer's free-text note for the scorecard."""
+
+
+class PeerMark(Base):
+    """An interviewer's mark on one checklist item of a peer mock: one row per item, changed in place."""
+
+    __tablename__ = "peer_mark"
+    __table_args__ = (
+        UniqueConstraint("interview_id", "item_id"),
+        CheckConstraint("mark IN ('covered', 'partial', 'missing')", name="mark"),
+    )
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    interview_id: Mapped[int] = mapped_column(Id, ForeignKey("interview.id", ondelete="CASCADE"))
+    phase_index: Mapped[int]
+    item_id: Mapped[str]
+    mark: Mapped[str] = mapped_column(String(16))
+    marked_at: Mapped[datetime]
 
 
 class Answer(Base):

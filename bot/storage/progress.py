@@ -16,7 +16,7 @@ from bot.core.records import AnswerDraft, AnswerRecord, StreakRecord
 from bot.core.refs import UserRef
 from bot.storage.leaderboard import LeaderboardQueries
 from bot.storage.mapping import answer_record, store_streak, streak_state, user_ref
-from bot.storage.models import Answer, Member, PracticeDay
+from bot.storage.models import Answer, Interview, Member, PracticeDay
 from bot.storage.scores import with_member
 
 if TYPE_CHECKING:
@@ -88,6 +88,15 @@ class ProgressQueries(LeaderboardQueries):
     async def _practice_days(session: AsyncSession, member_id: int) -> list[date]:
         days = await session.scalars(select(PracticeDay.local_date).where(PracticeDay.member_id == member_id))
         return list(days)
+
+    async def interviews_given(self, interviewer: UserRef) -> int:
+        """Peer mocks this person interviewed that are over."""
+        async with self._read() as session:
+            count = await session.scalar(
+                select(func.count(Interview.id)).join(Member, Interview.interviewer_id == Member.id).where(
+                    Member.platform == interviewer.platform, Member.workspace == interviewer.workspace,
+                    Member.external_id == interviewer.user_id, Interview.status != "active"))
+            return int(count or 0)
 
     async def update_answer_text(self, event_key: str, text: str) -> AnswerRecord | None:
         statement = (

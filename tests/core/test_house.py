@@ -17,7 +17,7 @@ from types import ModuleType
 
 import bot.core
 
-CAPABILITIES = ("interviews", "prompts", "progress", "members", "catalog")
+CAPABILITIES = ("interviews", "prompts", "progress", "members", "catalog", "peers")
 PORT_MODULES = ("store", "events", "scoring")
 """Store ports are the Protocols declared in a capability's ``store`` module, ``bot.core.outbox.store``,
 ``bot.core.events`` and ``bot.core.scoring`` (``ScoreWriter``), and compositions of them."""

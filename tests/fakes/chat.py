@@ -7,12 +7,20 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from bot.core.messages import Capabilities, OutMessage
-from bot.core.refs import ChannelRef, MessageRef, Platform, Target, ThreadRef
+from bot.core.refs import ChannelRef, MessageRef, Platform, Target, ThreadRef, UserRef
 
 
 @dataclass
 class Sent:
     where: Target
+    message: OutMessage
+    ref: MessageRef
+
+
+@dataclass
+class Private:
+    to: UserRef
+    near: Target
     message: OutMessage
     ref: MessageRef
 
@@ -26,6 +34,8 @@ class RecordingChat:
     sent: list[Sent] = field(default_factory=list)
     reactions: list[tuple[MessageRef, str]] = field(default_factory=list)
     threads: list[ThreadRef] = field(default_factory=list)
+    private: list[Private] = field(default_factory=list)
+    """Messages only one person reads (``send_private``), kept apart from what the thread shows."""
     fail_next: int = 0
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
 
@@ -38,6 +48,17 @@ class RecordingChat:
         ref = MessageRef(channel, f"m{next(self._ids)}", thread)
         self.sent.append(Sent(where, message, ref))
         return ref
+
+    async def send_private(self, to: UserRef, near: Target, message: OutMessage) -> MessageRef:
+        if self.fail_next:
+            self.fail_next -= 1
+            raise ConnectionError("chat platform unavailable")
+        ref = MessageRef(ChannelRef(self.platform, f"dm-{to.user_id}"), f"m{next(self._ids)}")
+        self.private.append(Private(to, near, message, ref))
+        return ref
+
+    def private_to(self, user: UserRef) -> list[OutMessage]:
+        return [p.message for p in self.private if p.to.user_id == user.user_id]
 
     async def find_sent(self, where: Target, key: str, *, since: datetime) -> MessageRef | None:
         """As a platform that keeps history would: the post that carried ``key`` here, if any."""

@@ -48,9 +48,13 @@ class FakeStandings:
         self.streaks: dict[tuple[str, str], StreakRecord] = {}
         self.boards: list[dict[str, Any]] = []
         self.rows: list[LeaderboardRow] = []
+        self.given: dict[tuple[str, str], int] = {}
 
     async def get_streak(self, user: UserRef) -> StreakRecord | None:
         return self.streaks.get((user.workspace, user.user_id))
+
+    async def interviews_given(self, interviewer: UserRef) -> int:
+        return self.given.get((interviewer.workspace, interviewer.user_id), 0)
 
     async def leaderboard(
         self, *, platform: Platform, workspace: str, window: Window, today: date, limit: int = 10

@@ -5,7 +5,7 @@ Two guards keep it complete as the schema grows:
 * ``test_every_table_and_column_is_accounted_for`` reads the SQLAlchemy metadata: a table, or a
   column of a table that outlives members, missing from ``bot.storage.members``' plan fails it;
   ``test_the_check_finds_a_new_table_that_points_at_members`` shows it failing on a made-up
-  table of interviewers' marks (peer mocks do not exist yet);
+  table of made-up ratings between members;
 * ``test_forgetting_leaves_no_trace_in_any_table`` fills every table (it fails if a table has no
   rows, so a new table must be filled here too), forgets one person and then reads every column
   of every row for anything of theirs.
@@ -106,25 +106,25 @@ def plan_problems(
 
 def test_every_table_and_column_is_accounted_for() -> None:
     assert plan_problems(Base.metadata, DELETED_WITH_MEMBER, KEPT_COLUMNS) == []
-    assert set(DELETED_WITH_MEMBER) == {"member", "practice_day", "answer", "interview", "score"}
+    assert set(DELETED_WITH_MEMBER) == {"member", "practice_day", "answer", "interview", "score", "peer_mark"}
 
 
 def test_the_check_finds_a_new_table_that_points_at_members() -> None:
     metadata = MetaData()
     for table in Base.metadata.tables.values():
         table.to_metadata(metadata)
-    Table("peer_mark", metadata, Column("id", Integer, primary_key=True),
+    Table("peer_rating", metadata, Column("id", Integer, primary_key=True),
           Column("interviewer_id", Integer, ForeignKey("member.id")), Column("note", Text))
     metadata.tables["outbox"].append_column(Column("recipient", Text))
     assert plan_problems(metadata, DELETED_WITH_MEMBER, KEPT_COLUMNS) == [
         "outbox.recipient: not accounted for by forget-me",
-        "peer_mark: a table forget-me knows nothing about",
+        "peer_rating: a table forget-me knows nothing about",
     ]
-    kept_marks = {**KEPT_COLUMNS, "peer_mark": {"*": "wrongly thought harmless"}}
-    assert "peer_mark: points at members (directly or through their rows) but is kept" in plan_problems(
+    kept_marks = {**KEPT_COLUMNS, "peer_rating": {"*": "wrongly thought harmless"}}
+    assert "peer_rating: points at members (directly or through their rows) but is kept" in plan_problems(
         metadata, DELETED_WITH_MEMBER, kept_marks)
-    deleted_marks = {**DELETED_WITH_MEMBER, "peer_mark": "note"}
-    assert "peer_mark.note: no foreign key path to member" in plan_problems(metadata, deleted_marks, KEPT_COLUMNS)
+    deleted_marks = {**DELETED_WITH_MEMBER, "peer_rating": "note"}
+    assert "peer_rating.note: no foreign key path to member" in plan_problems(metadata, deleted_marks, KEPT_COLUMNS)
 
 
 # ----------------------------------------------------------------------------- a full database
@@ -171,6 +171,25 @@ async def _practise(store: SqlStore, who: UserRef, tag: str, *, prompt_id: int, 
     assert await store.remember_event("slack", f"slack:T1:action:{who.user_id}:{day}.000200", now=at)
 
 
+async def _peer_mocks(store: SqlStore) -> None:
+    """Ada interviews Bob (marks and a note), then Bob interviews Ada (his marks on her interview)."""
+    for candidate, interviewer, tag in ((BOB, ADA, "bob-peer"), (ADA, BOB, "ada-thread-peer")):
+        thread = ThreadRef(CHANNEL, tag)
+        running = await store.active_interview(candidate)
+        assert running is not None
+        await store.transition_interview(running.id, expected_version=running.version,
+                                         changes=InterviewChanges(status="ended", clear_deadlines=True))
+        peer = await store.create_interview(
+            InterviewDraft(CHANNEL, candidate, "url-shortener", 15, PHASES, START, interviewer=interviewer),
+            changes=InterviewChanges(status="active", phase_index=0, phase_started_at=START,
+                                     phase_deadline_at=START + timedelta(minutes=1), thread=thread),
+        )
+        assert peer is not None and peer.interviewer == interviewer
+        assert await store.save_mark(peer.id, phase_index=0, item_id="s0-interview-vs-reality", mark="covered",
+                                     at=START)
+        await store.save_interviewer_note(peer.id, f"Note by {interviewer.display_name}")
+
+
 async def _fill(store: SqlStore) -> int:
     """Ada (in two workspaces) and Bob practise on one channel's daily prompt; returns the prompt id."""
     await store.save_schedule(CHANNEL, schedule=Schedule(datetime.min.time(), "UTC"), next_prompt_at=START)
@@ -188,6 +207,7 @@ async def _fill(store: SqlStore) -> int:
     await _practise(store, ADA, "ADA", prompt_id=prompt.id, day=0)
     await _practise(store, ADA_ELSEWHERE, "ADA", prompt_id=prompt.id, day=3)
     await _practise(store, BOB, "BOB", prompt_id=prompt.id, day=0)
+    await _peer_mocks(store)
     assert await store.remember_event("slack", "slack:T1:C0PRACTICE:1712345678.000100", now=START)
     assert await store.remember_event("discord", "discord:interaction:99", now=START)
     await store.take_lease("bot-host:4242", now=START, expires_at=START + timedelta(seconds=15))
@@ -232,7 +252,7 @@ async def test_forgetting_leaves_no_trace_in_any_table(store: SqlStore) -> None:
                     gone = {"member": ada_ids, "interview": ada_interviews, "answer": ada_answers}
                     assert row[column.name] not in gone.get(fk.column.table.name, set()), (table.name, column.name)
     assert (report.members, report.answers, report.scores, report.interviews, report.practice_days,
-            report.events, report.outbox) == (2, 6, 6, 2, 4, 4, 6)
+            report.events, report.outbox, report.marks) == (2, 6, 6, 3, 4, 4, 6, 2)
     assert report.total == sum(len(before[t]) - len(after[t]) for t in before)
     # keys that do not name her, and everything of Bob's, stay
     assert {row["event_key"] for row in after["processed_event"]} == {
@@ -245,7 +265,9 @@ async def test_forgetting_leaves_no_trace_in_any_table(store: SqlStore) -> None:
     for workspace, left in (("T1", [BOB]), ("T2", [])):
         board = await store.leaderboard(platform="slack", workspace=workspace, window="all", today=date(2026, 3, 6))
         assert [entry.member for entry in board] == left
-    assert await store.active_interview(BOB) is not None and await store.active_interview(ADA) is None
+    bobs = await store.active_interview(BOB)
+    assert bobs is not None and bobs.interviewer is None and await store.active_interview(ADA) is None
+    assert await store.interviewer_note(bobs.id) is None and await store.marks_for_interview(bobs.id) == {}
     assert len(after["outbox"]) == len(before["outbox"]) - 6
     assert len(after["channel"]) == 1 and len(after["daily_prompt"]) == 1
 
@@ -280,7 +302,7 @@ async def test_forget_me_is_logged_as_an_event_without_personal_data(
         report = await Forgetting(store=store, clock=FakeClock(START)).forget("slack", "U0ADA")
     [event] = [r for r in caplog.records if getattr(r, "event", None) == "member.forgotten"]
     assert (event.platform, event.rows) == ("slack", report.total)  # type: ignore[attr-defined]
-    assert event.getMessage().startswith("forget-me on slack: 30 rows deleted")
+    assert event.getMessage().startswith("forget-me on slack: 33 rows deleted")
     logged = "\n".join(f"{r.getMessage()} {r.__dict__}" for r in caplog.records if r.name.startswith("bot"))
     assert [marker for marker in ADA_MARKERS if marker in logged] == []
 

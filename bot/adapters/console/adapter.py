@@ -128,6 +128,17 @@ class ConsoleChat:
             self.last_buttons, self.last_button_message = buttons, ref
         return ref
 
+    async def send_private(self, to: UserRef, near: Target, message: OutMessage) -> MessageRef:
+        """One terminal has no private place: the line is marked as meant for ``to`` alone."""
+        channel = near.channel if isinstance(near, ThreadRef) else near
+        ref = MessageRef(ChannelRef("console", f"private-{to.user_id}", channel.workspace), f"m{next(self._ids)}")
+        text, buttons = render(message, prefix=self.prefix(near), first_prefix=f"(private to {to.mention}) ")
+        self.remember(ref, message.text.replace("*", ""))
+        self.write(text)
+        if buttons:
+            self.last_buttons, self.last_button_message = buttons, ref
+        return ref
+
     async def find_sent(self, where: Target, key: str, *, since: datetime) -> MessageRef | None:
         return None  # a terminal keeps no history to look in; one process, so nothing is uncertain but a crash
 

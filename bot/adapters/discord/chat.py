@@ -22,7 +22,7 @@ import discord
 from bot.adapters.discord.ids import posted_channel_id, snowflake
 from bot.adapters.discord.render import discord_emoji, render, render_one, thread_name
 from bot.core.messages import Capabilities, OutMessage
-from bot.core.refs import MessageRef, Platform, Target, ThreadRef, channel_of
+from bot.core.refs import ChannelRef, MessageRef, Platform, Target, ThreadRef, UserRef, channel_of
 
 log = logging.getLogger(__name__)
 
@@ -152,6 +152,23 @@ class DiscordChat:
         if sent is None:  # render always gives at least one part
             raise RuntimeError("nothing was rendered")
         return MessageRef(channel_of(where), str(sent.id), where if isinstance(where, ThreadRef) else None)
+
+    async def send_private(self, to: UserRef, near: Target, message: OutMessage) -> MessageRef:
+        """A direct message: the DM channel is opened (or found) over REST, then posted to like any
+        channel, with an enforced nonce so a repeat is dropped."""
+        data = await self._client.http.start_private_message(int(to.user_id))
+        dm_id = int(data["id"])
+        target = self._client.get_partial_messageable(dm_id, type=discord.ChannelType.private)
+        sent: discord.Message | None = None
+        parts = render(message)
+        for number, part in enumerate(parts):
+            kwargs = part.send_kwargs()
+            if message.key:
+                kwargs["nonce"] = nonce(message.key if number == len(parts) - 1 else f"{message.key}#{number + 1}")
+            sent = await target.send(**kwargs)
+        if sent is None:
+            raise RuntimeError("nothing was rendered")
+        return MessageRef(ChannelRef("discord", str(dm_id), ""), str(sent.id))
 
     async def find_sent(self, where: Target, key: str, *, since: datetime) -> MessageRef | None:
         return None  # every post carries an enforced nonce: Discord itself drops the repeat

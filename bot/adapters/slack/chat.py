@@ -16,7 +16,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.adapters.slack.pacing import ChannelPacer, RateLimitGate
 from bot.adapters.slack.render import emoji_name, render
 from bot.core.messages import Capabilities, OutMessage
-from bot.core.refs import MessageRef, Platform, Target, ThreadRef
+from bot.core.refs import ChannelRef, MessageRef, Platform, Target, ThreadRef, UserRef
 
 log = logging.getLogger(__name__)
 
@@ -59,6 +59,23 @@ class SlackChat:
         if not isinstance(ts, str):
             raise RuntimeError(f"chat.postMessage answered without a ts: {response.data!r}"[:300])
         return MessageRef(channel, ts, thread)
+
+    async def send_private(self, to: UserRef, near: Target, message: OutMessage) -> MessageRef:
+        """A direct message from the bot: ``chat.postMessage`` to the user's id opens (or reuses) the
+        app's conversation with them, and answers with its channel (needs no scope beyond chat:write)."""
+        rendered = render(message)
+        await self._turn("chat.postMessage", to.user_id)
+        metadata = {"event_type": OUTBOX_EVENT, "event_payload": {"key": message.key}} if message.key else None
+        response = await self.client.chat_postMessage(
+            channel=to.user_id, text=rendered.text, blocks=rendered.blocks or None, unfurl_links=False,
+            unfurl_media=False, metadata=metadata,
+        )
+        self.gate.succeeded("chat.postMessage")
+        ts, channel_id = response.get("ts"), response.get("channel")
+        if not isinstance(ts, str) or not isinstance(channel_id, str):
+            raise RuntimeError(f"chat.postMessage answered without a ts or channel: {response.data!r}"[:300])
+        workspace = near.channel.workspace if isinstance(near, ThreadRef) else near.workspace
+        return MessageRef(ChannelRef("slack", channel_id, workspace), ts)
 
     async def _turn(self, method: str, channel_id: str) -> None:
         """The channel's slot first (one per second), then the workspace's (pause, pace)."""

@@ -10,7 +10,7 @@ from framework import Framework
 
 from bot.core.interviews import _texts as texts
 from bot.core.interviews.rules import phase_payload
-from bot.core.interviews.store import InterviewScoreStore
+from bot.core.interviews.store import InterviewScoreStore, PeerScorecard
 from bot.core.messages import OutMessage
 from bot.core.outbox import OutboxKind, send
 from bot.core.ports import Chat, Clock, Prober, Scorer
@@ -26,8 +26,10 @@ class InterviewDelivery:
     run as background jobs, since scoring may call an LLM."""
 
     def __init__(self, *, store: InterviewScoreStore, scorer: Scorer, framework: Framework, clock: Clock,
-                 prober: Prober | None = None) -> None:
+                 prober: Prober | None = None, peer: PeerScorecard | None = None) -> None:
+        """``peer`` adds a peer mock's part to its scorecard (the interviewer's marks and note)."""
         self._store = store
+        self._peer = peer
         self._scorer = scorer
         self._framework = framework
         self._clock = clock
@@ -147,7 +149,12 @@ class InterviewDelivery:
                 if card is not None:
                     cards[index] = card
         scenario = self._framework.scenario(interview.scenario_id)
-        return await send(chat, row.target, texts.scorecard(interview, self._framework, scenario, cards))
+        posted = await send(chat, row.target, texts.scorecard(interview, self._framework, scenario, cards))
+        if self._peer is not None and interview.is_peer:
+            part = await self._peer.peer_part(interview, cards)
+            if part is not None:
+                posted = await send(chat, row.target, replace(part, key=f"{row.dedupe_key}#peer"))
+        return posted
 
 
 def _still_in(interview: InterviewRecord, phase_index: int) -> bool:

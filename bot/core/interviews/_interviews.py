@@ -17,15 +17,18 @@ from bot.core.events import EventStore
 from bot.core.interviews import _texts as texts
 from bot.core.interviews.rules import (
     DEFAULT_MINUTES,
+    EXTRA_SECONDS,
     TIME_UP_MARK,
     ProbePolicy,
     SteerWord,
     enter_phase,
+    extend_phase,
     is_overdue,
     looks_like_a_command,
     may_probe_now,
     next_hint,
     nudge_due,
+    parse_extend,
     parse_steer,
     plan_phases,
     probe_after_answer,
@@ -34,7 +37,7 @@ from bot.core.interviews.rules import (
     seconds_left,
     total_seconds_left,
 )
-from bot.core.interviews.store import InterviewStore
+from bot.core.interviews.store import InterviewStore, PeerRubric
 from bot.core.members import Members
 from bot.core.messages import Action, CommandContext, InMessage, Reply, button_number
 from bot.core.normalise import MAX_ANSWER_CHARS, fit_answer
@@ -69,9 +72,11 @@ class Interviews:
         rng: random.Random,
         coverage: Scorer,
         probes: ProbePolicy | None = None,
+        peer: PeerRubric | None = None,
     ) -> None:
         """``coverage`` finds what a phase's answers still miss when a follow-up is due: a fast
-        scorer (the offline one), since it runs on the clock's tick."""
+        scorer (the offline one), since it runs on the clock's tick. ``peer`` hands a peer mock's
+        interviewer each phase's rubric (without it, peer mocks are refused)."""
         self._store = store
         self._members = members
         self._practice = practice
@@ -82,6 +87,7 @@ class Interviews:
         self._rng = rng
         self._coverage = coverage
         self._probes = probes or ProbePolicy()
+        self._peer = peer
 
     # ------------------------------------------------------------------ the command
     def find_scenario(self, name: str | None) -> Scenario:
@@ -97,29 +103,47 @@ class Interviews:
         raise UserError(f"Unknown scenario `{wanted[:40]}`.{hint} Try `/practice scenarios`.")
 
     async def start(self, ctx: CommandContext, scenario_name: str | None, minutes: int | None, *,
-                    level: Level = DEFAULT_LEVEL, quiet: bool = False) -> Reply:
+                    level: Level = DEFAULT_LEVEL, quiet: bool = False, interviewer: UserRef | None = None) -> Reply:
+        """A mock interview; with ``interviewer``, a peer mock: that teammate interviews, gets each
+        phase's rubric privately and marks it; the bot keeps time and asks no follow-ups itself."""
         scenario = self.find_scenario(scenario_name)
         total = minutes or DEFAULT_MINUTES
         phases = plan_phases(self._framework, total)
+        if interviewer is not None:
+            if self._peer is None:
+                raise UserError("Peer mock interviews are not available here.")
+            if same_person(interviewer, ctx.user):
+                raise UserError("You can't interview yourself: name a teammate, e.g. "
+                                "`/practice interview url-shortener 45 with @teammate`.")
+            quiet = True
         running = await self._store.active_interview(ctx.user)
         if running is not None:
             raise UserError("You already have an interview running. Say `end` in its thread to stop it first.")
         await self._members.join(ctx.user, timezone=ctx.user_timezone)
         chat = self._chats.chat_for(ctx.channel.platform)
         root = await chat.send(ctx.channel, texts.interview_parent(ctx.user.mention, scenario, total,
-                                                                   level=level, quiet=quiet))
+                                                                   level=level, quiet=quiet,
+                                                                   interviewer=interviewer.mention if interviewer
+                                                                   else None))
         thread = await chat.start_thread(root, f"Mock interview: {scenario.title}")
         now = self._clock.now()
-        draft = InterviewDraft(ctx.channel, ctx.user, scenario.id, total, phases, now, level=level, quiet=quiet)
+        draft = InterviewDraft(ctx.channel, ctx.user, scenario.id, total, phases, now, level=level, quiet=quiet,
+                               interviewer=interviewer)
         interview = await self._store.create_interview(
             draft, changes=replace(enter_phase(phases, 0, now), thread=thread)
         )
         if interview is None:  # a second command raced this one and won
             await chat.edit(root, error_message("Not started: you already have an interview running."))
             raise UserError("You already have an interview running. Say `end` in its thread to stop it first.")
-        await self._store.enqueue([phase_opening(self._framework, interview)])
+        await self._store.enqueue([phase_opening(self._framework, interview), *self._rubric(interview)])
         await self._outbox.flush(bulk=False)
         return Reply()
+
+    def _rubric(self, interview: InterviewRecord) -> list[OutboxDraft]:
+        """A peer mock's private rubric row for the interview's current phase (none otherwise)."""
+        if self._peer is None or interview.interviewer is None or interview.current_phase is None:
+            return []
+        return [self._peer.rubric_row(interview)]
 
     async def active_for(self, candidate: UserRef) -> InterviewRecord | None:
         return await self._store.active_interview(candidate)
@@ -130,8 +154,13 @@ class Interviews:
         interview = await self._store.interview_by_thread(thread)
         if interview is None:
             return False
-        if not same_person(interview.candidate, message.author) or interview.status != "active":
-            return True  # others' messages stay as comments; a finished thread is a discussion
+        if interview.status != "active":
+            return True  # a finished thread is a discussion
+        if interview.interviewer is not None and same_person(interview.interviewer, message.author):
+            await self._interviewer_says(interview, message)
+            return True
+        if not same_person(interview.candidate, message.author):
+            return True  # others' messages stay as comments
         steer = parse_steer(message.text)
         if steer is not None:
             if await self._store.remember_event(message.ref.channel.platform, message.event_key,
@@ -156,6 +185,41 @@ class Interviews:
                 await self._expect_probe(interview)
         return True
 
+    async def _interviewer_says(self, interview: InterviewRecord, message: InMessage) -> None:
+        """A peer mock's interviewer steers with `next`, `skip`, `time`, `end` and adds time with `+2m`;
+        anything else they write is the conversation (asked aloud, never an answer)."""
+        steer = parse_steer(message.text)
+        extend = parse_extend(message.text)
+        if (steer in {None, "hint"} and not extend) or not await self._store.remember_event(
+            message.ref.channel.platform, message.event_key, now=self._clock.now()
+        ):
+            return
+        if extend:
+            await self._extend(interview)
+        elif steer is not None:
+            await self.steer(interview, steer)
+
+    async def _extend(self, interview: InterviewRecord) -> None:
+        phase = interview.current_phase
+        if phase is None or interview.thread is None:
+            return
+        section = self._framework.section(phase.section)
+        now = self._clock.now()
+        changes = extend_phase(interview, now, EXTRA_SECONDS)
+        if changes is None:
+            await self._store.enqueue([OutboxDraft(interview.thread, texts.extended_already(section).text, "notice",
+                                                   outbox_key("iv", interview.id, "extendonce", interview.phase_index,
+                                                              interview.version))])
+        else:
+            left = replace(interview, phase_deadline_at=changes.phase_deadline_at)
+            await self._store.transition_interview(
+                interview.id, expected_version=interview.version, changes=changes,
+                outbox=[OutboxDraft(interview.thread, texts.extended(section, EXTRA_SECONDS,
+                                                                     seconds_left(left, now)).text,
+                                    "notice", outbox_key("iv", interview.id, "extend", interview.phase_index))],
+            )
+        await self._outbox.flush(bulk=False)
+
     async def _expect_probe(self, interview: InterviewRecord) -> None:
         """An answer came: a follow-up may be due once the candidate pauses (claimed like any
         transition; if the clock moved the interview meanwhile, try once more on the fresh row)."""
@@ -177,7 +241,8 @@ class Interviews:
         if word is None:
             raise UserError("That button is no longer supported.")
         interview, phase_index = await self._interview_for_action(action)
-        if not same_person(interview.candidate, action.user):
+        interviewer = interview.interviewer is not None and same_person(interview.interviewer, action.user)
+        if not same_person(interview.candidate, action.user) and not (interviewer and word != "hint"):
             return Reply.one(texts.not_candidate(interview.candidate.mention))
         if interview.status != "active":
             raise UserError("This interview is over. Start another with `/practice interview`.")
@@ -223,6 +288,12 @@ class Interviews:
         if phase is None or interview.thread is None:
             return
         section = self._framework.section(phase.section)
+        if interview.interviewer is not None:  # the probes are the interviewer's rubric: theirs to give
+            await self._store.enqueue(
+                [OutboxDraft(interview.thread, texts.peer_hint(interview.interviewer.mention).text, "notice",
+                             outbox_key("iv", interview.id, "peerhint", interview.version))]
+            )
+            return
         item = next_hint(section, interview.hints_used)
         if item is None:
             await self._store.enqueue(
@@ -278,8 +349,10 @@ class Interviews:
             # The phase just left is scored in the same message that asks the next question, so
             # its score always arrives before the next phase does.
             upcoming = replace(interview, phase_index=index + 1)
-            outbox.append(phase_opening(self._framework, upcoming, scored=has_answers and reason != "skip",
-                                        time_up=reason == "deadline"))
+            # A peer mock scores nothing aloud before the scorecard: a phase's score would hint at the rubric.
+            scored = has_answers and reason != "skip" and not interview.is_peer
+            outbox.append(phase_opening(self._framework, upcoming, scored=scored, time_up=reason == "deadline"))
+            outbox.extend(self._rubric(upcoming))
         return await self._store.transition_interview(
             interview.id, expected_version=interview.version, changes=changes, outbox=outbox
         )

@@ -39,8 +39,11 @@ def _interview_buttons(interview_id: int, phase_index: int) -> ButtonsBlock:
 
 
 def interview_parent(candidate: str, scenario: Scenario, total_minutes: int, *,
-                     level: Level = DEFAULT_LEVEL, quiet: bool = False) -> OutMessage:
+                     level: Level = DEFAULT_LEVEL, quiet: bool = False, interviewer: str | None = None) -> OutMessage:
     probes = "no follow-up questions" if quiet else "follow-up questions on what an answer leaves out"
+    if interviewer is not None:
+        probes = (f"interviewed by {interviewer}, who has the checklist; both of you can say `next`, `time` "
+                  "or `end`, and the interviewer `+2m` once a phase")
     return message(
         f"Mock interview: {scenario.title}",
         [
@@ -205,3 +208,16 @@ def not_candidate(candidate: str) -> OutMessage:
 
 def interview_already_running(thread_hint: str) -> OutMessage:
     return error_message(f"You already have an interview running{thread_hint}. Say `end` there to stop it.")
+
+
+def extended(section: Section, added_seconds: int, phase_left: int) -> OutMessage:
+    return message("", [f"The interviewer added {format_duration(added_seconds)} to *{section.title}*: "
+                        f"{format_duration(phase_left)} left in this phase."])
+
+
+def extended_already(section: Section) -> OutMessage:
+    return message("", [f"*{section.title}* already got its extra time (`+2m` works once a phase)."])
+
+
+def peer_hint(interviewer: str) -> OutMessage:
+    return message("", [f"In a peer mock the hints are {interviewer}'s to give: ask them."])

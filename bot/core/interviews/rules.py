@@ -28,6 +28,8 @@ MIN_OPTIONAL_SECONDS = 60
 MIN_PHASE_SECONDS = 60
 """No required phase is shorter than this (a 10-minute interview still gives each section a minute
 and a nudge before its end)."""
+EXTRA_SECONDS = 120
+"""What a peer mock's interviewer adds to a phase with ``+2m`` (once per phase)."""
 STEER_WORDS = ("next", "skip", "hint", "time", "end")
 SteerWord = Literal["next", "skip", "hint", "time", "end"]
 
@@ -223,3 +225,26 @@ def phase_payload(payload: str, default: int) -> tuple[int, bool]:
     """A phase row's index, and whether it opens with the previous phase's "Time is up"."""
     index, _, mark = payload.partition(":")
     return (int(index) if index else default), f":{mark}" == TIME_UP_MARK
+
+
+def extend_phase(interview: InterviewRecord, now: datetime, seconds: int) -> InterviewChanges | None:
+    """Add ``seconds`` to the current phase, once per phase (a peer mock's ``+2m``): the deadline and
+    an unsent nudge move; a nudge already sent is due again before the new end. ``None`` when this
+    phase was extended already or the interview is not running."""
+    phase = interview.current_phase
+    if phase is None or interview.phase_deadline_at is None or interview.phase_index in interview.extended:
+        return None
+    deadline = max(interview.phase_deadline_at, now) + timedelta(seconds=seconds)
+    lead = nudge_lead_seconds(phase.budget_seconds + seconds)
+    return InterviewChanges(
+        phase_deadline_at=deadline,
+        nudge_at=deadline - timedelta(seconds=lead) if lead >= 5 else deadline,
+        nudged=lead < 5,
+        extended=(*interview.extended, interview.phase_index),
+    )
+
+
+def parse_extend(text: str) -> bool:
+    """``+2m`` (or ``+2``, ``+2 min``) typed alone: a peer mock's interviewer adds two minutes."""
+    word = clean(text).lower().replace(" ", "").rstrip(".!")
+    return word in {"+2m", "+2", "+2min", "+2mins", "+2minutes"}

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Protocol
 
+from bot.core.messages import OutMessage
 from bot.core.records import (
     AnswerRecord,
     InterviewChanges,
@@ -68,3 +69,17 @@ class InterviewScoreStore(InterviewReader, ScoreWriter, Protocol):
     async def scores_for_interview(self, interview_id: int) -> dict[int, ScoreCard]:
         """phase index -> the latest score card."""
         ...
+
+
+class PeerRubric(Protocol):
+    """What a peer mock adds when a phase opens (``bot.core.peers`` implements it): the outbox row that
+    hands the interviewer the phase's rubric privately, written in the same transaction as the phase."""
+
+    def rubric_row(self, interview: InterviewRecord) -> OutboxDraft: ...
+
+
+class PeerScorecard(Protocol):
+    """The scorecard's peer part (``bot.core.peers``): the interviewer's marks beside the scorer's
+    verdicts, and their note."""
+
+    async def peer_part(self, interview: InterviewRecord, cards: dict[int, ScoreCard]) -> OutMessage | None: ...

@@ -2,13 +2,15 @@
 
 Owns member records, the timezone rule (a person's day is in their own timezone, else the
 channel's, else the default) and forget-me (``Forgetting``: ``/practice forget-me``, its confirm
-buttons, ``member.*``, and the operators' ``practice-bot forget``). Later here: pauses.
+buttons, ``member.*``, and the operators' ``practice-bot forget``) and a member's own timezone
+(``Timezones``: ``/practice timezone``, with a did-you-mean). Later here: pauses.
 """
 
 from bot.core.members._forget import CONFIRM_WINDOW, Forgetting
-from bot.core.members._members import Members
+from bot.core.members._members import Members, own_timezone
 from bot.core.members._texts import FORGET, KEEP
-from bot.core.members.store import ChannelDirectory, ForgetReport, ForgetStore, MemberStore
+from bot.core.members._timezones import Timezones
+from bot.core.members.store import ChannelDirectory, ForgetReport, ForgetStore, MemberStore, TimezoneStore
 
 __all__ = [
     "CONFIRM_WINDOW",
@@ -20,4 +22,7 @@ __all__ = [
     "Forgetting",
     "MemberStore",
     "Members",
+    "TimezoneStore",
+    "Timezones",
+    "own_timezone",
 ]

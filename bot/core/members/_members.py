@@ -11,9 +11,16 @@ from bot.core.refs import ChannelRef, UserRef
 log = logging.getLogger(__name__)
 
 
+def own_timezone(chosen: str | None, from_platform: str | None) -> str | None:
+    """A member's own timezone: the one they chose (``/practice timezone``) wins over the one the
+    platform tells (Slack's profile; Discord tells none)."""
+    return chosen or from_platform
+
+
 class Members:
-    """Who practises, and the one timezone rule: a person's day is in their own timezone, else
-    the channel's (its schedule's), else the bot's default. Everywhere."""
+    """Who practises, and the one timezone rule: a person's day is in their own timezone (the one
+    they chose, else the platform's), else the channel's (its schedule's), else the bot's default.
+    Everywhere."""
 
     def __init__(self, *, store: MemberStore, channels: ChannelDirectory, default_timezone: str = "UTC") -> None:
         self._store = store

@@ -50,3 +50,19 @@ def not_yours() -> OutMessage:
     return error_message(
         "This button belongs to someone else's `/practice forget-me`: it can only forget the person who asked."
     )
+
+
+def timezone_set(zone: str) -> OutMessage:
+    return message("", [f"Your practice days now count in *{zone}*, on every platform "
+                        "(`/practice timezone clear` goes back to your platform's)."], ephemeral=True)
+
+
+def timezone_cleared(counted: str) -> OutMessage:
+    return message("", [f"Cleared. Your practice days count in *{counted}* (your platform's zone, else the "
+                        "channel's)."], ephemeral=True)
+
+
+def timezone_shown(chosen: str | None, counted: str) -> OutMessage:
+    how = "you chose it" if chosen else "from your platform, else the channel's schedule"
+    return message("", [f"Your practice days count in *{counted}* ({how}). Set yours with "
+                        "`/practice timezone <IANA zone>`, e.g. `Europe/Berlin`."], ephemeral=True)

@@ -17,6 +17,12 @@ class MemberStore(Protocol):
     async def get_member(self, user: UserRef) -> MemberRecord | None: ...
 
 
+class TimezoneStore(Protocol):
+    async def choose_timezone(self, user: UserRef, *, timezone: str | None) -> MemberRecord:
+        """Set (``None``: clear) the timezone the member chose, creating the member if need be."""
+        ...
+
+
 class ChannelDirectory(Protocol):
     async def get_channel(self, channel: ChannelRef) -> ChannelRecord | None: ...
 
@@ -32,16 +38,19 @@ class ForgetReport:
     practice_days: int = 0
     events: int = 0
     outbox: int = 0
+    marks: int = 0
+    """A peer mock interviewer's marks (on their own interviews, and those they gave)."""
 
     @property
     def total(self) -> int:
         return (self.members + self.answers + self.scores + self.interviews + self.practice_days + self.events
-                + self.outbox)
+                + self.outbox + self.marks)
 
 
 class ForgetStore(Protocol):
     async def forget_member(self, platform: Platform, user_id: str) -> ForgetReport:
         """Delete, in one transaction, every row about the person with this id on this platform (in
         every workspace): their member rows with the streaks on them, answers, scores, interviews with
-        what they were to post, practice days, and the inbound event keys that name them."""
+        what they were to post, practice days, peer mock marks (theirs and on their interviews) and notes,
+        and the inbound event keys that name them."""
         ...

@@ -7,7 +7,7 @@ know what an interview or a daily prompt is.
 """
 
 from bot.core.outbox._dispatcher import CLAIM_WINDOW, MAX_ATTEMPTS, Dispatcher
-from bot.core.outbox._kinds import Deliver, OutboxKind, outbox_key, send
+from bot.core.outbox._kinds import Deliver, OutboxKind, outbox_key, send, send_private
 from bot.core.outbox.store import Flusher, OutboxStore, OutboxWriter, Sender
 
 __all__ = [
@@ -22,4 +22,5 @@ __all__ = [
     "Sender",
     "outbox_key",
     "send",
+    "send_private",
 ]

@@ -9,7 +9,7 @@ from dataclasses import dataclass, replace
 from bot.core.messages import OutMessage, split_text
 from bot.core.ports import Chat
 from bot.core.records import OutboxRecord
-from bot.core.refs import MessageRef, Target
+from bot.core.refs import MessageRef, Target, UserRef
 
 Deliver = Callable[[Chat, OutboxRecord], Awaitable[MessageRef | None]]
 """Send a row: the message it became, or ``None`` when the delivery marked the row sent itself
@@ -42,22 +42,31 @@ def outbox_key(*parts: object) -> str:
     return ":".join(str(part) for part in parts)
 
 
+async def send_private(chat: Chat, to: UserRef, near: Target, message: OutMessage, *, key: str = "") -> MessageRef:
+    """``send`` for a message only ``to`` reads (``Chat.send_private``), split the same way."""
+    return await _split_send(lambda part: chat.send_private(to, near, part), chat, message, key or SENDING_KEY.get())
+
+
 async def send(chat: Chat, where: Target, message: OutMessage) -> MessageRef:
     """Send, splitting text longer than the platform allows into ordered parts in the same place.
 
     Each message carries the key of the outbox row being delivered (the last part the key itself,
     earlier parts ``key#n``), so ``Chat.find_sent`` finds a whole message only when it all went out."""
-    key = message.key or SENDING_KEY.get()
+    return await _split_send(lambda part: chat.send(where, part), chat, message, message.key or SENDING_KEY.get())
+
+
+async def _split_send(post: Callable[[OutMessage], Awaitable[MessageRef]], chat: Chat, message: OutMessage,
+                      key: str) -> MessageRef:
     limit = chat.capabilities.max_text
     if len(message.text) <= limit:
-        return await chat.send(where, replace(message, key=key))
+        return await post(replace(message, key=key))
     parts = split_text(message.text, limit)
     ref: MessageRef | None = None
     for number, part in enumerate(parts):
         last = number == len(parts) - 1
         blocks = tuple(b for b in message.blocks if last and not hasattr(b, "text")) if last else ()
         part_key = key if last or not key else f"{key}#{number + 1}"
-        ref = await chat.send(where, OutMessage(text=part, blocks=blocks, ephemeral=message.ephemeral, key=part_key))
+        ref = await post(OutMessage(text=part, blocks=blocks, ephemeral=message.ephemeral, key=part_key))
     if ref is None:
         raise ValueError("nothing to send")
     return ref

@@ -34,7 +34,8 @@ class Standings:
         timezone = await self._members.member_timezone(record.timezone if record else None, ctx.channel)
         today = local_date(self._clock.now(), timezone)
         current = effective_current(streak.current, streak.last_day, today) if streak else 0
-        return Reply.one(texts.streak_message(name, streak, current))
+        given = await self._store.interviews_given(who)
+        return Reply.one(texts.streak_message(name, streak, current, interviews_given=given))
 
     async def leaderboard(self, ctx: CommandContext, window: Window) -> Reply:
         today = local_date(self._clock.now(), await self._members.channel_timezone(ctx.channel))

@@ -9,7 +9,7 @@ from bot.core.records import LeaderboardRow, StreakRecord
 from bot.core.texts import message
 
 
-def streak_message(name: str, streak: StreakRecord | None, current: int) -> OutMessage:
+def streak_message(name: str, streak: StreakRecord | None, current: int, *, interviews_given: int = 0) -> OutMessage:
     if streak is None or streak.total_days == 0:
         return message("", [f"{name} has no practice days yet. Answer a daily prompt or try `/practice interview`."],
                     ephemeral=True)
@@ -19,6 +19,7 @@ def streak_message(name: str, streak: StreakRecord | None, current: int) -> OutM
             f"Current streak: *{_days(current)}*",
             f"Longest streak: {_days(streak.longest)}",
             f"Practice days: {streak.total_days}",
+            *([f"Interviews given: {interviews_given}"] if interviews_given else []),
         ],
         ephemeral=True,
     )

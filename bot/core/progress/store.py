@@ -28,6 +28,10 @@ class PracticeStore(Protocol):
 class StandingsStore(Protocol):
     async def get_streak(self, user: UserRef) -> StreakRecord | None: ...
 
+    async def interviews_given(self, interviewer: UserRef) -> int:
+        """Peer mocks this person interviewed (over): shown with their streak."""
+        ...
+
     async def leaderboard(
         self, *, platform: Platform, workspace: str, window: Window, today: date, limit: int = 10
     ) -> list[LeaderboardRow]: ...

@@ -140,6 +140,18 @@ class FakeDiscord:
         self.channels[channel_id] = channel
         return channel
 
+    def dm_channel(self, user_id: int) -> JsonObject:
+        """The bot's direct-message channel with a user: opened once, the same one after."""
+        for channel in self.channels.values():
+            if channel.get("type") == 1 and channel.get("recipient_id") == str(user_id):
+                return channel
+        channel_id = self.next_id()
+        channel = {"id": str(channel_id), "type": 1, "last_message_id": None, "recipient_id": str(user_id),
+                   "recipients": [{"id": str(user_id), "username": f"user{user_id}", "discriminator": "0",
+                                   "global_name": None, "avatar": None}]}
+        self.channels[channel_id] = channel
+        return channel
+
     def rate_limit(self, method: str, path_regex: str, *, retry_after: float = 0.05, times: int = 1) -> None:
         """The next ``times`` requests matching answer 429 (with ``Via`` and a JSON ``retry_after``)."""
         self._rate_limits.append(_RateLimit(method.upper(), re.compile(path_regex), retry_after, times))
@@ -300,6 +312,8 @@ class FakeDiscord:
             case "PUT", ["applications", _, "commands"] | ["applications", _, "guilds", _, "commands"]:
                 guild = parts[3] if len(parts) == 5 else None
                 return 200, [_command(c, guild, self.next_id()) for c in (raw_body or [])]
+            case "POST", ["users", "@me", "channels"]:
+                return 200, self.dm_channel(int(body["recipient_id"]))
             case "GET", ["channels", channel_id]:
                 return 200, self.channels[int(channel_id)]
             case "POST", ["channels", channel_id, "messages"]:

@@ -324,8 +324,11 @@ class MockSlackApi:
                 metadata = json.loads(metadata)
             if metadata:
                 message["metadata"] = metadata
-            self.history[str(params.get("channel", ""))].append(message)
-            return {"ok": True, "channel": params.get("channel"), "ts": ts, "message": message}
+            channel = str(params.get("channel", ""))
+            if channel.startswith("U"):  # posting to a user id opens the app's direct message with them
+                channel = "D" + channel[1:]
+            self.history[channel].append(message)
+            return {"ok": True, "channel": channel, "ts": ts, "message": message}
         if method in {"conversations.history", "conversations.replies"}:
             return self._history(method, params)
         if method == "chat.update":

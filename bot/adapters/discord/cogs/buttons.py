@@ -15,6 +15,8 @@ from bot.adapters.discord.replies import Responder
 from bot.adapters.discord.views import PracticeButton
 from bot.core.guard import guarded
 from bot.core.messages import Action
+from bot.core.normalise import display_name
+from bot.core.refs import ChannelRef, MessageRef, UserRef
 
 if TYPE_CHECKING:
     from bot.adapters.discord.client import PracticeBot
@@ -36,22 +38,27 @@ class Buttons(commands.Cog):
     async def _click(self, interaction: discord.Interaction[PracticeBot], action: str, value: str) -> None:
         responder = Responder(interaction)
         guild_id, channel_id, message = interaction.guild_id, interaction.channel_id, interaction.message
-        if guild_id is None or channel_id is None or message is None:
+        if channel_id is None or message is None:
             await responder.send([render.guild_only()])
             return
         # Acknowledge silently: steering posts into the thread; only a note for the clicker follows.
         if not await responder.defer(ephemeral=True, thinking=False):
             return
-        parent_id = await self.bot.threads.parent_of(channel_id, interaction.channel)
-        ref = (
-            message_ref(guild_id, parent_id, message.id, channel_id)
-            if parent_id is not None
-            else message_ref(guild_id, channel_id, message.id, None)
-        )
+        if guild_id is None:  # a direct message (a peer mock's rubric): no server, so no workspace
+            ref = MessageRef(ChannelRef("discord", str(channel_id), ""), str(message.id))
+            user = UserRef("discord", str(interaction.user.id), "", display_name(interaction.user.display_name))
+        else:
+            parent_id = await self.bot.threads.parent_of(channel_id, interaction.channel)
+            ref = (
+                message_ref(guild_id, parent_id, message.id, channel_id)
+                if parent_id is not None
+                else message_ref(guild_id, channel_id, message.id, None)
+            )
+            user = user_ref(interaction.user, guild_id)
         click = Action(
             action=action,
             value=value,
-            user=user_ref(interaction.user, guild_id),
+            user=user,
             message=ref,
             event_key=interaction_event_key(interaction.id),
             user_is_bot=interaction.user.bot,

@@ -143,17 +143,25 @@ class PracticeCog(commands.GroupCog, group_name="practice", group_description=re
 
     # ------------------------------------------------------------------ subcommands
     @app_commands.command(name="interview", description=render.Describe.INTERVIEW)
-    @app_commands.describe(scenario=render.Describe.INTERVIEW_SCENARIO, minutes=render.Describe.INTERVIEW_MINUTES)
+    @app_commands.describe(scenario=render.Describe.INTERVIEW_SCENARIO, minutes=render.Describe.INTERVIEW_MINUTES,
+                           interviewer=render.Describe.INTERVIEW_WITH)
     async def interview(
         self,
         interaction: discord.Interaction[PracticeBot],
         scenario: str | None = None,
         minutes: app_commands.Range[int, MIN_MINUTES, MAX_MINUTES] | None = None,
+        interviewer: discord.User | None = None,
     ) -> None:
+        peer = ("with", f"<@{interviewer.id}>") if interviewer is not None else (None, None)
         await self._deferred(
-            interaction, _words("interview", _slug(scenario, "-"), minutes), ephemeral=True, private_thread=True,
-            confirmation=lambda scope: render.interview_ready(scope.thread_id),
+            interaction, _words("interview", _slug(scenario, "-"), minutes, *peer), ephemeral=True,
+            private_thread=interviewer is None, confirmation=lambda scope: render.interview_ready(scope.thread_id),
         )
+
+    @app_commands.command(name="note", description=render.Describe.NOTE)
+    @app_commands.describe(text=render.Describe.NOTE_TEXT)
+    async def note(self, interaction: discord.Interaction[PracticeBot], text: str) -> None:
+        await self._deferred(interaction, _words("note", text), ephemeral=True)
 
     @app_commands.command(name="prompt", description=render.Describe.PROMPT)
     async def prompt(self, interaction: discord.Interaction[PracticeBot]) -> None:
