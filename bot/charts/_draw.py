@@ -97,14 +97,11 @@ def personal_figure(chart: PersonalChart) -> Figure:
                        color=TEXT)
     _style(calendar)
     _grid(scores, chart.scores, annotate=False)
-    weakest.axis("off")
-    lines = ["Weakest sections"]
+    lines: list[str] = []
     for weak in chart.weakest:
         lines.append(f"{weak.section}. {weak.title}: {weak.mean:.1f}/10 ({weak.answers} scored)")
         lines.extend(f"     missed {times}x: {_cut(text, 95)}" for text, times in weak.missed)
-    if not chart.weakest:
-        lines.append("nothing scored yet")
-    weakest.text(0, 1, "\n".join(lines), va="top", ha="left", fontsize=8.5, color=TEXT, transform=weakest.transAxes)
+    _panel(weakest, "Weakest sections", lines, empty="nothing scored yet", fontsize=8.5)
     figure.subplots_adjust(left=0.2, right=0.97, top=0.92, bottom=0.02, hspace=0.35)
     return figure
 
@@ -116,14 +113,18 @@ def team_figure(chart: TeamChart) -> Figure:
     coverage.set_gid("coverage")
     improved.set_gid("improved")
     _grid(coverage, chart.coverage, annotate=True)
-    improved.axis("off")
-    lines = ["Most improved"]
-    lines += [f"{i.name[:22]}\n  {i.before:.1f} → {i.after:.1f} (+{i.gain:.1f})" for i in chart.improved]
-    if not chart.improved:
-        lines.append("nobody yet")
-    improved.text(0, 1, "\n".join(lines), va="top", ha="left", fontsize=9, color=TEXT, transform=improved.transAxes)
+    _panel(improved, "Most improved",
+           [f"{i.name[:22]}\n  {i.before:.1f} → {i.after:.1f} (+{i.gain:.1f})" for i in chart.improved],
+           empty="nobody yet", fontsize=9)
     figure.subplots_adjust(left=0.2, right=0.98, top=0.88, bottom=0.1, wspace=0.1)
     return figure
+
+
+def _panel(axes: Axes, heading: str, lines: list[str], *, empty: str, fontsize: float) -> None:
+    """A text panel beside a chart: a heading, then ``lines`` (or ``empty`` when there are none)."""
+    axes.axis("off")
+    text = "\n".join([heading, *(lines or [empty])])
+    axes.text(0, 1, text, va="top", ha="left", fontsize=fontsize, color=TEXT, transform=axes.transAxes)
 
 
 def png(figure: Figure) -> bytes:

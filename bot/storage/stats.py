@@ -46,7 +46,7 @@ def _scoped(query: Any, scope: ScoreScope, channel_id: Any) -> Any:
 class StatsQueries(StoreBase):
     async def scored_answers(self, scope: ScoreScope, *, since: date) -> list[ScoreFact]:
         prompts = _scoped(
-            select(Score, Answer, Member, DailyPrompt.question)
+            select(Score, Answer, Member)
             .join(Answer, Score.answer_id == Answer.id)
             .join(Member, Answer.member_id == Member.id)
             .outerjoin(DailyPrompt, DailyPrompt.id == Answer.prompt_id)
@@ -64,10 +64,10 @@ class StatsQueries(StoreBase):
         ).order_by(Score.id)
         facts: list[ScoreFact] = []
         async with self._read() as session:
-            for score, answer, member, question in await session.execute(prompts):
+            for score, answer, member in await session.execute(prompts):
                 facts.append(ScoreFact(user_ref(member), score.section, score.score, answer.created_at,
                                        answer.local_date, score_card(score).verdicts, "prompt",
-                                       title=question or "", subject_id=answer.id))
+                                       subject_id=answer.id))
             latest: dict[tuple[int, int], tuple[Score, Interview, Member]] = {}
             for score, interview, member in await session.execute(interviews):
                 latest[(interview.id, score.phase_index or 0)] = (score, interview, member)
@@ -76,8 +76,7 @@ class StatsQueries(StoreBase):
             day = days.get((interview_id, phase)) or interview.started_at.date()
             if day >= since:
                 facts.append(ScoreFact(user_ref(member), score.section, score.score, interview.started_at, day,
-                                       score_card(score).verdicts, "interview", title=interview.scenario_id,
-                                       subject_id=interview.id))
+                                       score_card(score).verdicts, "interview", subject_id=interview.id))
         facts.sort(key=lambda fact: (fact.answered_at, fact.day, fact.subject_id))
         return facts
 

@@ -7,10 +7,9 @@ from bot.core.members import Members
 from bot.core.messages import CommandContext, Reply
 from bot.core.ports import Clock
 from bot.core.progress import _texts as texts
-from bot.core.progress.rules import effective_current, local_date
+from bot.core.progress.rules import effective_current, local_date, named_member
 from bot.core.progress.store import StandingsStore
 from bot.core.records import Window
-from bot.core.refs import UserRef
 
 
 class Standings:
@@ -22,10 +21,10 @@ class Standings:
     async def streak(self, ctx: CommandContext, member: str | None) -> Reply:
         who = ctx.user
         if member:
-            user_id = member.strip().lstrip("<").rstrip(">").lstrip("@").lstrip("!").split("|")[0].lstrip("@")
-            if not user_id:
+            named = named_member(ctx.user, member)
+            if named is None:
                 raise UserError("Usage: `/practice streak [member]`.")
-            who = UserRef(ctx.user.platform, user_id, ctx.user.workspace, member if member.startswith("@") else "")
+            who = named
         record = await self._members.find(who)
         if member and record is None:
             raise UserError(f"I haven't seen {member[:40]} practise here yet.")

@@ -17,7 +17,7 @@ from bot.core.members import Members
 from bot.core.messages import Attachment, CommandContext, OutMessage, Reply
 from bot.core.ports import Charts, Clock
 from bot.core.progress import _stats_texts as texts
-from bot.core.progress.rules import effective_current, local_date
+from bot.core.progress.rules import effective_current, local_date, named_member
 from bot.core.progress.stats import (
     CALENDAR_WEEKS,
     ScoreFact,
@@ -38,10 +38,10 @@ def mentioned(ctx: CommandContext, member: str | None) -> UserRef:
     """The person a command names (``<@U123>``, ``<@!123>``, ``@name``), or the asker."""
     if not member:
         return ctx.user
-    user_id = member.strip().lstrip("<").rstrip(">").lstrip("@").lstrip("!").split("|")[0].lstrip("@")
-    if not user_id:
+    named = named_member(ctx.user, member)
+    if named is None:
         raise UserError("Name a member the way the platform mentions them, e.g. `/practice stats @alice`.")
-    return UserRef(ctx.user.platform, user_id, ctx.user.workspace, member if member.startswith("@") else "")
+    return named
 
 
 class Stats:

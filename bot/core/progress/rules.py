@@ -13,6 +13,7 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.core.records import Window
+from bot.core.refs import UserRef
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,3 +110,12 @@ def days_in_window(state: StreakState, window: Window, today: date) -> int:
 def rank_key(current: int, longest: int, days: int) -> tuple[int, int, int]:
     """Leaderboard order: current streak, then longest, then practice days (all descending)."""
     return (-current, -longest, -days)
+
+
+def named_member(asker: UserRef, member: str) -> UserRef | None:
+    """The member a command names (``<@U123>``, ``<@!123>``, ``<@U123|ann>``, ``@name``) on the asker's
+    platform and workspace, or None when it names nobody (``/practice streak``, ``/practice stats``)."""
+    user_id = member.strip().lstrip("<").rstrip(">").lstrip("@").lstrip("!").split("|")[0].lstrip("@")
+    if not user_id:
+        return None
+    return UserRef(asker.platform, user_id, asker.workspace, member if member.startswith("@") else "")

@@ -43,10 +43,8 @@ class ScoreFact:
     """The day it was answered, in the member's practice timezone (the answer's practice day)."""
     verdicts: tuple[ItemVerdict, ...]
     source: ScoreSource
-    title: str = ""
-    """What was answered: the interview's scenario id or the prompt's question (for history)."""
     subject_id: int = 0
-    """The interview or answer id."""
+    """The interview or answer id (orders facts of the same moment)."""
 
 
 @dataclass(frozen=True, slots=True)
