@@ -2,10 +2,20 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
 from bot.core.refs import Platform
+
+
+@dataclass(frozen=True, slots=True)
+class SeenEvent:
+    """A platform event (a steering word, a click) to remember in the transaction of what it caused."""
+
+    platform: Platform
+    key: str
+    at: datetime
 
 
 class EventStore(Protocol):

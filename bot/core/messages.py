@@ -119,6 +119,9 @@ class CommandContext:
     thread: ThreadRef | None = None
     user_is_bot: bool = False
     """A bot account (the platform says so): the router refuses its commands."""
+    event_key: str = ""
+    """The platform's identity for this command (empty: none): what it posts carries keys made
+    from it, so a command applied again after a crash finds what it had posted."""
 
 
 @dataclass(frozen=True, slots=True)

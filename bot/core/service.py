@@ -27,6 +27,7 @@ from bot.core.commands import Router
 from bot.core.errors import UserError, new_error_id
 from bot.core.events import EventPruning
 from bot.core.grammar import command_name
+from bot.core.inbox import Inbox, InboxStore
 from bot.core.interviews import InterviewDelivery, InterviewOutbox, Interviews, InterviewScoreStore, ProbePolicy
 from bot.core.leases import Lease, LeaseStore
 from bot.core.members import ForgetStore, Forgetting, Members, MemberStore, Timezones, TimezoneStore
@@ -65,6 +66,7 @@ class Store(
     ScheduleStore,
     PromptDeliveryStore,
     OutboxStore,
+    InboxStore,
     LeaseStore,
     EventPruning,
     LeasePruning,
@@ -113,6 +115,8 @@ class PracticeService:
         self.practice = Practice(store=store, members=members, metrics=metrics)
         self.lease = Lease(store=store, clock=clock, holder=holder or f"{socket.gethostname()}:{os.getpid()}")
         self.dispatcher = Dispatcher(store=store, chats=self.chats, clock=clock, lease=self.lease, metrics=metrics)
+        self.inbox = Inbox(store=store, lease=self.lease, clock=clock)
+        """Every inbound item is written here before its ack and applied on its lane (adapters use it)."""
         peer_cards = PeerScorecards(store=store, members=members, framework=framework, clock=clock)
         for delivery in (
             InterviewDelivery(store=store, scorer=scorer, framework=framework, clock=clock, prober=prober,
@@ -228,7 +232,8 @@ class PracticeService:
             log.exception("error %s in %s; retried on the next tick", new_error_id(), what)
 
     async def prune(self) -> int:
-        """Forget old event keys and long-expired leases; the number of event keys forgotten."""
+        """Forget old event keys, done inbox rows and long-expired leases; the number of event keys forgotten."""
         now = self.clock.now()
         await self.store.prune_leases(expired_before=now - LEASE_RETENTION)
+        await self.inbox.prune()
         return await self.store.prune_events(older_than=now - EVENT_RETENTION)

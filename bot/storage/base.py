@@ -8,20 +8,32 @@ from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import Update, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from bot.core.events import SeenEvent
+from bot.core.inbox import applying
 from bot.core.records import OutboxDraft
 from bot.core.refs import ChannelRef, UserRef, serialise_target
 from bot.storage.database import IMMEDIATE
-from bot.storage.models import Base, Channel, Member, Outbox
+from bot.storage.models import Base, Channel, InboxRow, Member, Outbox, ProcessedEvent
 
 log = logging.getLogger(__name__)
 
 Insert = sqlite.Insert | postgresql.Insert
 
 SUPPORTED_DIALECTS = frozenset({"sqlite", "postgresql"})
+
+
+def settled_statement(inbox_ids: Sequence[int], now: datetime) -> Update:
+    """Mark inbox rows done: alone, or inside the transaction that makes their item's effect."""
+    return (
+        update(InboxRow)
+        .where(InboxRow.id.in_(inbox_ids), InboxRow.state == "applying")
+        .values(state="done", settled_at=now, lease_id=None)
+        .execution_options(synchronize_session=False)
+    )
 
 
 class StoreBase:
@@ -47,9 +59,19 @@ class StoreBase:
             yield session
 
     @asynccontextmanager
-    async def _write(self) -> AsyncIterator[AsyncSession]:
+    async def _write(self, *, effect: bool = False) -> AsyncIterator[AsyncSession]:
+        """A writing transaction. ``effect=True``: it makes the effect of the inbound item this task
+        is applying (an answer, a new interview, a move, a remembered event), so the item's inbox
+        row is marked done in it: a crash leaves both undone or both done."""
+        current = applying() if effect else None
+        if current is not None and current.settled:
+            current = None
         async with self._writers.begin() as session:
             yield session
+            if current is not None:
+                await session.execute(settled_statement([current.inbox_id], datetime.now(UTC)))
+        if current is not None:
+            current.settled = True
 
     def _insert(self, model: type[Base]) -> Insert:
         """``INSERT`` with ``ON CONFLICT`` support for this database."""
@@ -58,6 +80,16 @@ class StoreBase:
         return postgresql.insert(model)
 
     # ------------------------------------------------------------------------------- shared rows
+    async def _remember_in(self, session: AsyncSession, event: SeenEvent) -> bool:
+        """Remember a platform event in the caller's transaction: False when it was seen before."""
+        statement = (
+            self._insert(ProcessedEvent)
+            .values(platform=event.platform, event_key=event.key, seen_at=event.at)
+            .on_conflict_do_nothing(index_elements=["platform", "event_key"])
+            .returning(ProcessedEvent.id)
+        )
+        return (await session.execute(statement)).first() is not None
+
     @staticmethod
     async def _advance_in(
         session: AsyncSession, channel_id: int, expected_next_at: datetime, new_next_at: datetime | None

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 from sqlalchemy import CursorResult, delete
 
+from bot.core.events import SeenEvent
 from bot.core.refs import Platform
 from bot.storage.base import StoreBase
 from bot.storage.models import ProcessedEvent
@@ -21,14 +22,8 @@ log = logging.getLogger(__name__)
 class EventQueries(StoreBase):
     async def remember_event(self, platform: Platform, key: str, *, now: datetime) -> bool:
         """True the first time a platform event key is seen, False on redelivery."""
-        statement = (
-            self._insert(ProcessedEvent)
-            .values(platform=platform, event_key=key, seen_at=now)
-            .on_conflict_do_nothing(index_elements=["platform", "event_key"])
-            .returning(ProcessedEvent.id)
-        )
-        async with self._write() as session:
-            return (await session.execute(statement)).first() is not None
+        async with self._write(effect=True) as session:
+            return await self._remember_in(session, SeenEvent(platform, key, now))
 
     async def prune_events(self, *, older_than: datetime) -> int:
         """Forget event keys seen before ``older_than``; the number forgotten."""

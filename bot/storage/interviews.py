@@ -4,7 +4,7 @@ and score cards. Implements ``InterviewStore`` and ``InterviewScoreStore`` (``bo
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -13,6 +13,7 @@ from sqlalchemy import Select, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
 
+from bot.core.events import SeenEvent
 from bot.core.records import (
     AnswerRecord,
     InterviewChanges,
@@ -134,9 +135,14 @@ def with_refs() -> Select[Interview, Channel, Member, Member]:
     )
 
 
+class _Seen(Exception):
+    """Raised inside a transaction to roll it back: the event that asked for it was applied before."""
+
+
 class InterviewQueries(ScoreQueries):
     async def create_interview(
-        self, draft: InterviewDraft, *, changes: InterviewChanges, outbox: Sequence[OutboxDraft] = ()
+        self, draft: InterviewDraft, *, changes: InterviewChanges,
+        outbox: Callable[[InterviewRecord], Sequence[OutboxDraft]] | None = None,
     ) -> InterviewRecord | None:
         """A new active interview at version 1 with ``changes`` applied, plus its outbox rows;
         ``None`` when the candidate already has an active one (a unique partial index decides)."""
@@ -145,7 +151,7 @@ class InterviewQueries(ScoreQueries):
             nudged=False, hints_used=(), skipped=(), thread=None, quiet=draft.quiet, probe_at=None,
             probes_asked=0, probed=(),
         )
-        async with self._write() as session:
+        async with self._write(effect=True) as session:
             channel = await self._ensure_channel(session, draft.channel)
             candidate = await self._ensure_member(session, draft.candidate)
             interviewer = (await self._ensure_member(session, draft.interviewer)
@@ -168,8 +174,10 @@ class InterviewQueries(ScoreQueries):
                     await session.flush()
             except IntegrityError:
                 return None
-            await self._enqueue_in(session, outbox, subject_id=row.id)
-            return interview_record(row, channel, candidate, interviewer)
+            record = interview_record(row, channel, candidate, interviewer)
+            if outbox is not None:
+                await self._enqueue_in(session, outbox(record), subject_id=row.id)
+            return record
 
     async def get_interview(self, interview_id: int) -> InterviewRecord | None:
         return await self._one_interview(with_refs().where(Interview.id == interview_id))
@@ -213,28 +221,37 @@ class InterviewQueries(ScoreQueries):
         expected_version: int,
         changes: InterviewChanges,
         outbox: Sequence[OutboxDraft] = (),
+        event: SeenEvent | None = None,
     ) -> InterviewRecord | None:
         """Apply ``changes`` only if the row is still at ``expected_version`` (then version + 1),
-        with the outbox rows in the same transaction. ``None`` when someone else won."""
-        async with self._write() as session:
-            row = await session.get(Interview, interview_id)
-            if row is None or row.version != expected_version:
-                return None
-            progress = _Progress.of(row).apply(changes)
-            statement = (
-                update(Interview)
-                .where(Interview.id == interview_id, Interview.version == expected_version)
-                .values(version=Interview.version + 1, **progress.columns())
-                .returning(Interview.id)
-                .execution_options(synchronize_session=False)
-            )
-            if (await session.execute(statement)).first() is None:
-                log.debug("interview %s moved on in another process", interview_id)
-                return None
-            await self._enqueue_in(session, outbox, subject_id=interview_id)
-            query = with_refs().where(Interview.id == interview_id).execution_options(populate_existing=True)
-            interview, channel, candidate, interviewer = (await session.execute(query)).one()
-            return interview_record(interview, channel, candidate, interviewer)
+        with the outbox rows in the same transaction. ``None`` when someone else won. With
+        ``event`` (the steering word or click that asked for it) the event is remembered in the
+        same transaction, and a redelivered one changes nothing."""
+        try:
+            async with self._write(effect=True) as session:
+                row = await session.get(Interview, interview_id)
+                if row is None or row.version != expected_version:
+                    return None
+                progress = _Progress.of(row).apply(changes)
+                statement = (
+                    update(Interview)
+                    .where(Interview.id == interview_id, Interview.version == expected_version)
+                    .values(version=Interview.version + 1, **progress.columns())
+                    .returning(Interview.id)
+                    .execution_options(synchronize_session=False)
+                )
+                if (await session.execute(statement)).first() is None:
+                    log.debug("interview %s moved on in another process", interview_id)
+                    return None
+                if event is not None and not await self._remember_in(session, event):
+                    raise _Seen
+                await self._enqueue_in(session, outbox, subject_id=interview_id)
+                query = with_refs().where(Interview.id == interview_id).execution_options(populate_existing=True)
+                interview, channel, candidate, interviewer = (await session.execute(query)).one()
+                return interview_record(interview, channel, candidate, interviewer)
+        except _Seen:
+            log.debug("event %s was applied before; interview %s left as it is", event, interview_id)
+            return None
 
     async def due_interviews(self, now: datetime, *, limit: int = 500) -> list[InterviewRecord]:
         """Active interviews whose deadline has passed or whose unsent nudge is due."""

@@ -359,3 +359,31 @@ class ProcessedEvent(Base):
     platform: Mapped[str] = mapped_column(String(16))
     event_key: Mapped[str]
     seen_at: Mapped[datetime]
+
+
+class InboxRow(Base):
+    """An inbound item written before its ack; claimed under a lease while it is applied; done with
+    its effect (``bot.core.inbox``)."""
+
+    __tablename__ = "inbox"
+    __table_args__ = (
+        UniqueConstraint("platform", "item_key"),
+        CheckConstraint("state IN ('applying', 'done')", name="state"),
+        # claim_inbound: WHERE state = 'applying' ... ORDER BY id; prune_inbound: state, settled_at
+        Index("ix_inbox_state_id", "state", "id"),
+        Index("ix_inbox_member", "platform", "workspace", "member"),
+    )
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    platform: Mapped[str] = mapped_column(String(16))
+    item_key: Mapped[str]
+    kind: Mapped[str] = mapped_column(String(32))
+    order_key: Mapped[str]
+    payload: Mapped[str] = mapped_column(Text)
+    workspace: Mapped[str] = mapped_column(server_default=EMPTY)
+    member: Mapped[str] = mapped_column(server_default=EMPTY)
+    state: Mapped[str] = mapped_column(String(16), server_default="applying")
+    attempts: Mapped[int] = mapped_column(server_default=sql_text("1"))
+    lease_id: Mapped[int | None] = mapped_column(Id)
+    received_at: Mapped[datetime]
+    settled_at: Mapped[datetime | None]

@@ -38,7 +38,7 @@ class ProgressQueries(LeaderboardQueries):
         concurrent answers by one person update the streak one after the other.
         """
         try:
-            async with self._write() as session:
+            async with self._write(effect=True) as session:
                 member = await self._ensure_member(session, draft.member, lock=True)
                 statement = (
                     self._insert(Answer)

@@ -13,7 +13,8 @@ each checked by mypy against the Protocols it implements:
 * ``peers``: peer mocks' marks and the interviewer's note (``bot.core.peers``)
 * ``scores``: score cards and LLM usage (``bot.core.scoring``)
 * ``stats``: scored answers per member, channel or workspace, and practice days (``bot.core.progress``)
-* ``outbox``: the outbox (``bot.core.outbox``); ``events``: inbound idempotency (``bot.core.events``);
+* ``outbox``: the outbox (``bot.core.outbox``); ``inbox``: inbound items before their ack
+  (``bot.core.inbox``); ``events``: inbound idempotency (``bot.core.events``);
   ``leases``: who holds a claim (``bot.core.leases``)
 
 Claims are conditional writes only one process can win: an ``INSERT`` that meets a
@@ -30,6 +31,7 @@ import logging
 from typing import TYPE_CHECKING
 
 from bot.storage.events import EventQueries
+from bot.storage.inbox import InboxQueries
 from bot.storage.interviews import InterviewQueries
 from bot.storage.leases import LeaseQueries
 from bot.storage.members import MemberQueries
@@ -47,7 +49,7 @@ log = logging.getLogger(__name__)
 
 
 class SqlStore(PeerQueries, MemberQueries, ProgressQueries, PromptQueries, InterviewQueries, OutboxQueries,
-               EventQueries, LeaseQueries, OperationsQueries, StatsQueries):
+               EventQueries, InboxQueries, LeaseQueries, OperationsQueries, StatsQueries):
     """Every port over one async engine: ``SqlStore(create_engine(url))``; ``await close()``."""
 
 

@@ -30,7 +30,7 @@ def opening(index: int, phase: int = 0) -> InterviewChanges:
 
 async def test_create_and_read_back(store: SqlStore) -> None:
     post = OutboxDraft(THREAD, "phase 0", "phase", "iv:open:0")
-    created = await store.create_interview(DRAFT, changes=opening(0), outbox=[post])
+    created = await store.create_interview(DRAFT, changes=opening(0), outbox=lambda _: [post])
     assert (created.channel, created.candidate, created.scenario_id, created.total_minutes) == (
         CHANNEL, ANN, "url-shortener", 45)
     assert (created.phases, created.status, created.phase_index, created.version) == (PHASES, "active", 0, 1)

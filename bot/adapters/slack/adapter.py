@@ -35,7 +35,6 @@ from bot.adapters.slack.pacing import (
     retry_handlers,
 )
 from bot.adapters.slack.users import DEFAULT_TTL_SECONDS, UserDirectory
-from bot.adapters.slack.work import KeyedWorkers
 from bot.config import Settings
 from bot.core.service import PracticeService
 from bot.observability.server import OpsApp
@@ -62,9 +61,6 @@ class SlackOptions:
     sleep: Sleep = asyncio.sleep
     """How pacing and 429 waits sleep (tests record instead of waiting)."""
     monotonic: Now = time.monotonic
-    workers: int = 32
-    """Post-ack jobs running at once. An interview start holds one for a second (its first phase
-    waits a second after its parent post, per channel), so a burst of starts needs many."""
     user_cache_seconds: float = DEFAULT_TTL_SECONDS
     http_timeout: int = 30
     connection_limit: int = 100
@@ -178,7 +174,8 @@ class SlackAdapter:
         self.options = options or SlackOptions()
         self.gate = RateLimitGate(now=self.options.monotonic, sleep=self.options.sleep)
         self.pacer = ChannelPacer(self.options.pacing_seconds, now=self.options.monotonic, sleep=self.options.sleep)
-        self.workers = KeyedWorkers(self.options.workers)
+        self.workers = service.inbox.lanes
+        """Where acked items run (the service's inbox lanes, shared with the other adapters)."""
         self.app: AsyncApp | None = None
         self.client: AsyncWebClient | None = None
         self.chat: SlackChat | None = None
@@ -210,10 +207,11 @@ class SlackAdapter:
         secret = _secret(settings.slack_signing_secret)
         self.app = build_app(client=client, identity=self.identity, signing_secret=secret, mode=self.mode)
         register_listeners(self.app, self.service,
-                           SlackDeps(users=self.users, workers=self.workers, session=self._session,
+                           SlackDeps(users=self.users, inbox=self.service.inbox, session=self._session,
                                      client=client))
         self.service.attach(self.chat)
-        self.workers.start()
+        self.service.inbox.start()
+        await self.service.inbox.resume()  # what a dead process had taken and not finished
         if self.mode == "http":
             asgi = SlackHttpApp(self.app, ready=self.is_ready, signing_secret=secret, ops=self.ops)
             self._http = HttpServer(asgi, host=settings.host, port=settings.port)
@@ -251,7 +249,7 @@ class SlackAdapter:
             await self._http.stop()  # stop taking requests first...
         if self._socket is not None:
             await self._socket.close_async()  # type: ignore[no-untyped-call]
-        await self.workers.stop()  # ...then finish what was already acked
+        await self.service.inbox.stop()  # ...then finish what was already acked (the rest stays stored)
         if self._session is not None:
             await self._session.close()
 

@@ -40,6 +40,7 @@ class SlashCommand(_Shape):
     text: str = ""
     user_name: ShortText = ""
     response_url: Url
+    trigger_id: ShortText = ""
 
 
 class _Id(_Shape):

@@ -6,14 +6,15 @@ import difflib
 import logging
 import random
 from dataclasses import replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Protocol
 
 from framework import DEFAULT_LEVEL, Framework, Level, Scenario
 
 from bot.core.chats import Chats
 from bot.core.errors import UserError
-from bot.core.events import EventStore
+from bot.core.events import EventStore, SeenEvent
+from bot.core.inbox import retrying
 from bot.core.interviews import _texts as texts
 from bot.core.interviews.rules import (
     DEFAULT_MINUTES,
@@ -41,15 +42,18 @@ from bot.core.interviews.store import InterviewStore, PeerRubric
 from bot.core.members import Members
 from bot.core.messages import Action, CommandContext, InMessage, Reply, button_number
 from bot.core.normalise import MAX_ANSWER_CHARS, fit_answer
-from bot.core.outbox import Flusher, OutboxWriter, outbox_key
+from bot.core.outbox import OutboxWriter, Sender, outbox_key
 from bot.core.ports import Clock, Scorer
 from bot.core.progress import Practice
 from bot.core.records import InterviewChanges, InterviewDraft, InterviewRecord, OutboxDraft
-from bot.core.refs import ThreadRef, UserRef, same_person
+from bot.core.refs import Platform, ThreadRef, UserRef, same_person
 from bot.core.scoring import score_answers
 from bot.core.texts import answer_cut, error_message
 
 log = logging.getLogger(__name__)
+
+ROOT_LOOKBACK = timedelta(hours=1)
+"""How far back a start taken up again after a crash looks for the parent post it may have made."""
 
 ACTION_WORDS: dict[str, SteerWord] = {texts.NEXT: "next", texts.HINT: "hint", texts.END: "end"}
 
@@ -66,7 +70,7 @@ class Interviews:
         members: Members,
         practice: Practice,
         chats: Chats,
-        outbox: Flusher,
+        outbox: Sender,
         framework: Framework,
         clock: Clock,
         rng: random.Random,
@@ -121,22 +125,28 @@ class Interviews:
             raise UserError("You already have an interview running. Say `end` in its thread to stop it first.")
         await self._members.join(ctx.user, timezone=ctx.user_timezone)
         chat = self._chats.chat_for(ctx.channel.platform)
-        root = await chat.send(ctx.channel, texts.interview_parent(ctx.user.mention, scenario, total,
-                                                                   level=level, quiet=quiet,
-                                                                   interviewer=interviewer.mention if interviewer
-                                                                   else None))
-        thread = await chat.start_thread(root, f"Mock interview: {scenario.title}")
+        parent = texts.interview_parent(ctx.user.mention, scenario, total, level=level, quiet=quiet,
+                                        interviewer=interviewer.mention if interviewer else None)
+        root_key = outbox_key("ivroot", ctx.channel.platform, ctx.event_key) if ctx.event_key else ""
         now = self._clock.now()
+        root = None
+        if root_key and retrying():  # an earlier process may have posted it before it died
+            root = await chat.find_sent(ctx.channel, root_key, since=now - ROOT_LOOKBACK)
+        if root is None:
+            root = await chat.send(ctx.channel, replace(parent, key=root_key))
+        thread = await chat.start_thread(root, f"Mock interview: {scenario.title}")
         draft = InterviewDraft(ctx.channel, ctx.user, scenario.id, total, phases, now, level=level, quiet=quiet,
                                interviewer=interviewer)
         interview = await self._store.create_interview(
-            draft, changes=replace(enter_phase(phases, 0, now), thread=thread)
+            draft, changes=replace(enter_phase(phases, 0, now), thread=thread),
+            outbox=lambda created: [phase_opening(self._framework, created), *self._rubric(created)],
         )
         if interview is None:  # a second command raced this one and won
             await chat.edit(root, error_message("Not started: you already have an interview running."))
             raise UserError("You already have an interview running. Say `end` in its thread to stop it first.")
-        await self._store.enqueue([phase_opening(self._framework, interview), *self._rubric(interview)])
-        await self._outbox.flush(bulk=False)
+        # The first phase is written with the interview; the dispatcher posts it once the channel's
+        # pacing allows, and this start does not wait for that.
+        self._outbox.kick()
         return Reply()
 
     def _rubric(self, interview: InterviewRecord) -> list[OutboxDraft]:
@@ -163,9 +173,7 @@ class Interviews:
             return True  # others' messages stay as comments
         steer = parse_steer(message.text)
         if steer is not None:
-            if await self._store.remember_event(message.ref.channel.platform, message.event_key,
-                                                now=self._clock.now()):
-                await self.steer(interview, steer)
+            await self.steer(interview, steer, event=self._seen(message.ref.channel.platform, message.event_key))
             return True
         if looks_like_a_command(message.text):
             if interview.thread is not None and await self._store.remember_event(
@@ -190,14 +198,14 @@ class Interviews:
         anything else they write is the conversation (asked aloud, never an answer)."""
         steer = parse_steer(message.text)
         extend = parse_extend(message.text)
-        if (steer in {None, "hint"} and not extend) or not await self._store.remember_event(
-            message.ref.channel.platform, message.event_key, now=self._clock.now()
-        ):
+        if steer in {None, "hint"} and not extend:
             return
+        event = self._seen(message.ref.channel.platform, message.event_key)
         if extend:
-            await self._extend(interview)
+            if await self._store.remember_event(event.platform, event.key, now=event.at):
+                await self._extend(interview)
         elif steer is not None:
-            await self.steer(interview, steer)
+            await self.steer(interview, steer, event=event)
 
     async def _extend(self, interview: InterviewRecord) -> None:
         phase = interview.current_phase
@@ -250,9 +258,11 @@ class Interviews:
             current = interview.current_phase
             section = self._framework.section(current.section) if current else None
             return Reply.one(texts.stale_button(section))
-        if await self._store.remember_event(action.user.platform, action.event_key, now=self._clock.now()):
-            await self.steer(interview, word)
+        await self.steer(interview, word, event=self._seen(action.user.platform, action.event_key))
         return Reply()
+
+    def _seen(self, platform: Platform, key: str) -> SeenEvent:
+        return SeenEvent(platform, key, self._clock.now())
 
     async def _interview_for_action(self, action: Action) -> tuple[InterviewRecord, int | None]:
         """The interview a button belongs to, and the phase it was shown for (None: older buttons)."""
@@ -263,14 +273,19 @@ class Interviews:
         return interview, button_number(phase_part) if phase_part else None
 
     # ------------------------------------------------------------------ steering
-    async def steer(self, interview: InterviewRecord, word: SteerWord) -> None:
+    async def steer(self, interview: InterviewRecord, word: SteerWord, *, event: SeenEvent | None = None) -> None:
+        """Act on a steering word or button. ``event`` (the message or click that asked) is
+        remembered in the transaction the word causes, so a redelivery acts on nothing and a
+        failure leaves the redelivery to act."""
         if word in {"next", "skip", "end"}:
-            await self.advance(interview, reason=word)
+            await self.advance(interview, reason=word, event=event)
         elif word == "hint":
-            await self._hint(interview)
+            await self._hint(interview, event=event)
         elif word == "time":
             phase = interview.current_phase
             if phase is None or interview.thread is None:
+                return
+            if event is not None and not await self._store.remember_event(event.platform, event.key, now=event.at):
                 return
             now = self._clock.now()
             await self._chats.chat_for(interview.channel.platform).send(
@@ -283,18 +298,21 @@ class Interviews:
             )
         await self._outbox.flush(bulk=False)
 
-    async def _hint(self, interview: InterviewRecord) -> None:
+    async def _hint(self, interview: InterviewRecord, *, event: SeenEvent | None = None) -> None:
         phase = interview.current_phase
         if phase is None or interview.thread is None:
             return
         section = self._framework.section(phase.section)
+        item = next_hint(section, interview.hints_used) if interview.interviewer is None else None
+        if item is None and event is not None \
+                and not await self._store.remember_event(event.platform, event.key, now=event.at):
+            return  # no transition to remember it in: remembered alone
         if interview.interviewer is not None:  # the probes are the interviewer's rubric: theirs to give
             await self._store.enqueue(
                 [OutboxDraft(interview.thread, texts.peer_hint(interview.interviewer.mention).text, "notice",
                              outbox_key("iv", interview.id, "peerhint", interview.version))]
             )
             return
-        item = next_hint(section, interview.hints_used)
         if item is None:
             await self._store.enqueue(
                 [OutboxDraft(interview.thread, texts.no_more_hints(section).text, "notice",
@@ -306,6 +324,7 @@ class Interviews:
             interview.id,
             expected_version=interview.version,
             changes=InterviewChanges(hints_used=(*interview.hints_used, item.id)),
+            event=event,
             outbox=[
                 OutboxDraft(
                     interview.thread,
@@ -316,7 +335,8 @@ class Interviews:
             ],
         )
 
-    async def advance(self, interview: InterviewRecord, *, reason: str) -> InterviewRecord | None:
+    async def advance(self, interview: InterviewRecord, *, reason: str,
+                      event: SeenEvent | None = None) -> InterviewRecord | None:
         """Leave the current phase (next, skip, deadline or end). Claimed: one winner."""
         if interview.status != "active" or interview.thread is None:
             return None
@@ -354,7 +374,7 @@ class Interviews:
             outbox.append(phase_opening(self._framework, upcoming, scored=scored, time_up=reason == "deadline"))
             outbox.extend(self._rubric(upcoming))
         return await self._store.transition_interview(
-            interview.id, expected_version=interview.version, changes=changes, outbox=outbox
+            interview.id, expected_version=interview.version, changes=changes, outbox=outbox, event=event
         )
 
     # ------------------------------------------------------------------ the clock

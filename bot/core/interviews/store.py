@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Protocol
 
+from bot.core.events import SeenEvent
 from bot.core.messages import OutMessage
 from bot.core.records import (
     AnswerRecord,
@@ -29,9 +30,12 @@ class InterviewStore(InterviewReader, Protocol):
     """What running interviews needs: create, find, and move on by claimed transitions."""
 
     async def create_interview(
-        self, draft: InterviewDraft, *, changes: InterviewChanges, outbox: Sequence[OutboxDraft] = ()
+        self, draft: InterviewDraft, *, changes: InterviewChanges,
+        outbox: Callable[[InterviewRecord], Sequence[OutboxDraft]] | None = None,
     ) -> InterviewRecord | None:
-        """``None`` when the candidate already has an active interview (decided by the database)."""
+        """``None`` when the candidate already has an active interview (decided by the database).
+        ``outbox`` makes the new interview's first rows (its first phase), written in the same
+        transaction."""
         ...
 
     async def active_interview(self, candidate: UserRef) -> InterviewRecord | None: ...
@@ -45,9 +49,11 @@ class InterviewStore(InterviewReader, Protocol):
         expected_version: int,
         changes: InterviewChanges,
         outbox: Sequence[OutboxDraft] = (),
+        event: SeenEvent | None = None,
     ) -> InterviewRecord | None:
         """Apply ``changes`` if the row still has ``expected_version`` (then version + 1) and
-        insert the outbox rows in the same transaction. ``None`` when someone else won."""
+        insert the outbox rows in the same transaction. ``None`` when someone else won, or when
+        ``event`` (remembered in the same transaction) was applied before."""
         ...
 
     async def due_interviews(self, now: datetime, *, limit: int = 500) -> list[InterviewRecord]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable
 from dataclasses import dataclass
+from typing import Any
 
 import aiohttp
 from slack_sdk.errors import SlackApiError
@@ -14,9 +15,9 @@ from slack_sdk.webhook.async_client import AsyncWebhookClient
 from bot.adapters.slack.files import upload
 from bot.adapters.slack.render import files_sent, not_in_channel, response_payload
 from bot.adapters.slack.users import UserDirectory
-from bot.adapters.slack.work import KeyedWorkers
 from bot.core.errors import UserError
 from bot.core.guard import guarded
+from bot.core.inbox import Inbox
 from bot.core.messages import OutMessage, Reply
 
 log = logging.getLogger(__name__)
@@ -30,11 +31,23 @@ class SlackDeps:
     """What listeners need besides the service."""
 
     users: UserDirectory
-    workers: KeyedWorkers
+    inbox: Inbox
     session: aiohttp.ClientSession | None = None
     """The adapter's connection pool, reused for response URLs (bolt's ``respond`` opens one per call)."""
     client: AsyncWebClient | None = None
     """The Web API client, for what a response URL cannot carry (files)."""
+
+
+NOT_TAKEN = "Sorry, I couldn't take that just now (the bot's database did not answer). Please try again in a moment."
+"""The ack's text when an inbound item could not be written: nothing was received, so say so."""
+
+UNSTORED = frozenset({"token"})
+"""Fields never written to the inbox (the verification token is a secret)."""
+
+
+def stored(body: dict[str, Any]) -> dict[str, Any]:
+    """A payload as the inbox keeps it: without its secrets."""
+    return {name: value for name, value in body.items() if name not in UNSTORED}
 
 
 def shown(key: object) -> str:

@@ -1,4 +1,4 @@
-"""Button clicks (Next section, Hint, End interview, Show checklist): ack, then the core.
+"""Button clicks (Next section, Hint, End interview, Show checklist): into the inbox, ack, then the core.
 
 Every action id is taken, not only today's four: a button from an older version of the bot is
 acked in time and answered by the core ("no longer supported") instead of Slack's warning sign.
@@ -15,43 +15,63 @@ from slack_bolt.async_app import AsyncApp
 from slack_bolt.context.ack.async_ack import AsyncAck
 
 from bot.adapters.slack.events import action_key, channel_ref, message_ref, thread_key
-from bot.adapters.slack.listeners._common import SlackDeps, core_call, send_reply, shown
+from bot.adapters.slack.listeners._common import NOT_TAKEN, SlackDeps, core_call, send_reply, shown, stored
 from bot.adapters.slack.payloads import BadPayload, BlockActions, read
+from bot.core.errors import new_error_id
+from bot.core.inbox import InboundItem, InboxRecord
 from bot.core.messages import Action
 from bot.core.service import PracticeService
 
 log = logging.getLogger(__name__)
 
 ANY_ACTION = re.compile(r".+")
+KIND = "slack.action"
 
 
 def register(app: AsyncApp, service: PracticeService, deps: SlackDeps) -> None:
+    async def apply(record: InboxRecord) -> None:
+        await _run(service, deps, read(BlockActions, record.item.payload))
+
+    deps.inbox.register(KIND, apply)
+
     async def on_button(ack: AsyncAck, body: dict[str, Any]) -> None:
-        await ack()
         try:
             click = read(BlockActions, body)
         except BadPayload as exc:
+            await ack()
             log.warning("Slack click %s ignored: %s", shown(body.get("trigger_id")), exc.reason)
             return
-        team, user_id, channel_id = click.team_id, click.user.id, click.channel_id
-        action = click.actions[0]
-        clicked = message_ref(channel_ref(team, channel_id), click.message_ts, click.thread_ts)
-
-        async def run() -> None:
-            author, slack_user = await deps.users.user_ref(team, user_id, fallback_name=click.user.username)
-            neutral = Action(
-                action=action.action_id,
-                value=action.value,
-                user=author,
-                message=clicked,
-                event_key=action_key(team, user_id, action.action_ts or click.trigger_id),
-                user_is_bot=bool(slack_user and slack_user.is_bot),
-            )
-            reply = await core_call(service.handle_action(neutral), what=f"slack button {neutral.action}")
-            await send_reply(deps, click.response_url or "", reply)
-
+        team, user_id = click.team_id, click.user.id
         # Ordered with the messages of the same thread (a click on a prompt: the prompt's thread).
-        order = thread_key(team, channel_id, click.thread_ts or click.message_ts)
-        deps.workers.submit(order, run, what=f"button {action.action_id}")
+        order = thread_key(team, click.channel_id, click.thread_ts or click.message_ts)
+        item = InboundItem("slack", _key(click), KIND, order, stored(body), workspace=team, member=user_id)
+        try:
+            await deps.inbox.accept(item)
+        except Exception:
+            log.exception("error %s: could not take Slack click %s", new_error_id(), shown(click.trigger_id))
+            await ack(text=NOT_TAKEN)
+            return
+        await ack()
 
     app.action(ANY_ACTION)(on_button)
+
+
+def _key(click: BlockActions) -> str:
+    return action_key(click.team_id, click.user.id, click.actions[0].action_ts or click.trigger_id)
+
+
+async def _run(service: PracticeService, deps: SlackDeps, click: BlockActions) -> None:
+    team, user_id, channel_id = click.team_id, click.user.id, click.channel_id
+    action = click.actions[0]
+    clicked = message_ref(channel_ref(team, channel_id), click.message_ts, click.thread_ts)
+    author, slack_user = await deps.users.user_ref(team, user_id, fallback_name=click.user.username)
+    neutral = Action(
+        action=action.action_id,
+        value=action.value,
+        user=author,
+        message=clicked,
+        event_key=_key(click),
+        user_is_bot=bool(slack_user and slack_user.is_bot),
+    )
+    reply = await core_call(service.handle_action(neutral), what=f"slack button {neutral.action}")
+    await send_reply(deps, click.response_url or "", reply)

@@ -1,56 +1,97 @@
 """Message events: thread replies are answers or steering words; edits and deletions follow them.
 
-Events are acked by bolt before this runs (auto-ack). Only messages inside a thread
-reach the core; the rest of a busy channel costs a parse and nothing else.
+A thread message is written to the inbox before Slack hears the ack: the listener's middleware
+does it, because bolt acks an event before its listener runs. If the database refuses the write,
+the middleware answers 500 and Slack delivers the event again. Only messages inside a thread reach
+the core; the rest of a busy channel costs a parse and nothing else.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.request.async_request import AsyncBoltRequest
+from slack_bolt.response import BoltResponse
 
 from bot.adapters.slack.events import (
     DeletedMessage,
     EditedMessage,
+    MessageEvent,
     PostedMessage,
     parse_message_event,
     ts_datetime,
 )
 from bot.adapters.slack.listeners._common import SlackDeps, core_call, no_reply, shown
 from bot.adapters.slack.payloads import BadPayload, EventCallback, read
+from bot.core.errors import new_error_id
+from bot.core.inbox import InboundItem, InboxRecord
 from bot.core.messages import InMessage
 from bot.core.refs import UserRef
 from bot.core.service import PracticeService
 
 log = logging.getLogger(__name__)
 
+KIND = "slack.message"
+
+
+def _parsed(body: dict[str, Any]) -> tuple[str, MessageEvent] | None:
+    """The workspace and what the event means for the core; ``None`` when it means nothing."""
+    try:
+        team = read(EventCallback, body).team_id
+        parsed = parse_message_event(team, body.get("event") or {})
+    except BadPayload as exc:
+        log.warning("Slack event %s ignored: %s", shown(body.get("event_id")), exc.reason)
+        return None
+    if parsed is None or (isinstance(parsed, PostedMessage) and parsed.ref.thread is None):
+        return None
+    return team, parsed
+
 
 def register(app: AsyncApp, service: PracticeService, deps: SlackDeps) -> None:
-    @app.event("message")
-    async def on_message(body: dict[str, Any], event: dict[str, Any], request: AsyncBoltRequest) -> None:
-        try:
-            team = read(EventCallback, body).team_id
-            parsed = parse_message_event(team, event)
-        except BadPayload as exc:
-            log.warning("Slack event %s ignored: %s", shown(body.get("event_id")), exc.reason)
-            return
-        if parsed is None or (isinstance(parsed, PostedMessage) and parsed.ref.thread is None):
-            return
+    async def apply(record: InboxRecord) -> None:
+        found = _parsed(record.item.payload)
+        if found is not None:
+            await _run(service, deps, *found)
+
+    deps.inbox.register(KIND, apply)
+
+    async def durably(request: AsyncBoltRequest, next: Callable[[], Awaitable[None]]) -> BoltResponse:
+        """Write the event before the ack (never calls ``next``: the ack is this response)."""
+        body = request.body
+        found = _parsed(body)
+        if found is None:
+            return BoltResponse(status=200, body="")
+        team, parsed = found
         if retry := request.headers.get("x-slack-retry-num"):
             log.debug("Slack redelivered %s (retry %s); its key records it once", parsed.event_key, retry[0])
+        event_id = body.get("event_id")
+        key = f"slack:{team}:event:{event_id}" if isinstance(event_id, str) and event_id else parsed.event_key
+        member = parsed.user_id if isinstance(parsed, PostedMessage) else ""
+        payload = {"type": body.get("type"), "team_id": team, "event_id": event_id, "event": body.get("event")}
+        item = InboundItem("slack", key, KIND, parsed.order_key, payload, workspace=team, member=member)
+        try:
+            await deps.inbox.accept(item)
+        except Exception:
+            log.exception("error %s: could not take Slack event %s; Slack will deliver it again", new_error_id(),
+                          shown(event_id))
+            return BoltResponse(status=500, body="")
+        return BoltResponse(status=200, body="")
 
-        async def run() -> None:
-            if isinstance(parsed, PostedMessage):
-                await _posted(service, deps, team, parsed)
-            elif isinstance(parsed, EditedMessage):
-                await core_call(no_reply(service.handle_edit(parsed.event_key, parsed.text)), what="slack edit")
-            elif isinstance(parsed, DeletedMessage):
-                await core_call(no_reply(service.handle_delete(parsed.event_key)), what="slack delete")
+    @app.event("message", middleware=[durably])
+    async def on_message() -> None:  # pragma: no cover - the middleware answers every message event
+        return
 
-        deps.workers.submit(parsed.order_key, run, what=f"message {parsed.event_key}")
+
+async def _run(service: PracticeService, deps: SlackDeps, team: str, parsed: MessageEvent) -> None:
+    if isinstance(parsed, PostedMessage):
+        await _posted(service, deps, team, parsed)
+    elif isinstance(parsed, EditedMessage):
+        await core_call(no_reply(service.handle_edit(parsed.event_key, parsed.text)), what="slack edit")
+    elif isinstance(parsed, DeletedMessage):
+        await core_call(no_reply(service.handle_delete(parsed.event_key)), what="slack delete")
 
 
 async def _posted(service: PracticeService, deps: SlackDeps, team: str, message: PostedMessage) -> None:

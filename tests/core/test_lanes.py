@@ -6,11 +6,11 @@ import asyncio
 
 import pytest
 
-from bot.adapters.slack.work import KeyedWorkers
+from bot.core.inbox import Lanes
 
 
 async def test_jobs_keep_their_order_per_key_and_run_side_by_side_across_keys() -> None:
-    workers = KeyedWorkers(4)
+    workers = Lanes(4)
     workers.start()
     gate = asyncio.Event()
     done: list[str] = []
@@ -36,7 +36,7 @@ async def test_jobs_keep_their_order_per_key_and_run_side_by_side_across_keys() 
 
 
 async def test_a_failing_job_is_logged_and_the_worker_carries_on(caplog: pytest.LogCaptureFixture) -> None:
-    workers = KeyedWorkers(1)
+    workers = Lanes(1)
     workers.start()
     done: list[int] = []
 
@@ -50,12 +50,12 @@ async def test_a_failing_job_is_logged_and_the_worker_carries_on(caplog: pytest.
     workers.submit("k", fine, what="fine job")
     await workers.wait_processed(2)
     assert done == [1]
-    assert "in Slack job broken job" in caplog.text
+    assert "in inbound job broken job" in caplog.text
     await workers.stop()
 
 
 async def test_stop_finishes_queued_work_first() -> None:
-    workers = KeyedWorkers(2)
+    workers = Lanes(2)
     workers.start()
     done: list[int] = []
 
@@ -69,19 +69,19 @@ async def test_stop_finishes_queued_work_first() -> None:
     assert done == [1] * 10
 
 
-def _bucket(workers: KeyedWorkers, key: str) -> int:
+def _bucket(workers: Lanes, key: str) -> int:
     import zlib
 
     return zlib.crc32(key.encode()) % len(workers._queues)
 
 
 async def test_jobs_wait_for_a_pause_in_the_acks_but_not_for_long(monkeypatch: pytest.MonkeyPatch) -> None:
-    import bot.adapters.slack.work as work
+    import bot.core.inbox._lanes as work
 
     monkeypatch.setattr(work, "ACK_QUIET", 0.05)
     monkeypatch.setattr(work, "MAX_DEFER", 10.0)
     loop = asyncio.get_running_loop()
-    workers = KeyedWorkers(2)
+    workers = Lanes(2)
     workers.start()
     started: list[float] = []
 

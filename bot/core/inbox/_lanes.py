@@ -1,7 +1,7 @@
-"""Work that runs after the ack: a pool of workers, in arrival order per key.
+"""Lanes: inbound work after its ack, on a pool of workers, in arrival order per key.
 
-A handler acks, then submits a job keyed by where it happens (a thread, a user's
-command). Jobs with the same key run one after another, so an answer and the ``next``
+The inbox writes an item, the adapter acks, then the item's job is submitted keyed by where
+it happens (a thread, a user's command). Jobs with the same key run one after another, so an answer and the ``next``
 that follows it are handled in the order they were written; different keys run side
 by side on ``workers`` tasks, which also bounds how much post-ack work competes with
 the acks on the event loop.
@@ -34,7 +34,7 @@ ack, and only ever reached under a steady stream of hundreds of requests a secon
 deadline is for the ack, not for this work)."""
 
 
-class KeyedWorkers:
+class Lanes:
     def __init__(self, workers: int = 32) -> None:
         if workers < 1:
             raise ValueError("need at least one worker")
@@ -47,7 +47,7 @@ class KeyedWorkers:
 
     def start(self) -> None:
         if not self._tasks:
-            self._tasks = [asyncio.create_task(self._run(q), name=f"slack-worker-{n}")
+            self._tasks = [asyncio.create_task(self._run(q), name=f"inbox-lane-{n}")
                            for n, q in enumerate(self._queues)]
 
     def submit(self, key: str, job: Job, *, what: str) -> None:
@@ -67,7 +67,7 @@ class KeyedWorkers:
                 raise
             except Exception:
                 # Jobs wrap core calls in guarded(); this catches the adapter's own mistakes.
-                log.exception("error %s in Slack job %s", new_error_id(), what)
+                log.exception("error %s in inbound job %s", new_error_id(), what)
             finally:
                 queue.task_done()
                 self.processed += 1
@@ -100,7 +100,7 @@ class KeyedWorkers:
         """Finish queued work (up to ``drain_seconds``), then stop the workers."""
         if self._tasks and not await self.join(within=drain_seconds):
             left = sum(q.qsize() for q in self._queues)
-            log.warning("stopping with %d Slack jobs unfinished", left)
+            log.warning("stopping with %d inbound jobs unfinished", left)
         for task in self._tasks:
             task.cancel()
         for task in self._tasks:
