@@ -21,13 +21,26 @@ import logging
 import sys
 import tempfile
 import threading
+import uuid
+from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
-from typing import Protocol, TextIO
+from typing import Any, Protocol, TextIO
 
 from bot.adapters.console.render import render
+from bot.core.errors import new_error_id
 from bot.core.guard import guarded
+from bot.core.inbox import (
+    InboundItem,
+    InboxRecord,
+    action_of,
+    action_payload,
+    command_of,
+    command_payload,
+    message_of,
+    message_payload,
+)
 from bot.core.messages import (
     Action,
     Attachment,
@@ -43,6 +56,10 @@ from bot.core.refs import ChannelRef, MessageRef, Platform, Target, ThreadRef, U
 from bot.core.service import PracticeService
 
 log = logging.getLogger(__name__)
+
+COMMAND_KIND = "console.command"
+ACTION_KIND = "console.action"
+MESSAGE_KIND = "console.message"
 
 HELP = (
     "Console: `/practice help` for commands; plain text goes to the current thread; "
@@ -192,11 +209,16 @@ class ConsoleAdapter:
         name = display_name(user_name or _login_name()) or "you"
         self.user = UserRef("console", name, "local", name)
         self._ids = itertools.count(1)
+        self._run = uuid.uuid4().hex[:12]
         self._task: asyncio.Task[None] | None = None
         self._stopping = asyncio.Event()
 
     async def start(self) -> None:
         self._service.attach(self.chat)
+        self._register_appliers()
+        self._service.inbox.start()
+        if await self._service.inbox.resume():  # lines a crashed run had taken and not applied
+            self.chat.write("(picked up where the last run stopped)")
         scripted = not _is_tty(self._stdin)
         if scripted and self._clock is not None:
             # Replaying a script: hold the clock so each line lands in the phase it was written for;
@@ -233,6 +255,7 @@ class ConsoleAdapter:
 
     async def stop(self) -> None:
         self._stopping.set()
+        await self._service.inbox.stop()
         if self._task is not None and not self._task.done():
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -281,9 +304,10 @@ class ConsoleAdapter:
             return
         lowered = stripped.lower()
         if lowered == "/practice" or lowered.startswith(("/practice ", "practice ")):
-            ctx = CommandContext(self.channel, self.user, can_manage=True, user_timezone=self._timezone)
-            reply = await guarded(self._service.handle_command(ctx, stripped), what="console command")
-            self.chat.show_reply(reply)
+            ctx = CommandContext(self.channel, self.user, can_manage=True, user_timezone=self._timezone,
+                                 event_key=self._key(f"c{next(self._ids)}"))
+            await self._durably(self._item(COMMAND_KIND, ctx.event_key, command_payload(ctx, stripped)),
+                                lambda: self._command(ctx, stripped))
         elif stripped == "/channel":
             self.chat.current_thread = None
             self.chat.write("(now writing in the channel)")
@@ -313,9 +337,9 @@ class ConsoleAdapter:
         await self._click(buttons[number - 1], message)
 
     async def _click(self, button: Button, message: MessageRef) -> None:
-        action = Action(button.action, button.value, self.user, message, f"console:press:{next(self._ids)}")
-        reply = await guarded(self._service.handle_action(action), what="console button")
-        self.chat.show_reply(reply)
+        action = Action(button.action, button.value, self.user, message, self._key(f"press{next(self._ids)}"))
+        await self._durably(self._item(ACTION_KIND, action.event_key, action_payload(action)),
+                            lambda: self._action(action))
 
     async def _message(self, text: str) -> None:
         thread = self.chat.current_thread
@@ -325,12 +349,55 @@ class ConsoleAdapter:
             ref=ref,
             author=self.user,
             text=text,
-            event_key=f"console:{ref.message_id}",
+            event_key=self._key(ref.message_id),
             sent_at=self._service.clock.now(),
             author_timezone=self._timezone,
         )
-        reply = await guarded(self._handle(message), what="console message")
-        self.chat.show_reply(reply)
+        await self._durably(self._item(MESSAGE_KIND, message.event_key, message_payload(message)),
+                            lambda: self._said(message))
+
+    def _key(self, local: str) -> str:
+        """A line's key: unique across runs on the same database (the run's id, then the line's)."""
+        return f"console:{self._run}:{local}"
+
+    def _item(self, kind: str, key: str, payload: dict[str, Any]) -> InboundItem:
+        return InboundItem("console", key, kind, "console", payload, workspace=self.user.workspace,
+                           member=self.user.user_id)
+
+    async def _durably(self, item: InboundItem, job: Callable[[], Awaitable[None]]) -> None:
+        """Write the line to the inbox, then apply it here (a crash in between: applied at next start)."""
+        try:
+            await self._service.inbox.accept(item, job, inline=True)
+        except Exception:
+            log.exception("error %s: could not take console line %s", new_error_id(), item.key)
+            self.chat.write("(the database did not answer, so that line was not taken: please type it again)")
+
+    async def _command(self, ctx: CommandContext, text: str) -> None:
+        self.chat.show_reply(await guarded(self._service.handle_command(ctx, text), what="console command"))
+        # One person at a keyboard: what the command posts (an interview's first phase) comes before the next line.
+        await self._service.dispatcher.flush(bulk=False)
+
+    async def _action(self, action: Action) -> None:
+        self.chat.show_reply(await guarded(self._service.handle_action(action), what="console button"))
+
+    async def _said(self, message: InMessage) -> None:
+        self.chat.show_reply(await guarded(self._handle(message), what="console message"))
+
+    def _register_appliers(self) -> None:
+        inbox = self._service.inbox
+
+        async def command(record: InboxRecord) -> None:
+            await self._command(*command_of(record.item.payload))
+
+        async def action(record: InboxRecord) -> None:
+            await self._action(action_of(record.item.payload))
+
+        async def message(record: InboxRecord) -> None:
+            await self._said(message_of(record.item.payload))
+
+        inbox.register(COMMAND_KIND, command)
+        inbox.register(ACTION_KIND, action)
+        inbox.register(MESSAGE_KIND, message)
 
     async def _handle(self, message: InMessage) -> Reply:
         await self._service.handle_message(message)

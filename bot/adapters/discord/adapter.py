@@ -64,6 +64,8 @@ class DiscordAdapter:
             ready.cancel()
         if self.bot.is_ready():
             log.info("discord ready as %s", self.bot.user)
+            self._service.inbox.start()
+            await self._service.inbox.resume()  # what a dead process had taken and not finished
             return
         error = self._gateway.exception() if self._gateway.done() else None
         await self.bot.close()
@@ -88,6 +90,7 @@ class DiscordAdapter:
             log.exception("the Discord gateway stopped")
 
     async def stop(self) -> None:
+        await self._service.inbox.stop()  # what is left stays stored for the next start
         await self.bot.close()
         if self._gateway is not None:
             with contextlib.suppress(asyncio.CancelledError, discord.DiscordException, OSError):

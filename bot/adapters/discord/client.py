@@ -27,6 +27,7 @@ from discord.ext import commands
 
 from bot.adapters.discord.chat import DiscordChat, ThreadDirectory
 from bot.adapters.discord.edge import check_payloads
+from bot.adapters.discord.inbound import register_appliers
 from bot.adapters.discord.replies import Responder
 from bot.core import texts
 from bot.core.errors import new_error_id
@@ -102,6 +103,7 @@ class PracticeBot(commands.Bot):
         return {parameter.name: parameter.type.value for parameter in sub.parameters}
 
     async def setup_hook(self) -> None:
+        register_appliers(self)
         for extension in EXTENSIONS:
             await self.load_extension(extension)
         if self.sync_on_start:

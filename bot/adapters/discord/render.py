@@ -194,6 +194,11 @@ def not_manager() -> OutMessage:
     )
 
 
+def not_taken() -> OutMessage:
+    return _note("Sorry, I couldn't take that just now (the bot's database did not answer). "
+                 "Please try again in a moment.")
+
+
 def guild_only() -> OutMessage:
     return _note("Practice works in server channels, not in direct messages.")
 

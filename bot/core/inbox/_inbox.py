@@ -71,10 +71,12 @@ class Inbox:
         await self.lanes.stop(drain_seconds=drain_seconds)
 
     # ------------------------------------------------------------------ the ack path
-    async def accept(self, item: InboundItem, job: Job | None = None) -> bool:
+    async def accept(self, item: InboundItem, job: Job | None = None, *, inline: bool = False) -> bool:
         """Write ``item`` durably, then queue it on its lane: ``job`` if given (the live request,
-        which can still answer the person), else the registered applier. False for a redelivery.
-        Raises when the database refused the write: the caller must not ack as received."""
+        which can still answer the person), else the registered applier. ``inline``: apply it here
+        and now instead (the caller keeps its own order and acks inside ``job``, as a Discord
+        interaction is acked by its defer). False for a redelivery. Raises only when the database
+        refused the write: the caller must not ack it as received."""
         if job is None and item.kind not in self._appliers:
             raise LookupError(f"no applier registered for inbound kind {item.kind!r}")
         inbox_id = await self._written(item)
@@ -83,7 +85,10 @@ class Inbox:
             return False
         self.accepted += 1
         record = InboxRecord(inbox_id, item, attempts=1)
-        self.lanes.submit(item.order, lambda: self._apply(record, job), what=f"{item.kind} {item.key[:60]}")
+        if inline:
+            await self._apply(record, job)
+        else:
+            self.lanes.submit(item.order, lambda: self._apply(record, job), what=f"{item.kind} {item.key[:60]}")
         return True
 
     async def _written(self, item: InboundItem) -> int | None:
@@ -127,7 +132,10 @@ class Inbox:
         finally:
             APPLYING.reset(token)
         if not state.settled:
-            await self._store.settle_inbound([record.id], now=self._clock.now())
+            try:
+                await self._store.settle_inbound([record.id], now=self._clock.now())
+            except Exception:  # applied, but not marked: applied again (idempotently) once the lease ends
+                log.warning("could not mark inbound %s done", record.item.key[:60], exc_info=True)
 
     async def resume(self) -> int:
         """Apply every row whose process died (or stopped) before it was done; how many were taken."""

@@ -27,6 +27,7 @@ MANAGE_CHANNELS = 1 << 4
 SEND_MESSAGES = 1 << 11
 EVERYONE_PERMISSIONS = (1 << 10) | SEND_MESSAGES | (1 << 38)
 _ids = itertools.count(1)
+_SNOWFLAKE_STEPS = itertools.count(1)
 
 
 @dataclass(frozen=True)
@@ -73,7 +74,7 @@ class DiscordHarness:
         self.service = service
         self.clock = clock
         self.adapter = DiscordAdapter(config, service, guild_ready_timeout=0.05)
-        self._message_ids = itertools.count(1)
+        self._message_ids = _SNOWFLAKE_STEPS  # shared: a restarted bot never sees an id again, as on Discord
 
     @property
     def bot(self) -> PracticeBot:
@@ -150,6 +151,7 @@ class DiscordHarness:
                                  timeout=TIMEOUT)
         self.bot._connection.parse_interaction_create(payload)  # type: ignore[arg-type]
         await done
+        await self.settle()  # what the command wrote to the outbox (an interview's first phase) is out
         return interaction_id
 
     async def autocomplete(self, subcommand: str, focused: str, **options: Any) -> list[JsonObject]:

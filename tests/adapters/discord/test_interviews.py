@@ -48,8 +48,8 @@ async def test_the_command_opens_a_thread_from_its_parent_message_and_posts_phas
         f"POST {callback.path}",  # deferred first: the work below may take more than 3 s
         f"POST /channels/{CHANNEL_ID}/messages",  # the parent message, in the channel
         f"POST /channels/{CHANNEL_ID}/messages/{parent['id']}/threads",  # the thread, from that message
-        f"POST /channels/{thread_id}/messages",  # phase one, inside the thread
         f"POST /webhooks/{APPLICATION_ID}/{callback.path.split('/')[3]}",  # the ephemeral pointer
+        f"POST /channels/{thread_id}/messages",  # phase one, inside the thread: the outbox posts it
     ]
     assert callback.json == {"type": 5, "data": {"flags": EPHEMERAL}}
     assert parent["embeds"][0]["title"] == "Mock interview: URL shortener"
@@ -59,7 +59,7 @@ async def test_the_command_opens_a_thread_from_its_parent_message_and_posts_phas
     (phase_one,) = fake.posted_in(thread_id)
     assert phase_one["embeds"][0]["title"] == "0. Real-World Framing"
     assert components_custom_ids(phase_one) == [f"pb:interview.{a}:{interview.id}-0" for a in ("next", "hint", "end")]
-    pointer = fake.calls[-1].json
+    pointer = fake.calls[-2].json
     assert pointer["flags"] == EPHEMERAL and f"<#{thread_id}>" in pointer["content"]
 
     await harness.say(thread_id, "next")

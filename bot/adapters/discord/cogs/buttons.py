@@ -11,9 +11,12 @@ from discord.ext import commands
 from bot.adapters.discord import render
 from bot.adapters.discord.cogs.messages import HANDLED_EVENT
 from bot.adapters.discord.ids import interaction_event_key, message_ref, user_ref
+from bot.adapters.discord.inbound import ACTION_KIND
 from bot.adapters.discord.replies import Responder
 from bot.adapters.discord.views import PracticeButton
+from bot.core.errors import new_error_id
 from bot.core.guard import guarded
+from bot.core.inbox import InboundItem, action_payload
 from bot.core.messages import Action
 from bot.core.normalise import display_name
 from bot.core.refs import ChannelRef, MessageRef, UserRef
@@ -41,9 +44,6 @@ class Buttons(commands.Cog):
         if channel_id is None or message is None:
             await responder.send([render.guild_only()])
             return
-        # Acknowledge silently: steering posts into the thread; only a note for the clicker follows.
-        if not await responder.defer(ephemeral=True, thinking=False):
-            return
         if guild_id is None:  # a direct message (a peer mock's rubric): no server, so no workspace
             ref = MessageRef(ChannelRef("discord", str(channel_id), ""), str(message.id))
             user = UserRef("discord", str(interaction.user.id), "", display_name(interaction.user.display_name))
@@ -63,8 +63,22 @@ class Buttons(commands.Cog):
             event_key=interaction_event_key(interaction.id),
             user_is_bot=interaction.user.bot,
         )
-        reply = await guarded(self.bot.service.handle_action(click), what=f"discord button {action}")
-        await responder.send(reply.messages)
+
+        async def run() -> None:
+            # Acknowledge silently: steering posts into the thread; only a note for the clicker follows.
+            if not await responder.defer(ephemeral=True, thinking=False):
+                return
+            reply = await guarded(self.bot.service.handle_action(click), what=f"discord button {action}")
+            await responder.send(reply.messages)
+
+        order = f"thread:{click.message.thread.thread_id if click.message.thread else click.message.message_id}"
+        item = InboundItem("discord", click.event_key, ACTION_KIND, order, action_payload(click),
+                           workspace=user.workspace, member=user.user_id)
+        try:
+            await self.bot.service.inbox.accept(item, run, inline=True)
+        except Exception:
+            log.exception("error %s: could not take Discord click %s", new_error_id(), interaction.id)
+            await responder.send([render.not_taken()])
 
 
 async def setup(bot: PracticeBot) -> None:

@@ -20,8 +20,11 @@ import discord
 from discord.ext import commands
 
 from bot.adapters.discord.ids import message_event_key, message_ref, thread_ref, user_ref
+from bot.adapters.discord.inbound import MESSAGE_KIND
+from bot.adapters.discord.render import not_taken
 from bot.core.errors import new_error_id
 from bot.core.guard import guarded
+from bot.core.inbox import InboundItem, message_payload
 from bot.core.messages import InMessage, Reply
 
 if TYPE_CHECKING:
@@ -109,10 +112,21 @@ class ThreadMessages(commands.Cog):
             sent_at=message.created_at,
             author_is_bot=message.author.bot,
         )
-        async with self._locks.hold(thread_id):
+
+        async def run() -> None:
             reply = await guarded(_done(self.bot.service.handle_message(inbound)), what="discord thread message")
-        for out in reply.messages:  # only an apology or a user error: said in the thread, where it happened
-            await self.bot.chat.send(thread_ref(guild_id, parent_id, thread_id), out)
+            for out in reply.messages:  # only an apology or a user error: said in the thread, where it happened
+                await self.bot.chat.send(thread_ref(guild_id, parent_id, thread_id), out)
+
+        item = InboundItem("discord", inbound.event_key, MESSAGE_KIND, f"thread:{thread_id}", message_payload(inbound),
+                           workspace=str(guild_id), member=str(message.author.id))
+        async with self._locks.hold(thread_id):  # written and applied in arrival order per thread
+            try:
+                await self.bot.service.inbox.accept(item, run, inline=True)
+            except Exception:
+                log.exception("error %s: could not take Discord message %s; it is not recorded", new_error_id(),
+                              message.id)
+                await self.bot.chat.send(thread_ref(guild_id, parent_id, thread_id), not_taken())
 
     @commands.Cog.listener()
     async def on_raw_message_edit(self, payload: discord.RawMessageUpdateEvent) -> None:

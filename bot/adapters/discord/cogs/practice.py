@@ -19,6 +19,7 @@ from __future__ import annotations
 import logging
 import zoneinfo
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
 from functools import cache
 from typing import TYPE_CHECKING, Literal
 
@@ -28,10 +29,12 @@ from discord.ext import commands
 
 from bot.adapters.discord import render
 from bot.adapters.discord.chat import CommandScope, command_scope
-from bot.adapters.discord.ids import channel_ref, thread_ref, user_ref
+from bot.adapters.discord.ids import channel_ref, interaction_event_key, thread_ref, user_ref
+from bot.adapters.discord.inbound import COMMAND_KIND
 from bot.adapters.discord.replies import Responder
-from bot.core.errors import NotAllowed
+from bot.core.errors import NotAllowed, new_error_id
 from bot.core.guard import guarded
+from bot.core.inbox import InboundItem, command_payload
 from bot.core.interviews.rules import MAX_MINUTES, MIN_MINUTES
 from bot.core.messages import CommandContext, OutMessage, Reply
 
@@ -125,21 +128,33 @@ class PracticeCog(commands.GroupCog, group_name="practice", group_description=re
     ) -> None:
         """Commands that touch the database: defer, run, then complete with follow-ups."""
         responder = Responder(interaction)
-        ctx = self._context(interaction)
-        if ctx is None:
+        found = self._context(interaction)
+        if found is None:
             await responder.send([render.guild_only()])
             return
-        if not await responder.defer(ephemeral=ephemeral):
-            return  # too late: Discord already told the person it failed; doing the work would surprise them
-        scope = CommandScope(int(ctx.channel.channel_id), interaction.user.id, private=private_thread)
-        with command_scope(scope):
-            reply = await guarded(
-                _refusing_politely(self.bot.service.handle_command(ctx, text)), what=f"discord /practice {text}"
-            )
-        messages = list(reply.messages)
-        if not messages:
-            messages = [confirmation(scope)]
-        await responder.send(messages)
+        ctx = replace(found, event_key=interaction_event_key(interaction.id))
+
+        async def run() -> None:
+            if not await responder.defer(ephemeral=ephemeral):
+                return  # too late: Discord already told the person it failed; doing the work would surprise them
+            scope = CommandScope(int(ctx.channel.channel_id), interaction.user.id, private=private_thread)
+            with command_scope(scope):
+                reply = await guarded(
+                    _refusing_politely(self.bot.service.handle_command(ctx, text)), what=f"discord /practice {text}"
+                )
+            messages = list(reply.messages)
+            if not messages:
+                messages = [confirmation(scope)]
+            await responder.send(messages)
+
+        # Written before the defer (Discord's ack): a crash after it leaves the command to apply again.
+        item = InboundItem("discord", ctx.event_key, COMMAND_KIND, f"user:{ctx.user.workspace}:{ctx.user.user_id}",
+                           command_payload(ctx, text), workspace=ctx.user.workspace, member=ctx.user.user_id)
+        try:
+            await self.bot.service.inbox.accept(item, run, inline=True)
+        except Exception:
+            log.exception("error %s: could not take Discord command %s", new_error_id(), interaction.id)
+            await responder.send([render.not_taken()])
 
     # ------------------------------------------------------------------ subcommands
     @app_commands.command(name="interview", description=render.Describe.INTERVIEW)
