@@ -21,7 +21,17 @@ from bot.core.records import ChannelRecord, MemberRecord
 from bot.core.refs import ChannelRef, Platform, ThreadRef, UserRef, serialise_target
 from bot.storage.base import StoreBase
 from bot.storage.mapping import channel_record, member_record
-from bot.storage.models import Answer, Interview, Member, Outbox, PeerMark, PracticeDay, ProcessedEvent, Score
+from bot.storage.models import (
+    Answer,
+    InboxRow,
+    Interview,
+    Member,
+    Outbox,
+    PeerMark,
+    PracticeDay,
+    ProcessedEvent,
+    Score,
+)
 
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession
@@ -62,6 +72,11 @@ KEPT_COLUMNS: dict[str, dict[str, str]] = {
     },
     "lease": {
         "*": "a running process's claim on its work: a host name and a process id, no person",
+    },
+    "inbox": {
+        "item_key, order_key, payload, workspace, member": "deleted: the member's own items (platform and member); "
+                                                           "everyone else's are pruned an hour after they are done",
+        "id, platform, kind, state, attempts, lease_id, received_at, settled_at": "bookkeeping",
     },
     "processed_event": {
         "event_key": "deleted when one of its ':'-separated parts is the member's id (Slack button clicks)",
@@ -131,9 +146,11 @@ class MemberQueries(StoreBase):
         async with self._write() as session:
             members = select(Member.id).where(Member.platform == platform, Member.external_id == user_id)
             member_ids = list(await session.scalars(members.order_by(Member.id).with_for_update()))
+            inbox = await session.execute(_unsynced(delete(InboxRow).where(InboxRow.platform == platform,
+                                                                            InboxRow.member == user_id)))
             if not member_ids:
                 events = await session.execute(self._forget_events(platform, user_id))
-                return ForgetReport(events=_affected(events))
+                return ForgetReport(events=_affected(events), inbox=_affected(inbox))
             interviews = select(Interview.id).where(Interview.candidate_id.in_(member_ids))
             answers = select(Answer.id).where(Answer.member_id.in_(member_ids))
             scores = await session.execute(
@@ -157,6 +174,7 @@ class MemberQueries(StoreBase):
                 events=_affected(events),
                 outbox=outbox,
                 marks=marks,
+                inbox=_affected(inbox),
             )
 
     @staticmethod

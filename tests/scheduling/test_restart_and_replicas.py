@@ -21,6 +21,7 @@ async def test_restart_after_the_deadline_posts_the_overdue_phase_once(
 ) -> None:
     first, chat = await make_service(clock)
     await first.handle_command(ctx(), "interview url-shortener 45")
+    await first.dispatcher.drain()
     thread = chat.threads[-1]
     assert len(chat.in_thread(thread)) == 1
     # the process stops here; time passes beyond the phase's deadline (1 minute)

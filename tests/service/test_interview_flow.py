@@ -30,6 +30,7 @@ async def start(service: PracticeService, chat: RecordingChat, minutes: int = 45
     reply = await service.handle_command(ctx(), f"interview url-shortener {minutes}")
     assert reply.messages == ()
     assert chat.threads, "the interview opens a thread"
+    await service.dispatcher.drain()  # the start does not wait for its first phase's post
     return chat.threads[-1]
 
 

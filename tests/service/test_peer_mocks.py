@@ -46,6 +46,7 @@ def mark_buttons(messages: list[OutMessage]) -> dict[tuple[int, str], tuple[str,
 async def start_peer(service: PracticeService, chat: RecordingChat) -> ThreadRef:
     reply = await service.handle_command(ctx(), "interview url-shortener 15 with @bob")
     assert reply.messages == ()
+    await service.dispatcher.drain()  # the start does not wait for its first phase's post
     return chat.threads[-1]
 
 

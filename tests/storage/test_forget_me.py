@@ -22,6 +22,7 @@ from typing import Any
 import pytest
 from sqlalchemy import Column, ForeignKey, Integer, MetaData, Table, Text, select
 
+from bot.core.inbox import InboundItem
 from bot.core.members import Forgetting
 from bot.core.records import (
     AnswerDraft,
@@ -40,6 +41,7 @@ from bot.scheduling.clock import FakeClock
 from bot.storage.members import DELETED_WITH_MEMBER, KEPT_COLUMNS
 from bot.storage.models import Base
 from bot.storage.repository import SqlStore
+from tests.leasing import held_lease
 
 START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 CHANNEL = ChannelRef("slack", "C0PRACTICE", "T1")
@@ -151,7 +153,7 @@ async def _practise(store: SqlStore, who: UserRef, tag: str, *, prompt_id: int, 
         InterviewDraft(CHANNEL, who, "url-shortener", 15, PHASES, at),
         changes=InterviewChanges(status="active", phase_index=0, phase_started_at=at,
                                  phase_deadline_at=at + timedelta(minutes=1), thread=thread),
-        outbox=[OutboxDraft(thread, "phase 0", "phase", f"iv:{tag}{day}:open:0", payload="0")],
+        outbox=lambda _: [OutboxDraft(thread, "phase 0", "phase", f"iv:{tag}{day}:open:0", payload="0")],
     )
     assert interview is not None
     answer = await store.record_answer(AnswerDraft(
@@ -169,6 +171,11 @@ async def _practise(store: SqlStore, who: UserRef, tag: str, *, prompt_id: int, 
     await store.enqueue([OutboxDraft(thread, "No more hints", "notice", f"iv:{tag}{day}:nohint")])
     assert await store.remember_event("slack", f"slack:T1:action:{who.user_id}:{day}.000100", now=at)
     assert await store.remember_event("slack", f"slack:T1:action:{who.user_id}:{day}.000200", now=at)
+    # the thread message that brought the answer, as the inbox keeps it for an hour
+    await store.accept_inbound([InboundItem(
+        "slack", f"slack:{who.workspace}:event:Ev{tag}{day}", "slack.message", f"thread:{thread.thread_id}",
+        {"event": {"user": who.user_id, "text": f"{tag}-ANSWER in the interview"}}, workspace=who.workspace,
+        member=who.user_id)], lease=await held_lease(store), now=at)
 
 
 async def _peer_mocks(store: SqlStore) -> None:
@@ -252,7 +259,7 @@ async def test_forgetting_leaves_no_trace_in_any_table(store: SqlStore) -> None:
                     gone = {"member": ada_ids, "interview": ada_interviews, "answer": ada_answers}
                     assert row[column.name] not in gone.get(fk.column.table.name, set()), (table.name, column.name)
     assert (report.members, report.answers, report.scores, report.interviews, report.practice_days,
-            report.events, report.outbox, report.marks) == (2, 6, 6, 3, 4, 4, 6, 2)
+            report.events, report.outbox, report.marks, report.inbox) == (2, 6, 6, 3, 4, 4, 6, 2, 2)
     assert report.total == sum(len(before[t]) - len(after[t]) for t in before)
     # keys that do not name her, and everything of Bob's, stay
     assert {row["event_key"] for row in after["processed_event"]} == {
@@ -302,7 +309,7 @@ async def test_forget_me_is_logged_as_an_event_without_personal_data(
         report = await Forgetting(store=store, clock=FakeClock(START)).forget("slack", "U0ADA")
     [event] = [r for r in caplog.records if getattr(r, "event", None) == "member.forgotten"]
     assert (event.platform, event.rows) == ("slack", report.total)  # type: ignore[attr-defined]
-    assert event.getMessage().startswith("forget-me on slack: 33 rows deleted")
+    assert event.getMessage().startswith("forget-me on slack: 35 rows deleted")
     logged = "\n".join(f"{r.getMessage()} {r.__dict__}" for r in caplog.records if r.name.startswith("bot"))
     assert [marker for marker in ADA_MARKERS if marker in logged] == []
 

@@ -40,11 +40,13 @@ class ForgetReport:
     outbox: int = 0
     marks: int = 0
     """A peer mock interviewer's marks (on their own interviews, and those they gave)."""
+    inbox: int = 0
+    """Inbound items (commands, messages, clicks) they sent, as the inbox keeps them for an hour."""
 
     @property
     def total(self) -> int:
         return (self.members + self.answers + self.scores + self.interviews + self.practice_days + self.events
-                + self.outbox + self.marks)
+                + self.outbox + self.marks + self.inbox)
 
 
 class ForgetStore(Protocol):
