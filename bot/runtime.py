@@ -16,6 +16,7 @@ from typing import TextIO
 from bot.adapters.base import Adapter
 from bot.config import Settings
 from bot.core.interviews import ProbePolicy
+from bot.core.leases import RENEW_SECONDS
 from bot.core.ports import Clock, Prober, Scorer
 from bot.core.service import PracticeService
 from bot.observability.health import Health
@@ -71,6 +72,8 @@ class Runtime:
     adapters: list[Adapter] = field(default_factory=list)
     ticker: Ticker | None = None
     lease_keeper: asyncio.Task[None] | None = None
+    inbox_keeper: asyncio.Task[None] | None = None
+    """Takes up inbound items a dead replica had taken and not finished, once its lease expires."""
 
     async def close(self) -> None:
         """Stop the clock (letting a tick finish), the outbox (rows being sent finish, the rest go back to
@@ -88,10 +91,11 @@ class Runtime:
                 log.warning("%s adapter did not stop cleanly", adapter.name, exc_info=True)
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self.service.dispatcher.drain(), timeout=CLOSE_TIMEOUT_SECONDS)
-        if self.lease_keeper is not None:
-            self.lease_keeper.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self.lease_keeper
+        for keeper in (self.inbox_keeper, self.lease_keeper):
+            if keeper is not None:
+                keeper.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await keeper
         try:
             await self.service.lease.release()  # what it still claims is free at once, not in 15 s
         except Exception:
@@ -197,6 +201,7 @@ async def serve(runtime: Runtime, adapters: list[Adapter], *, tick_seconds: floa
         await start_ops_server(runtime)  # probes answer (503 "starting") while the adapters connect
         await runtime.service.lease.current()  # taken before any claim; renewed while the process lives
         runtime.lease_keeper = asyncio.create_task(runtime.service.lease.keep_renewed())
+        runtime.inbox_keeper = asyncio.create_task(runtime.service.inbox.keep_resuming(RENEW_SECONDS))
         for adapter in adapters:
             await adapter.start()
             log.info("%s adapter ready", adapter.name)

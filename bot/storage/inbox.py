@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, cast
 
@@ -56,11 +56,15 @@ class InboxQueries(StoreBase):
             answers.append(created.pop((item.platform, item.key), None))
         return answers
 
-    async def claim_inbound(self, *, lease: int, now: datetime, limit: int = 500) -> list[InboxRecord]:
+    async def claim_inbound(self, *, lease: int, now: datetime, kinds: Collection[str],
+                            limit: int = 500) -> list[InboxRecord]:
         """Rows still ``applying`` under an expired or vanished lease, oldest first, claimed with one
         ``UPDATE ... WHERE id IN (...) AND <still claimable>`` (as ``claim_outbox``: never twice)."""
         live_lease = select(Lease.id).where(Lease.id == InboxRow.lease_id, Lease.expires_at > now)
-        claimable = and_(InboxRow.state == "applying", or_(InboxRow.lease_id.is_(None), ~live_lease.exists()))
+        if not kinds:
+            return []
+        claimable = and_(InboxRow.state == "applying", InboxRow.kind.in_(list(kinds)),
+                         or_(InboxRow.lease_id.is_(None), ~live_lease.exists()))
         oldest: Select[int] = select(InboxRow.id).where(claimable).order_by(InboxRow.id).limit(limit)
         if self.dialect == "postgresql":
             oldest = oldest.with_for_update(skip_locked=True)

@@ -140,13 +140,8 @@ class Inbox:
     async def resume(self) -> int:
         """Apply every row whose process died (or stopped) before it was done; how many were taken."""
         lease = await self._lease.current()
-        records = await self._store.claim_inbound(lease=lease, now=self._clock.now())
+        records = await self._store.claim_inbound(lease=lease, now=self._clock.now(), kinds=list(self._appliers))
         for record in records:
-            if record.item.kind not in self._appliers:
-                log.warning("inbound %s of kind %r has no applier here; marked done", record.item.key[:60],
-                            record.item.kind)
-                await self._store.settle_inbound([record.id], now=self._clock.now())
-                continue
             log.info("resuming inbound %s (attempt %d)", record.item.key[:60], record.attempts)
             self.resumed += 1
             self.lanes.submit(record.item.order, lambda record=record: self._apply(record, None),  # type: ignore[misc]

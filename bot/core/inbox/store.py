@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import Protocol
 
@@ -16,9 +16,11 @@ class InboxStore(Protocol):
         redelivery, or the same key twice in ``items``)."""
         ...
 
-    async def claim_inbound(self, *, lease: int, now: datetime, limit: int = 500) -> list[InboxRecord]:
-        """Claim under ``lease`` the rows not done whose claim's lease has expired or is gone (their
-        process died, or stopped and handed them back), oldest first; each claim counts an attempt."""
+    async def claim_inbound(self, *, lease: int, now: datetime, kinds: Collection[str],
+                            limit: int = 500) -> list[InboxRecord]:
+        """Claim under ``lease`` the rows of ``kinds`` not done whose claim's lease has expired or is
+        gone (their process died, or stopped and handed them back), oldest first; each claim counts
+        an attempt. (A replica claims only what its adapters can apply.)"""
         ...
 
     async def settle_inbound(self, inbox_ids: Sequence[int], *, now: datetime) -> None:
