@@ -16,7 +16,7 @@ from typing import TextIO
 from bot.adapters.base import Adapter
 from bot.config import Settings
 from bot.core.interviews import ProbePolicy
-from bot.core.leases import RENEW_SECONDS
+from bot.core.leases import RENEW_SECONDS, dead_on_this_host
 from bot.core.ports import Clock, Prober, Scorer
 from bot.core.service import PracticeService
 from bot.observability.health import Health
@@ -200,6 +200,8 @@ async def serve(runtime: Runtime, adapters: list[Adapter], *, tick_seconds: floa
     try:
         await start_ops_server(runtime)  # probes answer (503 "starting") while the adapters connect
         await runtime.service.lease.current()  # taken before any claim; renewed while the process lives
+        # A bot restarted after a crash frees its predecessor's lease: its claims are taken up now, not in 15 s.
+        await runtime.service.lease.free_dead(dead_on_this_host)
         runtime.lease_keeper = asyncio.create_task(runtime.service.lease.keep_renewed())
         runtime.inbox_keeper = asyncio.create_task(runtime.service.inbox.keep_resuming(RENEW_SECONDS))
         for adapter in adapters:

@@ -7,12 +7,44 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
+import socket
+import time
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Protocol
 
 from bot.core.ports import Clock
 
 log = logging.getLogger(__name__)
+
+STARTED_MS = int(time.time() * 1000)
+"""When this process started (its leases' holder names carry it: a later process with the same pid,
+as in a restarted container, is told apart from the one that died)."""
+
+
+def this_process() -> str:
+    """A lease holder's name: host, pid and start time (operators read it in the ``lease`` table)."""
+    return f"{socket.gethostname()}:{os.getpid()}:{STARTED_MS}"
+
+
+def dead_on_this_host(holder: str) -> bool:
+    """True when ``holder`` names a process of this host that no longer runs: its pid is gone, or
+    the pid is now this process, started later (a container restarted with the same pid)."""
+    host, _, rest = holder.partition(":")
+    pid_text, _, started_text = rest.partition(":")
+    if host != socket.gethostname() or not pid_text.isdigit():
+        return False
+    pid = int(pid_text)
+    if pid == os.getpid():
+        return started_text.isdigit() and int(started_text) < STARTED_MS
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:  # it runs, as someone else
+        return False
+    return False
 
 LEASE_SECONDS = 15.0
 """A lease not renewed for this long has expired: its claims are free."""
@@ -31,6 +63,10 @@ class LeaseStore(Protocol):
 
     async def drop_lease(self, lease_id: int) -> None:
         """Give the lease up: whatever it still claims is free at once."""
+        ...
+
+    async def live_leases(self, *, now: datetime) -> list[tuple[int, str]]:
+        """Every lease not yet expired: its id and holder."""
         ...
 
 
@@ -84,6 +120,19 @@ class Lease:
             except Exception:
                 log.warning("could not renew lease %s; trying again in %.0f s", self._id, self._renew_every,
                             exc_info=True)
+
+    async def free_dead(self, is_dead: Callable[[str], bool]) -> int:
+        """Give up, for them, the unexpired leases of processes known to be dead (``is_dead`` reads a
+        holder: a process of this host that no longer runs): a bot restarted after a crash takes up
+        its predecessor's claims at once, not once the lease expires. How many were freed."""
+        mine = await self.current()
+        freed = 0
+        for lease_id, holder in await self._store.live_leases(now=self._clock.now()):
+            if lease_id != mine and is_dead(holder):
+                await self._store.drop_lease(lease_id)
+                log.info("freed lease %s of %s, which no longer runs", lease_id, holder)
+                freed += 1
+        return freed
 
     async def release(self) -> None:
         async with self._lock:

@@ -12,9 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
 import random
-import socket
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 from typing import Protocol
@@ -29,7 +27,7 @@ from bot.core.events import EventPruning
 from bot.core.grammar import command_name
 from bot.core.inbox import Inbox, InboxStore
 from bot.core.interviews import InterviewDelivery, InterviewOutbox, Interviews, InterviewScoreStore, ProbePolicy
-from bot.core.leases import Lease, LeaseStore
+from bot.core.leases import Lease, LeaseStore, this_process
 from bot.core.members import ForgetStore, Forgetting, Members, MemberStore, Timezones, TimezoneStore
 from bot.core.messages import Action, CommandContext, InMessage, Reply
 from bot.core.metrics import NO_METRICS, Metrics
@@ -113,7 +111,7 @@ class PracticeService:
         self.chats = Chats()
         members = Members(store=store, channels=store, default_timezone=default_timezone)
         self.practice = Practice(store=store, members=members, metrics=metrics)
-        self.lease = Lease(store=store, clock=clock, holder=holder or f"{socket.gethostname()}:{os.getpid()}")
+        self.lease = Lease(store=store, clock=clock, holder=holder or this_process())
         self.dispatcher = Dispatcher(store=store, chats=self.chats, clock=clock, lease=self.lease, metrics=metrics)
         self.inbox = Inbox(store=store, lease=self.lease, clock=clock)
         """Every inbound item is written here before its ack and applied on its lane (adapters use it)."""

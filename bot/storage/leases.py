@@ -6,7 +6,7 @@ import logging
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import delete, update
+from sqlalchemy import delete, select, update
 
 from bot.storage.base import StoreBase
 from bot.storage.models import Lease
@@ -32,6 +32,11 @@ class LeaseQueries(StoreBase):
         )
         async with self._write() as session:
             return (await session.execute(statement)).first() is not None
+
+    async def live_leases(self, *, now: datetime) -> list[tuple[int, str]]:
+        async with self._read() as session:
+            return [(lease_id, holder) for lease_id, holder in
+                    await session.execute(select(Lease.id, Lease.holder).where(Lease.expires_at > now))]
 
     async def drop_lease(self, lease_id: int) -> None:
         async with self._write() as session:

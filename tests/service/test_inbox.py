@@ -5,11 +5,14 @@ On SQLite and PostgreSQL."""
 from __future__ import annotations
 
 import asyncio
+import os
+import socket
+import subprocess
 
 from sqlalchemy import select
 
 from bot.core.inbox import InboundItem, InboxRecord, message_of, message_payload
-from bot.core.leases import LEASE_SECONDS
+from bot.core.leases import LEASE_SECONDS, STARTED_MS, dead_on_this_host, this_process
 from bot.core.messages import InMessage
 from bot.core.refs import MessageRef, ThreadRef
 from bot.core.service import PracticeService
@@ -171,3 +174,42 @@ async def test_a_steering_word_taken_up_again_moves_the_interview_on_once(
     again = await replica.store.active_interview(ALICE)
     assert again is not None and again.phase_index == 1, "remembered in the move's own transaction"
     await replica.inbox.stop()
+
+
+async def test_a_restarted_bot_frees_its_dead_predecessors_lease_and_resumes_at_once(
+    make_service: ServiceFactory, clock: FakeClock
+) -> None:
+    dead_pid = _exited_pid()
+    dead, _ = await make_service(clock)
+    dead.lease = type(dead.lease)(store=dead.store, clock=clock, holder=f"{socket.gethostname()}:{dead_pid}:1")
+    dead.inbox = type(dead.inbox)(store=dead.store, lease=dead.lease, clock=clock)
+    _applies_messages(dead)
+    thread = await _interview_thread(dead)
+    await _dies(dead)
+    message = _answer(thread, 1, clock)
+    assert await dead.inbox.accept(_item(message)) is True
+
+    restarted, _ = await make_service(clock)
+    _applies_messages(restarted)
+    restarted.inbox.start()
+    assert await restarted.lease.free_dead(dead_on_this_host) >= 1
+    assert await restarted.inbox.resume() == 1, "taken up at once, not after the lease's 15 s"
+    await restarted.inbox.join()
+    assert await _answers(restarted) == [message.text]
+    await restarted.inbox.stop()
+
+
+def _exited_pid() -> int:
+    child = subprocess.Popen(["true"])
+    child.wait()
+    return child.pid
+
+
+def test_which_holders_are_dead_on_this_host() -> None:
+    host = socket.gethostname()
+    assert dead_on_this_host(f"{host}:{_exited_pid()}:1")
+    assert not dead_on_this_host(this_process()), "this process runs"
+    assert dead_on_this_host(f"{host}:{os.getpid()}:{STARTED_MS - 1}"), "this pid, an earlier start: a restart"
+    assert not dead_on_this_host(f"{host}:{os.getppid()}:1"), "the parent runs"
+    assert not dead_on_this_host(f"elsewhere:{_exited_pid()}:1"), "another host's processes are not ours to judge"
+    assert not dead_on_this_host("tests"), "a holder name of another shape"

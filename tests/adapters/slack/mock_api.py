@@ -174,6 +174,7 @@ class MockSlackApi:
         app.router.add_post("/upload/{file_id}", self._upload)
         app.router.add_get("/socket", self._socket)
         app.router.add_get("/_stats", self._stats)
+        app.router.add_get("/_history", self._all_history)
         self._runner = web.AppRunner(app, access_log=None, handle_signals=False)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", port, backlog=4096)
@@ -400,6 +401,10 @@ class MockSlackApi:
 
     async def _stats(self, _request: web.Request) -> web.Response:
         return web.json_response(self.stats.as_dict())
+
+    async def _all_history(self, _request: web.Request) -> web.Response:
+        """Every message Slack accepted, per channel (benchmarks that count duplicates read it)."""
+        return web.json_response(self.history)
 
     # ------------------------------------------------------------------ Socket Mode
     async def _socket(self, request: web.Request) -> web.WebSocketResponse:
