@@ -302,7 +302,9 @@ async def test_a_daily_prompt_posted_before_a_crash_is_found_and_its_thread_reco
     chat = LostAnswerChat(capabilities=Capabilities(thread_is_root=True))
     service, _ = await make_service(clock, chat=chat)
     await _schedule_now(clock, service)
-    await service.prompts.fan_out(clock.now())
+    killed, _ = await make_service(clock, chat=chat)  # the process that will die: its own loop never runs
+    await killed.dispatcher.stop()
+    await killed.prompts.fan_out(clock.now())
     dead = await service.store.take_lease("killed", now=clock.now(), expires_at=clock.now() + timedelta(seconds=15))
     [row] = await service.store.claim_outbox(clock.now(), lease=dead)
     # The killed process had posted the prompt (with its key) and died before recording it.
