@@ -214,8 +214,14 @@ class PracticeService:
         async def on_time(interview: InterviewRecord) -> None:
             async with room:
                 await self._each(self.interviews.on_time(interview, now), f"interview {interview.id}")
+            self.dispatcher.kick()  # its next phase goes out while the others are moved on
 
-        await asyncio.gather(*(on_time(interview) for interview in await self.interviews.due(now)))
+        # Everything due is taken in this one pass, a batch at a time (after an outage: all of it);
+        # a row that fails stays due for the next tick and is not taken twice here.
+        seen: set[int] = set()
+        while fresh := [i for i in await self.interviews.due(now) if i.id not in seen]:
+            seen.update(i.id for i in fresh)
+            await asyncio.gather(*(on_time(interview) for interview in fresh))
         for prompt in await self.prompts.due_closings(now):
             await self._each(self.prompts.close(prompt), f"closing prompt {prompt.id}")
         if wait:

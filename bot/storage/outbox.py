@@ -105,6 +105,14 @@ class OutboxQueries(StoreBase):
         async with self._write() as session:
             await session.execute(sent_statement(outbox_id, message))
 
+    async def mark_sent_many(self, marks: Sequence[tuple[int, MessageRef]]) -> None:
+        """Mark many rows sent in one transaction (the dispatcher's group commit)."""
+        if not marks:
+            return
+        async with self._write() as session:
+            for outbox_id, message in marks:
+                await session.execute(sent_statement(outbox_id, message))
+
     async def release_outbox(self, outbox_ids: Sequence[int]) -> None:
         if not outbox_ids:
             return

@@ -82,6 +82,10 @@ class FakeOutbox:
         row = self.rows[outbox_id]
         row.state, row.sent_to, row.error = "sent", message, None
 
+    async def mark_sent_many(self, marks: Sequence[tuple[int, MessageRef]]) -> None:
+        for outbox_id, message in marks:
+            await self.mark_sent(outbox_id, message=message)
+
     async def release_outbox(self, outbox_ids: Sequence[int]) -> None:
         for number in outbox_ids:
             row = self.rows[number]

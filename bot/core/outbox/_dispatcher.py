@@ -33,6 +33,8 @@ log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 5
 CLAIM_WINDOW = 100
 """Rows a process holds claimed at most (sending concurrently, in order per thread)."""
+MARK_BATCH = 500
+"""Rows marked sent in one transaction at most."""
 MIN_WINDOW = 20
 """The window is twice the rows finished in the last second, within [MIN_WINDOW, CLAIM_WINDOW]: a
 process that is being throttled holds about two seconds of work, and leaves the rest to the others."""
@@ -83,6 +85,8 @@ class Dispatcher:
         lapsed, say while the database was away) must not run it twice."""
         self._lane_tasks: set[asyncio.Task[None]] = set()
         self._stopping = False
+        self._marks: list[tuple[int, MessageRef, asyncio.Future[None]]] = []
+        self._marker: asyncio.Task[None] | None = None
         self._unsent: list[int] = []
         """Rows claimed but never started when the dispatcher stopped: handed back to the store."""
 
@@ -320,9 +324,32 @@ class Dispatcher:
             return retry_at is None  # a dead row holds nothing back
         self._metrics.observe("outbox_send", time.monotonic() - started, purpose=row.purpose)
         if ref is not None:
-            await self._store.mark_sent(row.id, message=ref)
+            await self._mark_sent(row.id, ref)
         self._metrics.count("outbox_sent", purpose=row.purpose)
         return True
+
+    async def _mark_sent(self, outbox_id: int, ref: MessageRef) -> None:
+        """Mark a row sent. Marks that come while one is being written go together in the next
+        transaction (a group commit: a thousand phases posted at once are a few writes, not a thousand)."""
+        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._marks.append((outbox_id, ref, future))
+        if self._marker is None or self._marker.done():
+            self._marker = asyncio.create_task(self._write_marks(), name="outbox-marks")
+        await future
+
+    async def _write_marks(self) -> None:
+        while self._marks:
+            batch, self._marks = self._marks[:MARK_BATCH], self._marks[MARK_BATCH:]
+            try:
+                await self._store.mark_sent_many([(outbox_id, ref) for outbox_id, ref, _ in batch])
+            except Exception as exc:
+                for *_, future in batch:
+                    if not future.done():
+                        future.set_exception(exc)
+                continue
+            for *_, future in batch:
+                if not future.done():
+                    future.set_result(None)
 
     async def _deliver(self, chat: Chat, row: OutboxRecord) -> MessageRef | None:
         """Send the row as its kind says; a row with no kind is its stored text."""

@@ -32,6 +32,10 @@ class OutboxStore(Protocol):
 
     async def mark_sent(self, outbox_id: int, *, message: MessageRef) -> None: ...
 
+    async def mark_sent_many(self, marks: Sequence[tuple[int, MessageRef]]) -> None:
+        """Mark each ``(row id, posted message)`` sent, in one transaction."""
+        ...
+
     async def next_retry_at(self) -> datetime | None:
         """When the earliest row waiting for a retry becomes due (``None``: none waits)."""
         ...
