@@ -9,7 +9,9 @@ by a different member, so each one posts a parent, opens a thread and posts phas
 the fake receives that interaction's callback (the defer, or the message for instant answers).
 
 For comparison, in the same run: a bare ``discord.Client`` + ``CommandTree`` whose only command
-responds at once, fed the same way. Target: p99 < 250 ms (Discord allows 3 s).
+responds at once, fed the same way. Target (issue 11): this bot's p99 against the bare client's in the
+same run, ratio <= 1.3, each run's ratio printed (an absolute 250 ms is missed by the bare client itself
+when the machine is busy; Discord allows 3 s). Each interaction is written to the inbox before its defer.
 
     .venv/bin/python -m bench.discord_interactions [--count 500]
 """
@@ -41,7 +43,7 @@ from tests.adapters.discord.fake_api import Call, FakeDiscord
 from tests.adapters.discord.fake_process import ProcessFakeDiscord
 from tests.adapters.discord.harness import EVERYONE_PERMISSIONS, DiscordHarness, Person, settings
 
-TARGET_P99_MS = 250.0
+TARGET_RATIO = 1.3
 CALLBACK = re.compile(r"/interactions/(\d+)/[^/]+/callback")
 
 
@@ -167,9 +169,12 @@ async def main(count: int, runs: int) -> None:
 
     posts = sum(c.method == "POST" and bool(re.fullmatch(r"/channels/\d+/messages", c.path)) for c in calls)
     threads = sum(bool(re.fullmatch(r"/channels/\d+/messages/\d+/threads", c.path)) for c in calls)
-    verdict = "PASS" if statistics.median(ours_p99) < TARGET_P99_MS else "FAIL"
+    ratios = [ours / bare for ours, bare in zip(ours_p99, bare_p99, strict=True)]
+    verdict = "PASS" if statistics.median(ratios) <= TARGET_RATIO else "FAIL"
+    print(f"p99 ratio per run (practice bot / bare discord.py): {', '.join(f'{r:.2f}' for r in ratios)}; "
+          f"median {statistics.median(ratios):.2f}, target <= {TARGET_RATIO}: {verdict}")
     print(f"median p99 over runs: practice bot {statistics.median(ours_p99):.0f} ms, "
-          f"bare discord.py {statistics.median(bare_p99):.0f} ms; target p99 < {TARGET_P99_MS:.0f} ms: {verdict}")
+          f"bare discord.py {statistics.median(bare_p99):.0f} ms (Discord's deadline: 3,000 ms)")
     print(f"(behind the initial responses the bot also posted {posts} messages and opened {threads} threads)")
 
 
