@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import AsyncIterator, Sequence
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager, nullcontext
 from datetime import UTC, datetime
 from typing import Any
 
@@ -17,6 +17,7 @@ from bot.core.inbox import applying
 from bot.core.records import OutboxDraft
 from bot.core.refs import ChannelRef, UserRef, serialise_target
 from bot.storage.database import IMMEDIATE
+from bot.storage.gate import WriteGate
 from bot.storage.models import Base, Channel, InboxRow, Member, Outbox, ProcessedEvent
 
 log = logging.getLogger(__name__)
@@ -49,6 +50,8 @@ class StoreBase:
         self._writers = async_sessionmaker(
             engine.execution_options(**{IMMEDIATE: True}), expire_on_commit=False, autoflush=False
         )
+        self._gate = WriteGate() if self.dialect == "sqlite" else None
+        """SQLite: writers queue in the process, the inbox's first (``bot.storage.gate``)."""
 
     async def close(self) -> None:
         await self.engine.dispose()
@@ -59,19 +62,23 @@ class StoreBase:
             yield session
 
     @asynccontextmanager
-    async def _write(self, *, effect: bool = False) -> AsyncIterator[AsyncSession]:
+    async def _write(self, *, effect: bool = False, urgent: bool = False) -> AsyncIterator[AsyncSession]:
         """A writing transaction. ``effect=True``: it makes the effect of the inbound item this task
         is applying (an answer, a new interview, a move, a remembered event), so the item's inbox
-        row is marked done in it: a crash leaves both undone or both done."""
+        row is marked done in it: a crash leaves both undone or both done. ``urgent``: an ack waits
+        for it (on SQLite it goes before the other waiting writers)."""
         current = applying() if effect else None
         if current is not None and current.settled:
             current = None
-        async with self._writers.begin() as session:
+        async with self._gated(urgent), self._writers.begin() as session:
             yield session
             if current is not None:
                 await session.execute(settled_statement([current.inbox_id], datetime.now(UTC)))
         if current is not None:
             current.settled = True
+
+    def _gated(self, urgent: bool) -> AbstractAsyncContextManager[None]:
+        return self._gate.hold(urgent=urgent) if self._gate is not None else nullcontext()
 
     def _insert(self, model: type[Base]) -> Insert:
         """``INSERT`` with ``ON CONFLICT`` support for this database."""

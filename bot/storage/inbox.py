@@ -49,7 +49,7 @@ class InboxQueries(StoreBase):
             .on_conflict_do_nothing(index_elements=["platform", "item_key"])
             .returning(InboxRow.id, InboxRow.platform, InboxRow.item_key)
         )
-        async with self._write() as session:
+        async with self._write(urgent=True) as session:
             created = {(platform, key): row_id for row_id, platform, key in await session.execute(statement)}
         answers: list[int | None] = []
         for item in items:  # the first of a key repeated within the batch is the one written

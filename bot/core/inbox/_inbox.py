@@ -3,9 +3,10 @@ done in the transaction that makes its effect; a restart, or another replica, ap
 dead process left undone.
 
 ``accept(item, job)`` is the adapter's ack path. Items that arrive while a write is in flight wait
-for the next one, so a burst costs a few transactions, not one per request (a group commit: the
-first item of a quiet moment is written at once, alone). A new item's job then runs on the lanes
-after the ack; a redelivery (its key is already there) is acked and nothing more.
+for the next one, so a burst costs a few transactions, not one per request (a group commit,
+``bot.core.batches``); marking rows done after their jobs is group-committed the same way. A new
+item's job then runs on the lanes after the ack; a redelivery (its key is already there) is acked
+and nothing more.
 
 While a job runs, ``APPLYING`` names its row. The store marks the row done inside the transaction
 that records an answer, creates an interview, moves one on or remembers an event, so a crash just
@@ -22,6 +23,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
 
+from bot.core.batches import GroupCommit
 from bot.core.errors import new_error_id
 from bot.core.inbox._lanes import Lanes
 from bot.core.inbox.items import APPLYING, Applying, InboundItem, InboxRecord
@@ -48,14 +50,12 @@ class Inbox:
         self._clock = clock
         self.lanes = Lanes(lanes)
         self._appliers: dict[str, Applier] = {}
-        self._waiting: list[tuple[InboundItem, asyncio.Future[int | None]]] = []
-        self._writer: asyncio.Task[None] | None = None
+        self._written = GroupCommit(self._accept, max_batch=MAX_BATCH, name="inbox-writer")
+        self._settled = GroupCommit(self._settle, max_batch=MAX_BATCH, name="inbox-settler")
         self.accepted = 0
         """New items written (tests and benchmarks wait on the lanes once this grows)."""
         self.redelivered = 0
         self.resumed = 0
-        self.writes = 0
-        """Transactions that wrote items (fewer than ``accepted`` under a burst: the group commit)."""
 
     def register(self, kind: str, applier: Applier) -> None:
         """How to apply a stored item of ``kind`` from its payload (resumed items, and items accepted
@@ -91,30 +91,17 @@ class Inbox:
             self.lanes.submit(item.order, lambda: self._apply(record, job), what=f"{item.kind} {item.key[:60]}")
         return True
 
-    async def _written(self, item: InboundItem) -> int | None:
-        future: asyncio.Future[int | None] = asyncio.get_running_loop().create_future()
-        self._waiting.append((item, future))
-        if self._writer is None or self._writer.done():
-            self._writer = asyncio.create_task(self._write_waiting(), name="inbox-writer")
-        return await future
+    async def _accept(self, items: list[InboundItem]) -> list[int | None]:
+        return await self._store.accept_inbound(items, lease=await self._lease.current(), now=self._clock.now())
 
-    async def _write_waiting(self) -> None:
-        """Write everything waiting, a transaction at a time, until nothing waits."""
-        while self._waiting:
-            batch, self._waiting = self._waiting[:MAX_BATCH], self._waiting[MAX_BATCH:]
-            try:
-                lease = await self._lease.current()
-                ids = await self._store.accept_inbound([item for item, _ in batch], lease=lease,
-                                                       now=self._clock.now())
-                self.writes += 1
-            except Exception as exc:  # every waiter hears it and refuses its ack
-                for _, future in batch:
-                    if not future.done():
-                        future.set_exception(exc)
-                continue
-            for (_, future), inbox_id in zip(batch, ids, strict=True):
-                if not future.done():
-                    future.set_result(inbox_id)
+    async def _settle(self, inbox_ids: list[int]) -> list[None]:
+        await self._store.settle_inbound(inbox_ids, now=self._clock.now())
+        return [None] * len(inbox_ids)
+
+    @property
+    def writes(self) -> int:
+        """Transactions that wrote items (fewer than ``accepted`` under a burst: the group commit)."""
+        return self._written.writes
 
     # ------------------------------------------------------------------ applying
     async def _apply(self, record: InboxRecord, job: Job | None) -> None:
@@ -133,7 +120,7 @@ class Inbox:
             APPLYING.reset(token)
         if not state.settled:
             try:
-                await self._store.settle_inbound([record.id], now=self._clock.now())
+                await self._settled(record.id)
             except Exception:  # applied, but not marked: applied again (idempotently) once the lease ends
                 log.warning("could not mark inbound %s done", record.item.key[:60], exc_info=True)
 
@@ -167,4 +154,4 @@ class Inbox:
 
     @property
     def backlog(self) -> int:
-        return self.lanes.backlog + len(self._waiting)
+        return self.lanes.backlog + self._written.waiting + self._settled.waiting

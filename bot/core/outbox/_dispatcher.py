@@ -17,6 +17,7 @@ from collections import deque
 from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 
+from bot.core.batches import GroupCommit
 from bot.core.chats import Chats
 from bot.core.errors import new_error_id
 from bot.core.leases import Lease
@@ -85,8 +86,7 @@ class Dispatcher:
         lapsed, say while the database was away) must not run it twice."""
         self._lane_tasks: set[asyncio.Task[None]] = set()
         self._stopping = False
-        self._marks: list[tuple[int, MessageRef, asyncio.Future[None]]] = []
-        self._marker: asyncio.Task[None] | None = None
+        self._marks = GroupCommit(self._mark_sent_many, max_batch=MARK_BATCH, name="outbox-marks")
         self._unsent: list[int] = []
         """Rows claimed but never started when the dispatcher stopped: handed back to the store."""
 
@@ -324,32 +324,13 @@ class Dispatcher:
             return retry_at is None  # a dead row holds nothing back
         self._metrics.observe("outbox_send", time.monotonic() - started, purpose=row.purpose)
         if ref is not None:
-            await self._mark_sent(row.id, ref)
+            await self._marks((row.id, ref))  # group-committed: a burst of posts is a few writes
         self._metrics.count("outbox_sent", purpose=row.purpose)
         return True
 
-    async def _mark_sent(self, outbox_id: int, ref: MessageRef) -> None:
-        """Mark a row sent. Marks that come while one is being written go together in the next
-        transaction (a group commit: a thousand phases posted at once are a few writes, not a thousand)."""
-        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        self._marks.append((outbox_id, ref, future))
-        if self._marker is None or self._marker.done():
-            self._marker = asyncio.create_task(self._write_marks(), name="outbox-marks")
-        await future
-
-    async def _write_marks(self) -> None:
-        while self._marks:
-            batch, self._marks = self._marks[:MARK_BATCH], self._marks[MARK_BATCH:]
-            try:
-                await self._store.mark_sent_many([(outbox_id, ref) for outbox_id, ref, _ in batch])
-            except Exception as exc:
-                for *_, future in batch:
-                    if not future.done():
-                        future.set_exception(exc)
-                continue
-            for *_, future in batch:
-                if not future.done():
-                    future.set_result(None)
+    async def _mark_sent_many(self, marks: list[tuple[int, MessageRef]]) -> list[None]:
+        await self._store.mark_sent_many(marks)
+        return [None] * len(marks)
 
     async def _deliver(self, chat: Chat, row: OutboxRecord) -> MessageRef | None:
         """Send the row as its kind says; a row with no kind is its stored text."""
