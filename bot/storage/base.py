@@ -208,4 +208,6 @@ class StoreBase:
             }
             for draft in drafts
         ]
-        await session.execute(self._insert(Outbox).values(rows).on_conflict_do_nothing(index_elements=["dedupe_key"]))
+        # executemany of one cached statement (SQLAlchemy sends multi-row VALUES), not .values(rows),
+        # which would compile a new statement for every number of rows
+        await session.execute(self._insert(Outbox).on_conflict_do_nothing(index_elements=["dedupe_key"]), rows)

@@ -44,13 +44,15 @@ class InboxQueries(StoreBase):
             }
             for item in items
         ]
+        # One statement compiled once (cached) and sent as multi-row VALUES by SQLAlchemy's
+        # "insertmanyvalues": a statement built with .values(rows) would compile anew per batch size.
         statement = (
-            self._insert(InboxRow).values(rows)
+            self._insert(InboxRow)
             .on_conflict_do_nothing(index_elements=["platform", "item_key"])
             .returning(InboxRow.id, InboxRow.platform, InboxRow.item_key)
         )
         async with self._write(urgent=True) as session:
-            created = {(platform, key): row_id for row_id, platform, key in await session.execute(statement)}
+            created = {(platform, key): row_id for row_id, platform, key in await session.execute(statement, rows)}
         answers: list[int | None] = []
         for item in items:  # the first of a key repeated within the batch is the one written
             answers.append(created.pop((item.platform, item.key), None))

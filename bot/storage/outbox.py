@@ -109,9 +109,10 @@ class OutboxQueries(StoreBase):
         """Mark many rows sent in one transaction (the dispatcher's group commit)."""
         if not marks:
             return
+        rows = [{"id": outbox_id, "state": "sent", "sent_ref": message.serialise(), "error": None}
+                for outbox_id, message in marks]
         async with self._write() as session:
-            for outbox_id, message in marks:
-                await session.execute(sent_statement(outbox_id, message))
+            await session.execute(update(Outbox), rows)  # the ORM's bulk UPDATE by primary key: one executemany
 
     async def release_outbox(self, outbox_ids: Sequence[int]) -> None:
         if not outbox_ids:
