@@ -48,6 +48,7 @@ COMMON_TIMEZONES = (
 )
 
 Window = Literal["week", "month", "all"]
+TeamWindow = Literal["week", "month", "quarter"]
 
 
 @cache
@@ -197,6 +198,18 @@ class PracticeCog(commands.GroupCog, group_name="practice", group_description=re
     @app_commands.describe(window=render.Describe.LEADERBOARD_WINDOW)
     async def leaderboard(self, interaction: discord.Interaction[PracticeBot], window: Window = "all") -> None:
         await self._deferred(interaction, _words("leaderboard", window), ephemeral=False)
+
+    @app_commands.command(name="stats", description=render.Describe.STATS)
+    @app_commands.describe(member=render.Describe.STATS_MEMBER)
+    async def stats(self, interaction: discord.Interaction[PracticeBot], member: discord.User | None = None) -> None:
+        # A personal picture: seen by the asker alone (an ephemeral follow-up with the attachment).
+        await self._deferred(interaction, _words("stats", f"<@{member.id}>" if member else None), ephemeral=True)
+
+    @app_commands.command(name="team", description=render.Describe.TEAM)
+    @app_commands.describe(window=render.Describe.TEAM_WINDOW, server=render.Describe.TEAM_SERVER)
+    async def team(self, interaction: discord.Interaction[PracticeBot], window: TeamWindow = "month",
+                   server: bool = False) -> None:
+        await self._deferred(interaction, _words("team", window, "server" if server else None), ephemeral=False)
 
     @app_commands.command(name="sections", description=render.Describe.SECTIONS)
     async def sections(self, interaction: discord.Interaction[PracticeBot]) -> None:
