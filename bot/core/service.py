@@ -127,7 +127,7 @@ class PracticeService:
                                      coverage=coverage or scorer, probes=probes, peer=PeerRubrics())
         self.prompts = DailyPrompts(store=store, members=members, practice=self.practice, chats=self.chats,
                                     outbox=self.dispatcher, framework=framework, clock=clock, rng=rng,
-                                    window_hours=prompt_window_hours)
+                                    scores=store, window_hours=prompt_window_hours)
         self.router = Router(
             catalog=Catalog(framework=framework),
             interviews=self.interviews,

@@ -37,13 +37,17 @@ class StandingsStore(Protocol):
     ) -> list[LeaderboardRow]: ...
 
 
-class StatsStore(Protocol):
-    """What stats read: scored answers in a scope, and a member's practice days."""
+class ScoredAnswers(Protocol):
+    """Scored answers in a scope: what stats draw, and what weights daily prompts and drills."""
 
     async def scored_answers(self, scope: ScoreScope, *, since: date) -> list[ScoreFact]:
         """Every scored answer in ``scope`` answered on or after ``since`` (the answer's practice day),
         oldest first; an interview phase counts once, with its latest card."""
         ...
+
+
+class StatsStore(ScoredAnswers, Protocol):
+    """What stats read: scored answers in a scope, and a member's practice days."""
 
     async def practice_days(self, user: UserRef, *, since: date) -> list[date]: ...
 

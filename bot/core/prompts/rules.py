@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import random
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -15,6 +15,40 @@ from bot.core.records import DailyPromptRecord, Schedule
 SCENARIO_COOLDOWN_DAYS = 14
 PROMPT_SECTIONS = tuple(range(1, 10))
 """Section 0 is a framing statement, not something to answer on its own."""
+PRACTICE_WINDOW_DAYS = 30
+"""The channel's recent practice that weights the next prompt's section."""
+PRACTICE_WEIGHT = 2.0
+"""Added in full to a section the channel has not practised in the window, none to its most practised."""
+SCORE_WEIGHT = 2.0
+"""Added in full to a section whose mean score is 0, none to one at 10."""
+UNSCORED_MEAN = 5.0
+"""A section with no scored answer counts as middling on score (its practice weight is already full)."""
+
+
+@dataclass(frozen=True, slots=True)
+class SectionPractice:
+    """A channel's scored answers in one section over the window, and their mean score (0-10)."""
+
+    answers: int
+    mean: float
+
+
+def section_weights(
+    sections: Sequence[int], practice: Mapping[int, SectionPractice]
+) -> list[float]:
+    """One weight per section, ``1 + 2 x (1 - answers / most answers) + 2 x (1 - mean / 10)``: the least
+    practised and lowest-scoring sections are favoured (up to 5 to 1), and with no practice at all every
+    section weighs the same."""
+    most = max((practice[n].answers for n in sections if n in practice), default=0)
+    weights = []
+    for number in sections:
+        seen = practice.get(number)
+        answers = seen.answers if seen else 0
+        mean = seen.mean if seen and seen.answers else UNSCORED_MEAN
+        rarity = 1 - answers / most if most else 0.0
+        weakness = 1 - min(max(mean, 0.0), 10.0) / 10 if most else 0.0
+        weights.append(1 + PRACTICE_WEIGHT * rarity + SCORE_WEIGHT * weakness)
+    return weights
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,18 +111,21 @@ def choose_prompt(
     recent: Sequence[DailyPromptRecord],
     today: date,
     rng: random.Random,
+    practice: Mapping[int, SectionPractice] | None = None,
 ) -> PromptChoice:
     """A random scenario and section, never the same section twice in a row in a channel
-    and no scenario repeated within ``SCENARIO_COOLDOWN_DAYS``.
+    and no scenario repeated within ``SCENARIO_COOLDOWN_DAYS``; the section is drawn with
+    ``section_weights`` from the channel's ``practice`` over the last ``PRACTICE_WINDOW_DAYS``.
 
     ``recent`` is the channel's prompts, newest first.
     """
     last_section = recent[0].section if recent else None
-    sections = [framework.section(n) for n in PROMPT_SECTIONS if n != last_section]
+    numbers = [n for n in PROMPT_SECTIONS if n != last_section]
     cutoff = today - timedelta(days=SCENARIO_COOLDOWN_DAYS)
     used = {p.scenario_id for p in recent if p.local_date > cutoff}
     scenarios = [s for s in framework.scenarios if s.id not in used] or list(framework.scenarios)
-    section = rng.choice(sections)
+    weights = section_weights(numbers, practice or {})
+    section = framework.section(rng.choices(numbers, weights=weights)[0])
     scenario = rng.choice(scenarios)
     item = rng.choice(section.items)
     return PromptChoice(section, scenario, item, focused_question(scenario, section, item))
