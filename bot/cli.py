@@ -235,7 +235,7 @@ def _forget(settings: Settings, *, platform: Platform, member: str, confirmed: b
     print(
         f"Deleted {report.total} rows: {report.members} member, {report.answers} answers, {report.scores} scores, "
         f"{report.interviews} interviews, {report.practice_days} practice days, {report.events} events, "
-        f"{report.outbox} outbox rows."
+        f"{report.outbox} outbox rows, {report.drills} drills."
     )
     return 0
 

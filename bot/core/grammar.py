@@ -36,6 +36,7 @@ SUBCOMMANDS = (
     "team",
     "note",
     "timezone",
+    "drill",
     "help",
 )
 
@@ -128,6 +129,11 @@ class StatsCommand:
 
 
 @dataclass(frozen=True, slots=True)
+class DrillCommand:
+    """A personal prompt from the asker's weakest section, in a thread of its own."""
+
+
+@dataclass(frozen=True, slots=True)
 class TeamCommand:
     """The channel's (or, with ``workspace``, the workspace's) coverage of the sections."""
 
@@ -150,6 +156,7 @@ Command = (
     | TeamCommand
     | NoteCommand
     | TimezoneCommand
+    | DrillCommand
 )
 
 def parse_command(text: str) -> Command:
@@ -196,6 +203,9 @@ def parse_command(text: str) -> Command:
         return StatsCommand(" ".join(args) if args else None)
     if name == "team":
         return _team(args)
+    if name == "drill":
+        _no_args(name, args)
+        return DrillCommand()
     suggestion = _closest(name)
     hint = f" Did you mean `/practice {suggestion}`?" if suggestion else ""
     raise UserError(f"I don't know the command `{_shown(name)}`.{hint} Try `/practice help`.")

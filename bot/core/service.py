@@ -36,7 +36,18 @@ from bot.core.outbox import Dispatcher, OutboxStore
 from bot.core.peers import MarkStore, NoteStore, PeerCardStore, PeerDelivery, PeerMocks, PeerRubrics, PeerScorecards
 from bot.core.ports import Charts, Chat, Clock, Prober, Scorer
 from bot.core.progress import Practice, PracticeStore, Standings, StandingsStore, Stats, StatsStore
-from bot.core.prompts import DailyPrompts, PromptDelivery, PromptDeliveryStore, PromptStore, Schedules, ScheduleStore
+from bot.core.prompts import (
+    DailyPrompts,
+    DrillDelivery,
+    DrillDeliveryStore,
+    Drills,
+    DrillStore,
+    PromptDelivery,
+    PromptDeliveryStore,
+    PromptStore,
+    Schedules,
+    ScheduleStore,
+)
 from bot.core.records import InterviewRecord
 
 log = logging.getLogger(__name__)
@@ -71,6 +82,8 @@ class Store(
     PeerCardStore,
     MarkStore,
     NoteStore,
+    DrillStore,
+    DrillDeliveryStore,
     Protocol,
 ):
     """Every capability's ports at once: what the one database behind them all implements
@@ -119,6 +132,7 @@ class PracticeService:
                               peer=peer_cards),
             PromptDelivery(store=store, members=members, scorer=scorer, framework=framework, clock=clock),
             PeerDelivery(interviews=store, framework=framework),
+            DrillDelivery(store=store, scorer=scorer, framework=framework, clock=clock),
         ):
             for kind in delivery.kinds():
                 self.dispatcher.register(kind)
@@ -140,6 +154,8 @@ class PracticeService:
             peers=PeerMocks(interviews=store, marks=store, notes=store, outbox=store, flusher=self.dispatcher,
                             framework=framework, clock=clock),
             timezones=Timezones(store=store, members=members),
+            drills=Drills(store=store, scores=store, members=members, practice=self.practice, chats=self.chats,
+                          outbox=store, sender=self.dispatcher, framework=framework, clock=clock, rng=rng),
         )
 
     def attach(self, chat: Chat) -> None:

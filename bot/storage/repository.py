@@ -13,6 +13,7 @@ each checked by mypy against the Protocols it implements:
 * ``peers``: peer mocks' marks and the interviewer's note (``bot.core.peers``)
 * ``scores``: score cards and LLM usage (``bot.core.scoring``)
 * ``stats``: scored answers per member, channel or workspace, and practice days (``bot.core.progress``)
+* ``drills``: personal prompts, found by their thread, and their answers (``bot.core.prompts``)
 * ``outbox``: the outbox (``bot.core.outbox``); ``events``: inbound idempotency (``bot.core.events``);
   ``leases``: who holds a claim (``bot.core.leases``)
 
@@ -29,6 +30,7 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING
 
+from bot.storage.drills import DrillQueries
 from bot.storage.events import EventQueries
 from bot.storage.interviews import InterviewQueries
 from bot.storage.leases import LeaseQueries
@@ -47,7 +49,7 @@ log = logging.getLogger(__name__)
 
 
 class SqlStore(PeerQueries, MemberQueries, ProgressQueries, PromptQueries, InterviewQueries, OutboxQueries,
-               EventQueries, LeaseQueries, OperationsQueries, StatsQueries):
+               EventQueries, LeaseQueries, OperationsQueries, StatsQueries, DrillQueries):
     """Every port over one async engine: ``SqlStore(create_engine(url))``; ``await close()``."""
 
 

@@ -125,7 +125,7 @@ class ThreadDirectory:
 class DiscordChat:
     platform: Platform = "discord"
     capabilities = Capabilities(threads=True, buttons=True, edits=True, reactions=True, ephemeral=True,
-                                max_text=2000)
+                                max_text=2000, dm_threads=False)
 
     def __init__(self, client: discord.Client, *, private_threads: bool, threads: ThreadDirectory) -> None:
         self._client = client

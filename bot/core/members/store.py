@@ -40,11 +40,12 @@ class ForgetReport:
     outbox: int = 0
     marks: int = 0
     """A peer mock interviewer's marks (on their own interviews, and those they gave)."""
+    drills: int = 0
 
     @property
     def total(self) -> int:
         return (self.members + self.answers + self.scores + self.interviews + self.practice_days + self.events
-                + self.outbox + self.marks)
+                + self.outbox + self.marks + self.drills)
 
 
 class ForgetStore(Protocol):

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 
 from framework import ChecklistItem, Framework, Scenario, Section
 
-from bot.core.records import DailyPromptRecord, Schedule
+from bot.core.records import DailyPromptRecord, DrillRecord, Schedule
 
 SCENARIO_COOLDOWN_DAYS = 14
 PROMPT_SECTIONS = tuple(range(1, 10))
@@ -129,6 +129,56 @@ def choose_prompt(
     scenario = rng.choice(scenarios)
     item = rng.choice(section.items)
     return PromptChoice(section, scenario, item, focused_question(scenario, section, item))
+
+
+DRILL_WINDOW_DAYS = 90
+"""The member's scored answers that say which section is their weakest."""
+
+
+@dataclass(frozen=True, slots=True)
+class DrillChoice:
+    section: Section
+    scenario: Scenario
+    item: ChecklistItem
+    question: str
+    mean: float | None
+    """The member's mean score in the section over the window (``None``: never scored there)."""
+    answers: int
+
+
+def choose_drill(
+    framework: Framework,
+    practice: Mapping[int, SectionPractice],
+    missed: Mapping[int, Mapping[str, int]],
+    recent: Sequence[DrillRecord],
+    rng: random.Random,
+) -> DrillChoice:
+    """The member's weakest section: the lowest mean score over the window, a section never scored
+    counting as ``UNSCORED_MEAN`` (so a section scored 2/10 comes before one never tried, and one
+    never tried before one scored 9/10); fewer answers first on a tie, then at random. The question
+    asks about the checklist item missed most there (``missed``: item id -> times, a partial a half),
+    not the one of the member's last drill when there is another; the scenario is one not used in
+    their ``recent`` drills when one is left."""
+
+    def rank(number: int) -> tuple[float, int]:
+        seen = practice.get(number)
+        if seen is None or not seen.answers:
+            return (UNSCORED_MEAN, 0)
+        return (seen.mean, seen.answers)
+
+    lowest = min(rank(n) for n in PROMPT_SECTIONS)
+    number = rng.choice([n for n in PROMPT_SECTIONS if rank(n) == lowest])
+    section = framework.section(number)
+    last_item = recent[0].item_id if recent and recent[0].section == number else None
+    items = [item for item in section.items if item.id != last_item] or list(section.items)
+    misses = missed.get(number, {})
+    most = max((misses.get(item.id, 0) for item in items), default=0)
+    item = next(item for item in items if misses.get(item.id, 0) == most) if most else rng.choice(items)
+    used = {drill.scenario_id for drill in recent}
+    scenario = rng.choice([s for s in framework.scenarios if s.id not in used] or list(framework.scenarios))
+    seen = practice.get(number)
+    return DrillChoice(section, scenario, item, focused_question(scenario, section, item),
+                       seen.mean if seen and seen.answers else None, seen.answers if seen else 0)
 
 
 def focused_question(scenario: Scenario, section: Section, item: ChecklistItem) -> str:

@@ -6,9 +6,16 @@ from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
 
-from bot.core.prompts.rules import SectionPractice, choose_prompt, next_prompt_at, section_weights, window_closes_at
-from bot.core.records import DailyPromptRecord, Schedule
-from bot.core.refs import ChannelRef
+from bot.core.prompts.rules import (
+    SectionPractice,
+    choose_drill,
+    choose_prompt,
+    next_prompt_at,
+    section_weights,
+    window_closes_at,
+)
+from bot.core.records import DailyPromptRecord, DrillRecord, Schedule
+from bot.core.refs import ChannelRef, ThreadRef, UserRef
 from framework import load
 
 CHANNEL = ChannelRef("console", "c1", "w")
@@ -98,3 +105,25 @@ def test_weighted_choice_leans_into_blind_spots_under_a_seed_and_keeps_the_rules
     first = [choose_prompt(fw, [], day, seeded, practice).section.number for _ in range(20)]
     seeded = random.Random(99)
     assert first == [choose_prompt(fw, [], day, seeded, practice).section.number for _ in range(20)]
+
+
+def _drill(section: int, item: str, scenario: str) -> DrillRecord:
+    return DrillRecord(1, UserRef("console", "a", "w"), CHANNEL, section, scenario, item, "q?",
+                       ThreadRef(CHANNEL, "t"), datetime.now(UTC))
+
+
+def test_a_drill_aims_at_the_lowest_mean_with_unscored_sections_in_the_middle() -> None:
+    fw = load()
+    rng = random.Random(3)
+    low = {2: SectionPractice(3, 8.0), 6: SectionPractice(2, 2.5)}
+    choice = choose_drill(fw, low, {6: {"s6-specialized-stores": 3, "s6-store-selection": 1}}, [], rng)
+    assert (choice.section.number, choice.mean, choice.answers) == (6, 2.5, 2)
+    assert choice.item.id == "s6-specialized-stores", "the item missed most"
+    strong = {n: SectionPractice(4, 9.0) for n in range(1, 10) if n != 4}
+    assert choose_drill(fw, strong, {}, [], rng).section.number == 4, "never scored beats 9/10"
+    assert choose_drill(fw, {}, {}, [], rng).mean is None
+    # the item of the last drill in that section is not asked again while another is left
+    first = fw.section(6).items[0].id
+    again = choose_drill(fw, low, {6: {first: 5}}, [_drill(6, first, "url-shortener")], rng)
+    assert again.item.id != first
+    assert again.scenario.id != "url-shortener", "a scenario of a recent drill is not used again"
