@@ -7,7 +7,8 @@ Scopes ``bot`` and ``applications.commands``; permissions are only those the bot
 - Embed Links: prompts, scorecards and leaderboards are embeds (suppressed without it);
 - Add Reactions, Read Message History: the ✅ on each counted answer (Discord needs both to react);
 - Attach Files: ``/practice stats`` and ``/practice team`` are pictures (without it, their text fallback);
-- Create Private Threads: only with ``DISCORD_PRIVATE_THREADS=true``.
+- Create Private Threads: ``/practice drill`` opens a private thread (and every mock interview does with
+  ``DISCORD_PRIVATE_THREADS=true``).
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ def permissions(*, private_threads: bool = False) -> discord.Permissions:
         add_reactions=True,
         read_message_history=True,
         attach_files=True,
-        create_private_threads=private_threads,
+        create_private_threads=True,  # drills always; interviews with private_threads
     )
 
 

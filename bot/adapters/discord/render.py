@@ -191,6 +191,12 @@ def interview_ready(thread_id: int | None) -> OutMessage:
                  "section, `hint` for a nudge, `end` to stop.")
 
 
+def drill_ready(thread_id: int | None) -> OutMessage:
+    where = f"<#{thread_id}>" if thread_id else "its private thread"
+    return _note(f"Your drill is ready in {where}, only you and the bot see it: answer there, and each answer "
+                 "is scored at once.")
+
+
 def prompt_posted(thread_id: int | None) -> OutMessage:
     where = f"<#{thread_id}>" if thread_id else "this channel"
     return _note(f"Today's prompt is up: answer in {where}.")
@@ -243,6 +249,7 @@ class Describe:
     TEAM = "The team's coverage of the sections as a picture, and who improved most"
     TEAM_WINDOW = "Time window (default: month)"
     TEAM_SERVER = "The whole server instead of this channel"
+    DRILL = "A practice question from your weakest section, in a private thread, scored at once"
     SECTIONS = "The framework's sections and time budgets"
     SECTION = "One section's checklist"
     SECTION_NUMBER = "Section number, 0-9"

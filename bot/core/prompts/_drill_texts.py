@@ -42,6 +42,15 @@ def drill_ready_in_direct_messages() -> OutMessage:
                         "at once."], ephemeral=True)
 
 
+def _short(text: str, limit: int) -> str:
+    """The start of a long checklist text or quote: whole words, up to ``limit`` characters."""
+    text = " ".join(text.split())
+    if len(text) <= limit:
+        return text
+    cut = text.rfind(" ", 0, limit - 1)
+    return text[: cut if cut > limit // 2 else limit - 1].rstrip(",;:") + "…"
+
+
 def drill_scored(section: Section, card: ScoreCard) -> OutMessage:
     items = {item.id: item for item in section.items}
     lines = [f"*{card.score:.1f}/10* on {section.number}. {section.title} ({card.label})"]
@@ -49,8 +58,8 @@ def drill_scored(section: Section, card: ScoreCard) -> OutMessage:
         item = items.get(verdict.item_id)
         if item is None:
             continue
-        quote = f": \"{verdict.evidence.strip()[:160]}\"" if verdict.evidence.strip() else ""
-        lines.append(f"{VERDICT_MARK[verdict.verdict]} {item.covers}{quote}")
+        quote = f": \"{_short(verdict.evidence, 140)}\"" if verdict.evidence.strip() else ""
+        lines.append(f"{VERDICT_MARK[verdict.verdict]} {_short(item.covers, 110)}{quote}")
     if card.feedback.strip():
         lines += ["", card.feedback.strip()]
     lines.append("_Another one: `/practice drill`._")

@@ -125,7 +125,10 @@ def choose_prompt(
     used = {p.scenario_id for p in recent if p.local_date > cutoff}
     scenarios = [s for s in framework.scenarios if s.id not in used] or list(framework.scenarios)
     weights = section_weights(numbers, practice or {})
-    section = framework.section(rng.choices(numbers, weights=weights)[0])
+    if len(set(weights)) == 1:  # no practice to lean on: a plain draw (the same draws as before weights)
+        section = framework.section(rng.choice(numbers))
+    else:
+        section = framework.section(rng.choices(numbers, weights=weights)[0])
     scenario = rng.choice(scenarios)
     item = rng.choice(section.items)
     return PromptChoice(section, scenario, item, focused_question(scenario, section, item))

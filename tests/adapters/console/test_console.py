@@ -223,3 +223,23 @@ async def test_stats_in_the_console_write_the_picture_and_print_its_path(tmp_pat
     finally:
         charts.close()
         await store.close()
+
+
+async def test_a_drill_in_the_console_is_a_private_thread_answered_and_scored_at_once(tmp_path: Path) -> None:
+    clock = FakeClock()
+    adapter, service, store, out = await _console(tmp_path, clock)
+    try:
+        await adapter.handle_line("/practice drill")
+        text = out.getvalue()
+        assert "(private to " in text and "Drill: " in text
+        assert "-- Drill: " in text and "(type to answer here) --" in text
+        assert "(only you) Your drill is in your direct messages" in text
+        await adapter.handle_line("Scale out behind a load balancer with stateless servers and read replicas.")
+        await service.dispatcher.drain()
+        text = out.getvalue()
+        assert "✅ on \"Scale out behind a load balancer" in text
+        assert "Drill scored" in text.split("-- Drill: ", 1)[1]
+        streak = await store.get_streak(adapter.user)
+        assert streak is not None and streak.total_days == 1
+    finally:
+        await store.close()

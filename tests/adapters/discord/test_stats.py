@@ -1,6 +1,6 @@
 """Stats as pictures on Discord, through the real CommandTree and the local fake's multipart uploads:
 personal stats as an ephemeral attachment, team stats in the channel, the text fallback without
-the Attach Files permission or when Discord refuses the file."""
+the Attach Files permission or when Discord refuses the file; and drills in private threads."""
 
 from __future__ import annotations
 
@@ -11,9 +11,9 @@ import pytest
 
 from bot.charts import MatplotlibCharts
 from tests.adapters.discord.conftest import HarnessFactory
-from tests.adapters.discord.fake_api import APPLICATION_ID, FakeDiscord
-from tests.adapters.discord.harness import ATTACH_FILES, EVERYONE_PERMISSIONS, DiscordHarness
-from tests.adapters.discord.test_interviews import GOOD_SCOPE, start
+from tests.adapters.discord.fake_api import APPLICATION_ID, CHANNEL_ID, FakeDiscord
+from tests.adapters.discord.harness import ALICE, ATTACH_FILES, EVERYONE_PERMISSIONS, DiscordHarness
+from tests.adapters.discord.test_interviews import ALICE_REF, GOOD_SCOPE, start
 from tests.charts.pngs import png_size
 
 EPHEMERAL = 64
@@ -102,3 +102,23 @@ async def test_a_refused_upload_falls_back_to_text(harness: DiscordHarness, fake
     text = "\n".join((r.json["embeds"][0]["description"] if r.json["embeds"] else r.json["content"])
                      for r in replies)
     assert "(the picture as text)" in text
+
+
+async def test_a_drill_is_a_private_thread_even_without_private_interviews(harness: DiscordHarness,
+                                                                           fake: FakeDiscord) -> None:
+    interaction_id = await harness.slash("drill")
+    (opened,) = fake.find("POST", rf"/channels/{CHANNEL_ID}/threads")
+    assert opened.json["type"] == 12, "a private thread, though DISCORD_PRIVATE_THREADS is off"
+    thread_id = int(fake.threads_of(CHANNEL_ID)[0]["id"]) if fake.threads_of(CHANNEL_ID) else None
+    assert thread_id is not None
+    assert fake.find("PUT", rf"/channels/{thread_id}/thread-members/{ALICE.id}"), "the member is added"
+    (question,) = fake.posted_in(thread_id)
+    assert question["embeds"][0]["title"].startswith("Drill: ")
+    (pointer,) = _followups(fake, interaction_id)
+    assert pointer.json["flags"] & EPHEMERAL and f"<#{thread_id}>" in pointer.json["content"]
+    await harness.say(thread_id, GOOD_SCOPE)
+    await harness.settle()
+    scored = fake.posted_in(thread_id)[-1]
+    assert scored["embeds"][0]["title"] == "Drill scored"
+    streak = await harness.service.store.get_streak(ALICE_REF)
+    assert streak is not None and streak.total_days == 1

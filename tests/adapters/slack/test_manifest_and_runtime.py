@@ -27,8 +27,9 @@ SCOPES = {
     "im:write",  # conversations.open: personal stats go to the member's DM with the bot
     "channels:history",  # message.channels: answers in public channels' threads
     "groups:history",  # message.groups: the same in private channels
+    "im:history",  # message.im: answers to a drill, in its thread on the bot's DM
 }
-EVENTS = {"message.channels", "message.groups"}
+EVENTS = {"message.channels", "message.groups", "message.im"}
 
 
 def _manifest(name: str) -> dict[str, Any]:

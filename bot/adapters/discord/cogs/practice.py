@@ -122,6 +122,7 @@ class PracticeCog(commands.GroupCog, group_name="practice", group_description=re
         *,
         ephemeral: bool,
         private_thread: bool = False,
+        always_private: bool = False,
         confirmation: Callable[[CommandScope], OutMessage] = lambda scope: render.done(),
     ) -> None:
         """Commands that touch the database: defer, run, then complete with follow-ups."""
@@ -132,7 +133,8 @@ class PracticeCog(commands.GroupCog, group_name="practice", group_description=re
             return
         if not await responder.defer(ephemeral=ephemeral):
             return  # too late: Discord already told the person it failed; doing the work would surprise them
-        scope = CommandScope(int(ctx.channel.channel_id), interaction.user.id, private=private_thread)
+        scope = CommandScope(int(ctx.channel.channel_id), interaction.user.id, private=private_thread or always_private,
+                             always_private=always_private)
         with command_scope(scope):
             reply = await guarded(
                 _refusing_politely(self.bot.service.handle_command(ctx, text)), what=f"discord /practice {text}"
@@ -204,6 +206,12 @@ class PracticeCog(commands.GroupCog, group_name="practice", group_description=re
     async def stats(self, interaction: discord.Interaction[PracticeBot], member: discord.User | None = None) -> None:
         # A personal picture: seen by the asker alone (an ephemeral follow-up with the attachment).
         await self._deferred(interaction, _words("stats", f"<@{member.id}>" if member else None), ephemeral=True)
+
+    @app_commands.command(name="drill", description=render.Describe.DRILL)
+    async def drill(self, interaction: discord.Interaction[PracticeBot]) -> None:
+        # Discord has no threads in direct messages: the drill is a private thread in this channel.
+        await self._deferred(interaction, "drill", ephemeral=True, always_private=True,
+                             confirmation=lambda scope: render.drill_ready(scope.thread_id))
 
     @app_commands.command(name="team", description=render.Describe.TEAM)
     @app_commands.describe(window=render.Describe.TEAM_WINDOW, server=render.Describe.TEAM_SERVER)
