@@ -10,8 +10,10 @@ from bot.core.catalog import Catalog
 from bot.core.errors import UserError
 from bot.core.grammar import (
     DrillCommand,
+    ExportCommand,
     ForgetMeCommand,
     HelpCommand,
+    HistoryCommand,
     InterviewCommand,
     LeaderboardCommand,
     NoteCommand,
@@ -31,7 +33,7 @@ from bot.core.members import Forgetting, Timezones
 from bot.core.messages import Action, CommandContext, InMessage, Reply
 from bot.core.peers import PeerMocks
 from bot.core.peers.rules import MARK_ACTION_PREFIX, mentioned_user
-from bot.core.progress import Standings, Stats
+from bot.core.progress import History, Standings, Stats
 from bot.core.prompts import DailyPrompts, Drills, Schedules
 from bot.core.refs import ThreadRef
 
@@ -52,6 +54,7 @@ class Router:
         peers: PeerMocks,
         timezones: Timezones,
         drills: Drills,
+        history: History,
     ) -> None:
         self._catalog = catalog
         self._interviews = interviews
@@ -63,6 +66,7 @@ class Router:
         self._peers = peers
         self._timezones = timezones
         self._drills = drills
+        self._history = history
 
     async def command(self, ctx: CommandContext, text: str) -> Reply:
         if ctx.user_is_bot:
@@ -105,6 +109,10 @@ class Router:
                 return await self._stats.team(ctx, window, workspace=workspace)
             case DrillCommand():
                 return await self._drills.start(ctx)
+            case HistoryCommand():
+                return await self._history.history(ctx)
+            case ExportCommand():
+                return await self._history.export(ctx)
         raise AssertionError("unhandled command")  # pragma: no cover (the match is exhaustive)
 
     async def action(self, action: Action) -> Reply:

@@ -37,6 +37,8 @@ SUBCOMMANDS = (
     "note",
     "timezone",
     "drill",
+    "history",
+    "export",
     "help",
 )
 
@@ -134,6 +136,16 @@ class DrillCommand:
 
 
 @dataclass(frozen=True, slots=True)
+class HistoryCommand:
+    """The asker's last interviews and drills, with dates and scores."""
+
+
+@dataclass(frozen=True, slots=True)
+class ExportCommand:
+    """The asker's transcript (Markdown) and the same as JSON, as files."""
+
+
+@dataclass(frozen=True, slots=True)
 class TeamCommand:
     """The channel's (or, with ``workspace``, the workspace's) coverage of the sections."""
 
@@ -157,6 +169,8 @@ Command = (
     | NoteCommand
     | TimezoneCommand
     | DrillCommand
+    | HistoryCommand
+    | ExportCommand
 )
 
 def parse_command(text: str) -> Command:
@@ -206,6 +220,12 @@ def parse_command(text: str) -> Command:
     if name == "drill":
         _no_args(name, args)
         return DrillCommand()
+    if name == "history":
+        _no_args(name, args)
+        return HistoryCommand()
+    if name == "export":
+        _no_args(name, args)
+        return ExportCommand()
     suggestion = _closest(name)
     hint = f" Did you mean `/practice {suggestion}`?" if suggestion else ""
     raise UserError(f"I don't know the command `{_shown(name)}`.{hint} Try `/practice help`.")

@@ -35,7 +35,16 @@ from bot.core.metrics import NO_METRICS, Metrics
 from bot.core.outbox import Dispatcher, OutboxStore
 from bot.core.peers import MarkStore, NoteStore, PeerCardStore, PeerDelivery, PeerMocks, PeerRubrics, PeerScorecards
 from bot.core.ports import Charts, Chat, Clock, Prober, Scorer
-from bot.core.progress import Practice, PracticeStore, Standings, StandingsStore, Stats, StatsStore
+from bot.core.progress import (
+    History,
+    HistoryStore,
+    Practice,
+    PracticeStore,
+    Standings,
+    StandingsStore,
+    Stats,
+    StatsStore,
+)
 from bot.core.prompts import (
     DailyPrompts,
     DrillDelivery,
@@ -84,6 +93,7 @@ class Store(
     NoteStore,
     DrillStore,
     DrillDeliveryStore,
+    HistoryStore,
     Protocol,
 ):
     """Every capability's ports at once: what the one database behind them all implements
@@ -142,6 +152,7 @@ class PracticeService:
         self.prompts = DailyPrompts(store=store, members=members, practice=self.practice, chats=self.chats,
                                     outbox=self.dispatcher, framework=framework, clock=clock, rng=rng,
                                     scores=store, window_hours=prompt_window_hours)
+        self.history = History(store=store, framework=framework)
         self.router = Router(
             catalog=Catalog(framework=framework),
             interviews=self.interviews,
@@ -156,6 +167,7 @@ class PracticeService:
             timezones=Timezones(store=store, members=members),
             drills=Drills(store=store, scores=store, members=members, practice=self.practice, chats=self.chats,
                           outbox=store, sender=self.dispatcher, framework=framework, clock=clock, rng=rng),
+            history=self.history,
         )
 
     def attach(self, chat: Chat) -> None:

@@ -14,6 +14,7 @@ each checked by mypy against the Protocols it implements:
 * ``scores``: score cards and LLM usage (``bot.core.scoring``)
 * ``stats``: scored answers per member, channel or workspace, and practice days (``bot.core.progress``)
 * ``drills``: personal prompts, found by their thread, and their answers (``bot.core.prompts``)
+* ``history``: a member's whole history in one read, for history and export (``bot.core.progress``)
 * ``outbox``: the outbox (``bot.core.outbox``); ``events``: inbound idempotency (``bot.core.events``);
   ``leases``: who holds a claim (``bot.core.leases``)
 
@@ -32,6 +33,7 @@ from typing import TYPE_CHECKING
 
 from bot.storage.drills import DrillQueries
 from bot.storage.events import EventQueries
+from bot.storage.history import HistoryQueries
 from bot.storage.interviews import InterviewQueries
 from bot.storage.leases import LeaseQueries
 from bot.storage.members import MemberQueries
@@ -49,7 +51,8 @@ log = logging.getLogger(__name__)
 
 
 class SqlStore(PeerQueries, MemberQueries, ProgressQueries, PromptQueries, InterviewQueries, OutboxQueries,
-               EventQueries, LeaseQueries, OperationsQueries, StatsQueries, DrillQueries):
+               EventQueries, LeaseQueries, OperationsQueries, StatsQueries, DrillQueries,
+               HistoryQueries):
     """Every port over one async engine: ``SqlStore(create_engine(url))``; ``await close()``."""
 
 

@@ -250,6 +250,8 @@ class Describe:
     TEAM_WINDOW = "Time window (default: month)"
     TEAM_SERVER = "The whole server instead of this channel"
     DRILL = "A practice question from your weakest section, in a private thread, scored at once"
+    HISTORY = "Your last interviews and drills, with dates and scores"
+    EXPORT = "Your whole practice as files: a Markdown transcript and JSON (only you see them)"
     SECTIONS = "The framework's sections and time budgets"
     SECTION = "One section's checklist"
     SECTION_NUMBER = "Section number, 0-9"

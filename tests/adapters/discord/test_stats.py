@@ -4,6 +4,7 @@ the Attach Files permission or when Discord refuses the file; and drills in priv
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -122,3 +123,19 @@ async def test_a_drill_is_a_private_thread_even_without_private_interviews(harne
     assert scored["embeds"][0]["title"] == "Drill scored"
     streak = await harness.service.store.get_streak(ALICE_REF)
     assert streak is not None and streak.total_days == 1
+
+
+async def test_history_and_export_are_private_and_the_export_is_two_files(harness: DiscordHarness,
+                                                                          fake: FakeDiscord) -> None:
+    await _practise(harness)
+    listed = await harness.slash("history")
+    (history,) = _followups(fake, listed)
+    assert history.json["flags"] & EPHEMERAL
+    assert "URL shortener, 30 min, ended" in history.json["embeds"][0]["description"]
+    exported = await harness.slash("export", app_permissions=MAY_ATTACH)
+    (reply,) = _followups(fake, exported)
+    assert reply.json["flags"] & EPHEMERAL
+    assert [f["filename"] for f in reply.files] == ["practice-transcript.md", "practice-transcript.json"]
+    assert reply.files[0]["data"].decode().startswith("# Practice transcript: Alice")
+    assert GOOD_SCOPE in reply.files[0]["data"].decode()
+    assert json.loads(reply.files[1]["data"])["member"]["id"] == str(ALICE.id)

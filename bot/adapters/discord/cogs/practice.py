@@ -213,6 +213,15 @@ class PracticeCog(commands.GroupCog, group_name="practice", group_description=re
         await self._deferred(interaction, "drill", ephemeral=True, always_private=True,
                              confirmation=lambda scope: render.drill_ready(scope.thread_id))
 
+    @app_commands.command(name="history", description=render.Describe.HISTORY)
+    async def history(self, interaction: discord.Interaction[PracticeBot]) -> None:
+        await self._deferred(interaction, "history", ephemeral=True)
+
+    @app_commands.command(name="export", description=render.Describe.EXPORT)
+    async def export(self, interaction: discord.Interaction[PracticeBot]) -> None:
+        # The transcript and its JSON as ephemeral attachments: only the member sees them.
+        await self._deferred(interaction, "export", ephemeral=True)
+
     @app_commands.command(name="team", description=render.Describe.TEAM)
     @app_commands.describe(window=render.Describe.TEAM_WINDOW, server=render.Describe.TEAM_SERVER)
     async def team(self, interaction: discord.Interaction[PracticeBot], window: TeamWindow = "month",
