@@ -34,14 +34,14 @@ async def upload(client: AsyncWebClient, message: OutMessage, *, user_id: str, c
         where = await direct_channel(client, user_id) if message.ephemeral else channel_id
         comment = render(message).text
         for number, attachment in enumerate(message.files):
-            extra = {"alt_txt": attachment.alt[:1000]} if attachment.mime.startswith("image/") else {}  # Slack's limit
             await client.files_upload_v2(
                 channel=where,
                 file=attachment.data,
                 filename=attachment.filename,
                 title=(message.title if len(message.files) == 1 else "") or attachment.filename,
+                # alt text is for images (Slack's limit: 1000 characters); other files are named by their title
+                alt_txt=attachment.alt[:1000] if attachment.mime.startswith("image/") else None,
                 initial_comment=comment if number == 0 else None,
-                **extra,
             )
     except (SlackApiError, SlackRequestError, KeyError) as exc:
         reason = exc.response.get("error") if isinstance(exc, SlackApiError) else str(exc)
