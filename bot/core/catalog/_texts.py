@@ -20,6 +20,7 @@ def help_message() -> OutMessage:
             "`/practice leaderboard [week|month|all]` - who practises most",
             "`/practice stats [member]` - your practice as a picture",
             "`/practice team [week|month|quarter]` - the team's coverage of the sections as a picture",
+            "`/practice history` - your last interviews and drills; `/practice export` - all of it as files",
             "`/practice sections` - the framework's sections and time budgets",
             "`/practice section <n>` - one section's checklist",
             "`/practice scenarios` - systems to design",
