@@ -38,6 +38,7 @@ from bot.core.ports import Charts, Chat, Clock, Prober, Scorer
 from bot.core.progress import (
     History,
     HistoryStore,
+    Home,
     Practice,
     PracticeStore,
     Standings,
@@ -58,6 +59,7 @@ from bot.core.prompts import (
     ScheduleStore,
 )
 from bot.core.records import InterviewRecord
+from bot.core.scoring import ScoreEvents, ScoreListener
 
 log = logging.getLogger(__name__)
 
@@ -94,6 +96,7 @@ class Store(
     DrillStore,
     DrillDeliveryStore,
     HistoryStore,
+    ScoreEvents,
     Protocol,
 ):
     """Every capability's ports at once: what the one database behind them all implements
@@ -153,6 +156,8 @@ class PracticeService:
                                     outbox=self.dispatcher, framework=framework, clock=clock, rng=rng,
                                     scores=store, window_hours=prompt_window_hours)
         self.history = History(store=store, framework=framework)
+        self.home = Home(scores=store, streaks=store, framework=framework, clock=clock)
+        """A member's home view (Slack's App Home); ``watch_scores`` says when one may have changed."""
         self.router = Router(
             catalog=Catalog(framework=framework),
             interviews=self.interviews,
@@ -169,6 +174,10 @@ class PracticeService:
                           outbox=store, sender=self.dispatcher, framework=framework, clock=clock, rng=rng),
             history=self.history,
         )
+
+    def watch_scores(self, listener: ScoreListener) -> None:
+        """``listener(member)`` after each score card saved in this process (a home to refresh)."""
+        self.store.on_score_saved(listener)
 
     def attach(self, chat: Chat) -> None:
         """Register a platform's Chat; scheduled posts for that platform go through it."""
