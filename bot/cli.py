@@ -18,6 +18,7 @@ from bot.config import Settings
 
 if TYPE_CHECKING:
     from bot.core.members import ForgetReport
+    from bot.core.progress import ExportFormat
     from bot.core.refs import Platform
 
 log = logging.getLogger(__name__)
@@ -48,6 +49,12 @@ def _parser() -> argparse.ArgumentParser:
     forget.add_argument("--platform", required=True, choices=["slack", "discord", "console"])
     forget.add_argument("--member", required=True, metavar="ID", help="their user id on that platform")
     forget.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+    member_export = commands.add_parser("export", help="print one person's transcript: interviews, prompts, drills "
+                                                       "(operators)")
+    member_export.add_argument("--platform", required=True, choices=["slack", "discord", "console"])
+    member_export.add_argument("--member", required=True, metavar="ID", help="their user id on that platform")
+    member_export.add_argument("--format", choices=["md", "json"], default="md")
+    member_export.add_argument("--out", metavar="PATH", help="write to this file instead of standard output")
     discord = commands.add_parser("discord", help="Discord helpers")
     discord_commands = discord.add_subparsers(dest="discord_command", metavar="ACTION", required=True)
     discord_commands.add_parser("invite-url", help="print the OAuth2 URL that adds the bot to a server")
@@ -111,6 +118,8 @@ def _main(argv: Sequence[str] | None) -> int:
             return asyncio.run(_stats(settings))
         if args.command == "forget":
             return _forget(settings, platform=args.platform, member=args.member, confirmed=args.yes)
+        if args.command == "export":
+            return _export(settings, platform=args.platform, member=args.member, fmt=args.format, out=args.out)
         if args.command == "discord":
             from bot.adapters.discord.invite import main as invite_main
 
@@ -235,7 +244,7 @@ def _forget(settings: Settings, *, platform: Platform, member: str, confirmed: b
     print(
         f"Deleted {report.total} rows: {report.members} member, {report.answers} answers, {report.scores} scores, "
         f"{report.interviews} interviews, {report.practice_days} practice days, {report.events} events, "
-        f"{report.outbox} outbox rows."
+        f"{report.outbox} outbox rows, {report.drills} drills."
     )
     return 0
 
@@ -250,6 +259,42 @@ async def _forget_member(settings: Settings, platform: Platform, member: str) ->
     store = SqlStore(create_engine(settings.database_url))
     try:
         return await Forgetting(store=store, clock=SystemClock()).forget(platform, member)
+    finally:
+        await store.close()
+
+
+def _export(settings: Settings, *, platform: Platform, member: str, fmt: ExportFormat, out: str | None) -> int:
+    member = member.strip()
+    if not member or len(member) > 100 or not member.isprintable():
+        print("practice-bot: --member takes the person's user id on that platform, e.g. U0123ABCD", file=sys.stderr)
+        return 2
+    document = asyncio.run(_member_document(settings, platform, member, fmt))
+    if document is None:
+        print(f"practice-bot: nothing about {platform} member {member} is stored", file=sys.stderr)
+        return 1
+    if out is None:
+        sys.stdout.write(document)
+        return 0
+    try:
+        with open(out, "w", encoding="utf-8") as file:
+            file.write(document)
+    except OSError as exc:
+        print(f"practice-bot: cannot write {out}: {exc.strerror}", file=sys.stderr)
+        return 2
+    print(f"wrote {out}")
+    return 0
+
+
+async def _member_document(settings: Settings, platform: Platform, member: str, fmt: ExportFormat) -> str | None:
+    from bot.core.progress import History
+    from bot.storage.database import create_engine, migrate
+    from bot.storage.repository import SqlStore
+    from framework import load
+
+    await migrate(settings.database_url)
+    store = SqlStore(create_engine(settings.database_url))
+    try:
+        return await History(store=store, framework=load()).document(platform, member, fmt)
     finally:
         await store.close()
 

@@ -92,6 +92,10 @@ class Section(_Strict):
     def optional(self) -> bool:
         return self.budget_minutes is None
 
+    def opening_question(self, scenario: Scenario) -> str:
+        """What an interview asks when it opens this section for ``scenario``."""
+        return " ".join(q.replace("{scenario}", scenario.title) for q in self.openings)
+
     @model_validator(mode="after")
     def _items_belong_here(self) -> Section:
         for item in self.items:

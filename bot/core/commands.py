@@ -9,8 +9,11 @@ from __future__ import annotations
 from bot.core.catalog import Catalog
 from bot.core.errors import UserError
 from bot.core.grammar import (
+    DrillCommand,
+    ExportCommand,
     ForgetMeCommand,
     HelpCommand,
+    HistoryCommand,
     InterviewCommand,
     LeaderboardCommand,
     NoteCommand,
@@ -30,8 +33,8 @@ from bot.core.members import Forgetting, Timezones
 from bot.core.messages import Action, CommandContext, InMessage, Reply
 from bot.core.peers import PeerMocks
 from bot.core.peers.rules import MARK_ACTION_PREFIX, mentioned_user
-from bot.core.progress import Standings, Stats
-from bot.core.prompts import DailyPrompts, Schedules
+from bot.core.progress import History, Standings, Stats
+from bot.core.prompts import DailyPrompts, Drills, Schedules
 from bot.core.refs import ThreadRef
 
 BOTS_REFUSED = "practice-bot is for people: bot accounts cannot run its commands or press its buttons."
@@ -50,6 +53,8 @@ class Router:
         stats: Stats,
         peers: PeerMocks,
         timezones: Timezones,
+        drills: Drills,
+        history: History,
     ) -> None:
         self._catalog = catalog
         self._interviews = interviews
@@ -60,6 +65,8 @@ class Router:
         self._stats = stats
         self._peers = peers
         self._timezones = timezones
+        self._drills = drills
+        self._history = history
 
     async def command(self, ctx: CommandContext, text: str) -> Reply:
         if ctx.user_is_bot:
@@ -100,6 +107,12 @@ class Router:
                 return await self._stats.personal(ctx, member)
             case TeamCommand(window=window, workspace=workspace):
                 return await self._stats.team(ctx, window, workspace=workspace)
+            case DrillCommand():
+                return await self._drills.start(ctx)
+            case HistoryCommand():
+                return await self._history.history(ctx)
+            case ExportCommand():
+                return await self._history.export(ctx)
         raise AssertionError("unhandled command")  # pragma: no cover (the match is exhaustive)
 
     async def action(self, action: Action) -> Reply:
@@ -121,4 +134,6 @@ class Router:
         """A message in a thread: the first capability whose thread it is takes it."""
         if await self._interviews.handle_message(message, thread):
             return
-        await self._prompts.handle_message(message, thread)
+        if await self._prompts.handle_message(message, thread):
+            return
+        await self._drills.handle_message(message, thread)

@@ -36,6 +36,9 @@ SUBCOMMANDS = (
     "team",
     "note",
     "timezone",
+    "drill",
+    "history",
+    "export",
     "help",
 )
 
@@ -128,6 +131,21 @@ class StatsCommand:
 
 
 @dataclass(frozen=True, slots=True)
+class DrillCommand:
+    """A personal prompt from the asker's weakest section, in a thread of its own."""
+
+
+@dataclass(frozen=True, slots=True)
+class HistoryCommand:
+    """The asker's last interviews and drills, with dates and scores."""
+
+
+@dataclass(frozen=True, slots=True)
+class ExportCommand:
+    """The asker's transcript (Markdown) and the same as JSON, as files."""
+
+
+@dataclass(frozen=True, slots=True)
 class TeamCommand:
     """The channel's (or, with ``workspace``, the workspace's) coverage of the sections."""
 
@@ -150,6 +168,9 @@ Command = (
     | TeamCommand
     | NoteCommand
     | TimezoneCommand
+    | DrillCommand
+    | HistoryCommand
+    | ExportCommand
 )
 
 def parse_command(text: str) -> Command:
@@ -196,6 +217,15 @@ def parse_command(text: str) -> Command:
         return StatsCommand(" ".join(args) if args else None)
     if name == "team":
         return _team(args)
+    if name == "drill":
+        _no_args(name, args)
+        return DrillCommand()
+    if name == "history":
+        _no_args(name, args)
+        return HistoryCommand()
+    if name == "export":
+        _no_args(name, args)
+        return ExportCommand()
     suggestion = _closest(name)
     hint = f" Did you mean `/practice {suggestion}`?" if suggestion else ""
     raise UserError(f"I don't know the command `{_shown(name)}`.{hint} Try `/practice help`.")

@@ -155,6 +155,9 @@ class Capabilities:
     max_text: int = 3000
     files: bool = True
     """Files (charts) can be sent; otherwise messages go as ``OutMessage.text_only()``."""
+    dm_threads: bool = True
+    """A thread can be opened on a direct message (Slack, the console): personal threads (drills) go
+    there. Where not (Discord), they open in the channel, private to the member where allowed."""
     thread_is_root: bool = False
     """A thread is named by its root message, so ``start_thread`` makes no call and cannot fail
     (Slack): the dispatcher then records a posted root and its thread in one write."""

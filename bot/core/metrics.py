@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Literal, Protocol
 
 Count = Literal["command", "answer", "outbox_sent", "outbox_failed", "outbox_retried"]
-"""``command``: command=<name>, outcome=ok|refused|error; ``answer``: kind=interview|prompt;
+"""``command``: command=<name>, outcome=ok|refused|error; ``answer``: kind=interview|prompt|drill;
 ``outbox_*``: purpose=<the row's purpose>."""
 Timing = Literal["outbox_send"]
 """``outbox_send``: purpose=<the row's purpose>; seconds one delivery took."""

@@ -207,6 +207,7 @@ class AnswerDraft:
     prompt_id: int | None = None
     interview_id: int | None = None
     phase_index: int | None = None
+    drill_id: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -222,6 +223,7 @@ class AnswerRecord:
     interview_id: int | None
     phase_index: int | None
     withdrawn: bool
+    drill_id: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -315,3 +317,31 @@ class UsageTotals:
     completion_tokens: int = 0
     per_section: dict[int, tuple[int, int, int]] = field(default_factory=dict)
     """section -> (count, prompt tokens, completion tokens) for LLM-scored sections."""
+
+
+@dataclass(frozen=True, slots=True)
+class DrillDraft:
+    """A personal prompt (``/practice drill``) about to be stored, its thread already open."""
+
+    member: UserRef
+    channel: ChannelRef
+    """Where it was asked for."""
+    section: int
+    scenario_id: str
+    item_id: str
+    question: str
+    thread: ThreadRef
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class DrillRecord:
+    id: int
+    member: UserRef
+    channel: ChannelRef
+    section: int
+    scenario_id: str
+    item_id: str
+    question: str
+    thread: ThreadRef
+    created_at: datetime

@@ -3,7 +3,7 @@ a person's answers, which interviews and daily prompts both do."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -11,6 +11,17 @@ from framework import Level, Scenario, Section
 
 from bot.core.ports import Scorer
 from bot.core.records import VERDICT_VALUE, AnswerRecord, ItemVerdict, ScoreCard, ScoreDraft
+from bot.core.refs import UserRef
+
+ScoreListener = Callable[[UserRef], None]
+"""Told, after a score card is saved in this process, whose answer it scored (Slack's App Home refreshes)."""
+
+
+class ScoreEvents(Protocol):
+    def on_score_saved(self, listener: ScoreListener) -> None:
+        """Call ``listener`` with the member after each score card this store saves (its transaction
+        committed); a listener that raises is logged and does not fail the save."""
+        ...
 
 
 def score_from_verdicts(section: Section, verdicts: Iterable[ItemVerdict], *, level: Level | None = None) -> float:

@@ -34,9 +34,31 @@ from bot.core.metrics import NO_METRICS, Metrics
 from bot.core.outbox import Dispatcher, OutboxStore
 from bot.core.peers import MarkStore, NoteStore, PeerCardStore, PeerDelivery, PeerMocks, PeerRubrics, PeerScorecards
 from bot.core.ports import Charts, Chat, Clock, Prober, Scorer
-from bot.core.progress import Practice, PracticeStore, Standings, StandingsStore, Stats, StatsStore
-from bot.core.prompts import DailyPrompts, PromptDelivery, PromptDeliveryStore, PromptStore, Schedules, ScheduleStore
+from bot.core.progress import (
+    History,
+    HistoryStore,
+    Home,
+    Practice,
+    PracticeStore,
+    Standings,
+    StandingsStore,
+    Stats,
+    StatsStore,
+)
+from bot.core.prompts import (
+    DailyPrompts,
+    DrillDelivery,
+    DrillDeliveryStore,
+    Drills,
+    DrillStore,
+    PromptDelivery,
+    PromptDeliveryStore,
+    PromptStore,
+    Schedules,
+    ScheduleStore,
+)
 from bot.core.records import InterviewRecord
+from bot.core.scoring import ScoreEvents, ScoreListener
 
 log = logging.getLogger(__name__)
 
@@ -71,6 +93,10 @@ class Store(
     PeerCardStore,
     MarkStore,
     NoteStore,
+    DrillStore,
+    DrillDeliveryStore,
+    HistoryStore,
+    ScoreEvents,
     Protocol,
 ):
     """Every capability's ports at once: what the one database behind them all implements
@@ -121,6 +147,7 @@ class PracticeService:
                               peer=peer_cards),
             PromptDelivery(store=store, members=members, scorer=scorer, framework=framework, clock=clock),
             PeerDelivery(interviews=store, framework=framework),
+            DrillDelivery(store=store, scorer=scorer, framework=framework, clock=clock),
         ):
             for kind in delivery.kinds():
                 self.dispatcher.register(kind)
@@ -129,7 +156,10 @@ class PracticeService:
                                      coverage=coverage or scorer, probes=probes, peer=PeerRubrics())
         self.prompts = DailyPrompts(store=store, members=members, practice=self.practice, chats=self.chats,
                                     outbox=self.dispatcher, framework=framework, clock=clock, rng=rng,
-                                    window_hours=prompt_window_hours)
+                                    scores=store, window_hours=prompt_window_hours)
+        self.history = History(store=store, framework=framework)
+        self.home = Home(scores=store, streaks=store, framework=framework, clock=clock)
+        """A member's home view (Slack's App Home); ``watch_scores`` says when one may have changed."""
         self.router = Router(
             catalog=Catalog(framework=framework),
             interviews=self.interviews,
@@ -142,7 +172,14 @@ class PracticeService:
             peers=PeerMocks(interviews=store, marks=store, notes=store, outbox=store, flusher=self.dispatcher,
                             framework=framework, clock=clock),
             timezones=Timezones(store=store, members=members),
+            drills=Drills(store=store, scores=store, members=members, practice=self.practice, chats=self.chats,
+                          outbox=store, sender=self.dispatcher, framework=framework, clock=clock, rng=rng),
+            history=self.history,
         )
+
+    def watch_scores(self, listener: ScoreListener) -> None:
+        """``listener(member)`` after each score card saved in this process (a home to refresh)."""
+        self.store.on_score_saved(listener)
 
     def attach(self, chat: Chat) -> None:
         """Register a platform's Chat; scheduled posts for that platform go through it."""

@@ -192,6 +192,7 @@ def answer_record(row: Answer, member: Member) -> AnswerRecord:
         interview_id=row.interview_id,
         phase_index=row.phase_index,
         withdrawn=row.withdrawn,
+        drill_id=row.drill_id,
     )
 
 

@@ -23,6 +23,7 @@ from bot.storage.base import StoreBase
 from bot.storage.mapping import channel_record, member_record
 from bot.storage.models import (
     Answer,
+    Drill,
     InboxRow,
     Interview,
     Member,
@@ -47,9 +48,11 @@ DELETED_WITH_MEMBER: dict[str, str] = {
     "interview": "candidate_id",
     "score": "answer_id, interview_id",
     "peer_mark": "interview_id",
+    "drill": "member_id",
 }
 """Tables whose rows are about one member, deleted whole, and the column(s) that tie each row to
-its member (directly, or through the member's answers and interviews). ``peer_mark`` rows go with the
+its member (directly, or through the member's answers and interviews; a drill with the outbox rows
+posted into its thread). ``peer_mark`` rows go with the
 candidate's interviews, and with their interviewer: forgetting an interviewer deletes their marks on
 others' peer mocks and clears ``interview.interviewer_id`` and ``interview.interviewer_note`` there."""
 
@@ -157,8 +160,10 @@ class MemberQueries(StoreBase):
                 _unsynced(delete(Score).where(or_(Score.answer_id.in_(answers), Score.interview_id.in_(interviews))))
             )
             outbox = await self._forget_interview_outbox(session, member_ids)
+            outbox += await self._forget_drill_outbox(session, member_ids)
             marks = await self._forget_as_interviewer(session, member_ids, interviews)
             answer_rows = await session.execute(_unsynced(delete(Answer).where(Answer.member_id.in_(member_ids))))
+            drill_rows = await session.execute(_unsynced(delete(Drill).where(Drill.member_id.in_(member_ids))))
             days = await session.execute(_unsynced(delete(PracticeDay).where(PracticeDay.member_id.in_(member_ids))))
             interview_rows = await session.execute(
                 _unsynced(delete(Interview).where(Interview.candidate_id.in_(member_ids)))
@@ -175,6 +180,7 @@ class MemberQueries(StoreBase):
                 outbox=outbox,
                 marks=marks,
                 inbox=_affected(inbox),
+                drills=_affected(drill_rows),
             )
 
     @staticmethod
@@ -201,6 +207,15 @@ class MemberQueries(StoreBase):
             select(Interview.thread_ref)
             .where(Interview.candidate_id.in_(member_ids), Interview.thread_ref.is_not(None))
         )
+        targets = sorted({serialise_target(ThreadRef.parse(ref)) for ref in threads if ref})
+        if not targets:
+            return 0
+        return _affected(await session.execute(_unsynced(delete(Outbox).where(Outbox.target.in_(targets)))))
+
+    @staticmethod
+    async def _forget_drill_outbox(session: AsyncSession, member_ids: list[int]) -> int:
+        """Every outbox row posted into the member's drills' threads (their scores, with quotes)."""
+        threads = await session.scalars(select(Drill.thread_ref).where(Drill.member_id.in_(member_ids)))
         targets = sorted({serialise_target(ThreadRef.parse(ref)) for ref in threads if ref})
         if not targets:
             return 0

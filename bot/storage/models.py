@@ -261,6 +261,7 @@ class Answer(Base):
         Index("ix_answer_member_id_local_date", "member_id", "local_date"),
         Index("ix_answer_prompt_id", "prompt_id"),
         Index("ix_answer_interview_id_phase_index", "interview_id", "phase_index"),
+        Index("ix_answer_drill_id", "drill_id"),
     )
 
     id: Mapped[int] = mapped_column(Id, primary_key=True)
@@ -274,6 +275,29 @@ class Answer(Base):
     interview_id: Mapped[int | None] = mapped_column(Id, ForeignKey("interview.id", ondelete="SET NULL"))
     phase_index: Mapped[int | None]
     withdrawn: Mapped[bool] = mapped_column(server_default=false())
+    drill_id: Mapped[int | None] = mapped_column(Id, ForeignKey("drill.id", ondelete="SET NULL"))
+
+
+class Drill(Base):
+    """A personal prompt (``/practice drill``): one question from the member's weakest section, asked
+    in a thread of its own (Slack: the bot's DM; Discord: a private thread); its answers are scored at once."""
+
+    __tablename__ = "drill"
+    __table_args__ = (
+        Index("ix_drill_thread_key", "thread_key"),
+        Index("ix_drill_member_id_created_at", "member_id", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    member_id: Mapped[int] = mapped_column(Id, ForeignKey("member.id", ondelete="CASCADE"))
+    channel_id: Mapped[int] = mapped_column(Id, ForeignKey("channel.id", ondelete="CASCADE"))
+    section: Mapped[int]
+    scenario_id: Mapped[str]
+    item_id: Mapped[str]
+    question: Mapped[str] = mapped_column(Text)
+    thread_ref: Mapped[str] = mapped_column(Text)
+    thread_key: Mapped[str]
+    created_at: Mapped[datetime]
 
 
 class Score(Base):

@@ -52,6 +52,7 @@ class ProgressQueries(LeaderboardQueries):
                         prompt_id=draft.prompt_id,
                         interview_id=draft.interview_id,
                         phase_index=draft.phase_index,
+                        drill_id=draft.drill_id,
                         withdrawn=False,
                     )
                     .on_conflict_do_nothing(index_elements=["event_key"])

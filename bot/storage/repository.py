@@ -13,6 +13,8 @@ each checked by mypy against the Protocols it implements:
 * ``peers``: peer mocks' marks and the interviewer's note (``bot.core.peers``)
 * ``scores``: score cards and LLM usage (``bot.core.scoring``)
 * ``stats``: scored answers per member, channel or workspace, and practice days (``bot.core.progress``)
+* ``drills``: personal prompts, found by their thread, and their answers (``bot.core.prompts``)
+* ``history``: a member's whole history in one read, for history and export (``bot.core.progress``)
 * ``outbox``: the outbox (``bot.core.outbox``); ``inbox``: inbound items before their ack
   (``bot.core.inbox``); ``events``: inbound idempotency (``bot.core.events``);
   ``leases``: who holds a claim (``bot.core.leases``)
@@ -30,7 +32,9 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING
 
+from bot.storage.drills import DrillQueries
 from bot.storage.events import EventQueries
+from bot.storage.history import HistoryQueries
 from bot.storage.inbox import InboxQueries
 from bot.storage.interviews import InterviewQueries
 from bot.storage.leases import LeaseQueries
@@ -49,7 +53,8 @@ log = logging.getLogger(__name__)
 
 
 class SqlStore(PeerQueries, MemberQueries, ProgressQueries, PromptQueries, InterviewQueries, OutboxQueries,
-               EventQueries, InboxQueries, LeaseQueries, OperationsQueries, StatsQueries):
+               EventQueries, InboxQueries, LeaseQueries, OperationsQueries, StatsQueries, DrillQueries,
+               HistoryQueries):
     """Every port over one async engine: ``SqlStore(create_engine(url))``; ``await close()``."""
 
 

@@ -7,14 +7,15 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from sqlalchemy import Select, func, select
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from bot.core.records import AnswerRecord, ScoreDraft, UsageTotals
 from bot.storage.base import StoreBase
-from bot.storage.mapping import answer_record, verdicts_json
-from bot.storage.models import Answer, Member, Score
+from bot.storage.mapping import answer_record, user_ref, verdicts_json
+from bot.storage.models import Answer, Interview, Member, Score
 
 if TYPE_CHECKING:
-    from bot.core.scoring import ScoreWriter
+    from bot.core.scoring import ScoreEvents, ScoreListener, ScoreWriter
 
 log = logging.getLogger(__name__)
 
@@ -24,6 +25,10 @@ def with_member() -> Select[Answer, Member]:
 
 
 class ScoreQueries(StoreBase):
+    def __init__(self, engine: AsyncEngine) -> None:
+        super().__init__(engine)
+        self._score_listeners: list[ScoreListener] = []
+
     async def _answers(self, query: Select[Answer, Member]) -> list[AnswerRecord]:
         async with self._read() as session:
             rows = await session.execute(query.order_by(Answer.created_at, Answer.id))
@@ -50,6 +55,28 @@ class ScoreQueries(StoreBase):
         )
         async with self._write() as session:
             session.add(row)
+            member = await self._scored_member(session, draft) if self._score_listeners else None
+        if member is not None:
+            for listener in list(self._score_listeners):
+                try:
+                    listener(user_ref(member))
+                except Exception:
+                    log.exception("a score listener failed; the score is saved")
+
+    def on_score_saved(self, listener: ScoreListener) -> None:
+        self._score_listeners.append(listener)
+
+    @staticmethod
+    async def _scored_member(session: AsyncSession, draft: ScoreDraft) -> Member | None:
+        """Whose answer (or interview) the card scored."""
+        if draft.answer_id is not None:
+            query = select(Member).join(Answer, Answer.member_id == Member.id).where(Answer.id == draft.answer_id)
+        elif draft.interview_id is not None:
+            query = (select(Member).join(Interview, Interview.candidate_id == Member.id)
+                     .where(Interview.id == draft.interview_id))
+        else:
+            return None
+        return (await session.scalars(query)).one_or_none()
 
     async def usage_totals(self) -> UsageTotals:
         """Every stored score counts; ``per_section`` and ``llm_sections`` only LLM-scored ones.
@@ -88,5 +115,5 @@ class ScoreQueries(StoreBase):
 
 
 if TYPE_CHECKING:
-    def _conforms(queries: ScoreQueries) -> ScoreWriter:
-        return queries  # mypy checks that the queries implement the port as declared
+    def _conforms(queries: ScoreQueries) -> tuple[ScoreWriter, ScoreEvents]:
+        return queries, queries  # mypy checks that the queries implement the port as declared

@@ -66,7 +66,8 @@ class StatsQueries(StoreBase):
         async with self._read() as session:
             for score, answer, member in await session.execute(prompts):
                 facts.append(ScoreFact(user_ref(member), score.section, score.score, answer.created_at,
-                                       answer.local_date, score_card(score).verdicts, "prompt",
+                                       answer.local_date, score_card(score).verdicts,
+                                       "drill" if answer.drill_id is not None else "prompt",
                                        subject_id=answer.id))
             latest: dict[tuple[int, int], tuple[Score, Interview, Member]] = {}
             for score, interview, member in await session.execute(interviews):

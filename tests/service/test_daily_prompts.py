@@ -163,3 +163,25 @@ async def test_channels_that_fail_do_not_hold_up_the_rest_of_the_fan_out(
     broken.clear()  # fixed: the next tick posts the rest
     await service.tick()
     assert all(len(chat.in_channel(w)) == 1 for w in channels)
+
+
+async def test_the_next_prompt_is_weighted_by_the_channels_scored_answers(make_service: ServiceFactory,
+                                                                          clock: FakeClock) -> None:
+    service, chat = await make_service(clock)
+    await service.handle_command(ctx(), "prompt")
+    await service.dispatcher.drain()
+    thread = chat.threads[-1]
+    prompt = await service.store.prompt_by_thread(thread)
+    assert prompt is not None
+    assert await service.prompts.channel_practice(CHANNEL, START.date()) == {}, "nothing scored yet"
+    await service.handle_message(reply_in(thread, ALICE, "Postgres for links, Redis cache with TTL.", 1, clock))
+    clock.set(prompt.closes_at + timedelta(seconds=1))
+    await service.tick()
+    await service.dispatcher.drain()
+    practice = await service.prompts.channel_practice(CHANNEL, clock.now().date())
+    assert list(practice) == [prompt.section]
+    assert practice[prompt.section].answers == 1
+    other = ChannelRef(CHANNEL.platform, "elsewhere", CHANNEL.workspace)
+    assert await service.prompts.channel_practice(other, clock.now().date()) == {}, "only this channel's answers"
+    later = clock.now().date() + timedelta(days=31)
+    assert await service.prompts.channel_practice(CHANNEL, later) == {}, "only the last 30 days"

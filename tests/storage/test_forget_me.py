@@ -27,6 +27,7 @@ from bot.core.members import Forgetting
 from bot.core.records import (
     AnswerDraft,
     DailyPromptDraft,
+    DrillDraft,
     InterviewChanges,
     InterviewDraft,
     ItemVerdict,
@@ -108,7 +109,8 @@ def plan_problems(
 
 def test_every_table_and_column_is_accounted_for() -> None:
     assert plan_problems(Base.metadata, DELETED_WITH_MEMBER, KEPT_COLUMNS) == []
-    assert set(DELETED_WITH_MEMBER) == {"member", "practice_day", "answer", "interview", "score", "peer_mark"}
+    assert set(DELETED_WITH_MEMBER) == {"member", "practice_day", "answer", "interview", "score", "peer_mark",
+                                        "drill"}
 
 
 def test_the_check_finds_a_new_table_that_points_at_members() -> None:
@@ -171,6 +173,17 @@ async def _practise(store: SqlStore, who: UserRef, tag: str, *, prompt_id: int, 
     await store.enqueue([OutboxDraft(thread, "No more hints", "notice", f"iv:{tag}{day}:nohint")])
     assert await store.remember_event("slack", f"slack:T1:action:{who.user_id}:{day}.000100", now=at)
     assert await store.remember_event("slack", f"slack:T1:action:{who.user_id}:{day}.000200", now=at)
+    drill_thread = ThreadRef(CHANNEL, f"{tag.lower()}-drill-{day}")
+    drill = await store.create_drill(DrillDraft(who, CHANNEL, 7, "url-shortener", "item-1", "How would it scale?",
+                                                drill_thread, at))
+    answer = await store.record_answer(AnswerDraft(
+        who, f"{tag}-ANSWER in a drill", f"slack:T1:D0:{tag}.drill.{day}", at, at.date(),
+        MessageRef(CHANNEL, f"{tag}.drill.{day}", drill_thread), drill_id=drill.id,
+    ))
+    assert answer is not None
+    await store.save_score(ScoreDraft(_card(7, f"{tag}-ANSWER drill quote"), answer_id=answer.id, created_at=at))
+    await store.enqueue([OutboxDraft(drill_thread, "Drill scored", "drill_score", f"drill:{drill.id}:{answer.id}",
+                                     payload=str(answer.id), subject_id=drill.id)])
     # the thread message that brought the answer, as the inbox keeps it for an hour
     await store.accept_inbound([InboundItem(
         "slack", f"slack:{who.workspace}:event:Ev{tag}{day}", "slack.message", f"thread:{thread.thread_id}",
@@ -259,7 +272,7 @@ async def test_forgetting_leaves_no_trace_in_any_table(store: SqlStore) -> None:
                     gone = {"member": ada_ids, "interview": ada_interviews, "answer": ada_answers}
                     assert row[column.name] not in gone.get(fk.column.table.name, set()), (table.name, column.name)
     assert (report.members, report.answers, report.scores, report.interviews, report.practice_days,
-            report.events, report.outbox, report.marks, report.inbox) == (2, 6, 6, 3, 4, 4, 6, 2, 2)
+            report.events, report.outbox, report.marks, report.drills, report.inbox) == (2, 8, 8, 3, 4, 4, 8, 2, 2, 2)
     assert report.total == sum(len(before[t]) - len(after[t]) for t in before)
     # keys that do not name her, and everything of Bob's, stay
     assert {row["event_key"] for row in after["processed_event"]} == {
@@ -275,7 +288,8 @@ async def test_forgetting_leaves_no_trace_in_any_table(store: SqlStore) -> None:
     bobs = await store.active_interview(BOB)
     assert bobs is not None and bobs.interviewer is None and await store.active_interview(ADA) is None
     assert await store.interviewer_note(bobs.id) is None and await store.marks_for_interview(bobs.id) == {}
-    assert len(after["outbox"]) == len(before["outbox"]) - 6
+    assert len(after["outbox"]) == len(before["outbox"]) - 8
+    assert {row["member_id"] for row in after["drill"]} <= {row["id"] for row in after["member"]}
     assert len(after["channel"]) == 1 and len(after["daily_prompt"]) == 1
 
     assert await store.forget_member("slack", "U0ADA") == type(report)(), "forgetting twice finds nothing"
@@ -309,7 +323,7 @@ async def test_forget_me_is_logged_as_an_event_without_personal_data(
         report = await Forgetting(store=store, clock=FakeClock(START)).forget("slack", "U0ADA")
     [event] = [r for r in caplog.records if getattr(r, "event", None) == "member.forgotten"]
     assert (event.platform, event.rows) == ("slack", report.total)  # type: ignore[attr-defined]
-    assert event.getMessage().startswith("forget-me on slack: 35 rows deleted")
+    assert event.getMessage().startswith("forget-me on slack: 43 rows deleted")
     logged = "\n".join(f"{r.getMessage()} {r.__dict__}" for r in caplog.records if r.name.startswith("bot"))
     assert [marker for marker in ADA_MARKERS if marker in logged] == []
 

@@ -43,6 +43,8 @@ class CommandScope:
     user_id: int
     private: bool = False
     thread_id: int | None = None
+    always_private: bool = False
+    """Private even without ``DISCORD_PRIVATE_THREADS`` (a drill: one member's own practice)."""
 
 
 _scope: ContextVar[CommandScope | None] = ContextVar("discord_command_scope", default=None)
@@ -125,7 +127,7 @@ class ThreadDirectory:
 class DiscordChat:
     platform: Platform = "discord"
     capabilities = Capabilities(threads=True, buttons=True, edits=True, reactions=True, ephemeral=True,
-                                max_text=2000)
+                                max_text=2000, dm_threads=False)
 
     def __init__(self, client: discord.Client, *, private_threads: bool, threads: ThreadDirectory) -> None:
         self._client = client
@@ -181,7 +183,7 @@ class DiscordChat:
         ours = scope is not None and scope.thread_id is None and scope.channel_id == channel_id
         http = self._client.http
         name = thread_name(title)
-        if ours and scope is not None and scope.private and self._private_threads:
+        if ours and scope is not None and scope.private and (self._private_threads or scope.always_private):
             data = await http.start_thread_without_message(
                 channel_id, name=name, auto_archive_duration=THREAD_ARCHIVE_MINUTES, type=PRIVATE_THREAD,
                 invitable=False,

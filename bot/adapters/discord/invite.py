@@ -6,7 +6,9 @@ Scopes ``bot`` and ``applications.commands``; permissions are only those the bot
 - Create Public Threads, Send Messages in Threads: a thread per prompt and per interview;
 - Embed Links: prompts, scorecards and leaderboards are embeds (suppressed without it);
 - Add Reactions, Read Message History: the ✅ on each counted answer (Discord needs both to react);
-- Create Private Threads: only with ``DISCORD_PRIVATE_THREADS=true``.
+- Attach Files: ``/practice stats`` and ``/practice team`` are pictures (without it, their text fallback);
+- Create Private Threads: ``/practice drill`` opens a private thread (and every mock interview does with
+  ``DISCORD_PRIVATE_THREADS=true``).
 """
 
 from __future__ import annotations
@@ -32,7 +34,8 @@ def permissions(*, private_threads: bool = False) -> discord.Permissions:
         embed_links=True,
         add_reactions=True,
         read_message_history=True,
-        create_private_threads=private_threads,
+        attach_files=True,
+        create_private_threads=True,  # drills always; interviews with private_threads
     )
 
 

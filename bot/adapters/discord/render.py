@@ -12,6 +12,7 @@ with its text.
 
 from __future__ import annotations
 
+import io
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -20,6 +21,7 @@ import discord
 
 from bot.adapters.discord.views import build_view
 from bot.core.messages import (
+    Attachment,
     ContextBlock,
     FieldsBlock,
     OutMessage,
@@ -48,6 +50,9 @@ class Rendered:
     content: str = ""
     embeds: list[discord.Embed] = field(default_factory=list)
     view: discord.ui.View | None = None
+    files: tuple[Attachment, ...] = ()
+    """Attachments (charts), sent with this part; each send makes fresh ``discord.File``s (a file is
+    read once)."""
 
     def send_kwargs(self) -> dict[str, Any]:
         """Keyword arguments for ``send``/``send_message``/``followup.send`` (no empty content)."""
@@ -56,7 +61,17 @@ class Rendered:
             kwargs["content"] = self.content
         if self.view is not None:
             kwargs["view"] = self.view
+        if self.files:
+            kwargs["files"] = [discord_file(a) for a in self.files]
         return kwargs
+
+
+ALT_TEXT_LIMIT = 1024  # Discord's limit for an attachment's description (its alt text)
+
+
+def discord_file(attachment: Attachment) -> discord.File:
+    return discord.File(io.BytesIO(attachment.data), filename=attachment.filename,
+                        description=cut(attachment.alt, ALT_TEXT_LIMIT) or None)
 
 
 # ------------------------------------------------------------------ markdown
@@ -147,19 +162,21 @@ def _embed_parts(message: OutMessage) -> list[Rendered]:
 
 
 def render(message: OutMessage) -> list[Rendered]:
-    """One or more Discord messages, in order; the buttons go on the last one."""
+    """One or more Discord messages, in order; the buttons and the files go on the last one."""
     if _wants_embed(message):
         parts = _embed_parts(message)
     else:
         text = to_markdown(message.text).strip() or EMPTY
         parts = [Rendered(content=chunk) for chunk in split_text(text, CONTENT_LIMIT)]
     parts[-1].view = build_view(message.buttons())
+    parts[-1].files = message.files
     return parts
 
 
 def render_one(message: OutMessage) -> Rendered:
-    """A single message (edits cannot split): the first part, its view from the whole message."""
-    parts = render(message)
+    """A single message (edits cannot split): the first part, its view from the whole message.
+    Edits carry no new files: a message with files is rendered without them (their fallbacks)."""
+    parts = render(message.text_only())
     first = parts[0]
     first.view = parts[-1].view
     if len(parts) > 1 and first.content:
@@ -172,6 +189,12 @@ def interview_ready(thread_id: int | None) -> OutMessage:
     where = f"<#{thread_id}>" if thread_id else "its thread"
     return _note(f"Your mock interview is ready in {where}. Answer there; say `next` when you are done with a "
                  "section, `hint` for a nudge, `end` to stop.")
+
+
+def drill_ready(thread_id: int | None) -> OutMessage:
+    where = f"<#{thread_id}>" if thread_id else "its private thread"
+    return _note(f"Your drill is ready in {where}, only you and the bot see it: answer there, and each answer "
+                 "is scored at once.")
 
 
 def prompt_posted(thread_id: int | None) -> OutMessage:
@@ -226,6 +249,14 @@ class Describe:
     STREAK_MEMBER = "Whose streak (default: yours)"
     LEADERBOARD = "Who practises most"
     LEADERBOARD_WINDOW = "Time window (default: all time)"
+    STATS = "Your practice as a picture: calendar, scores per section, weakest sections (only you see it)"
+    STATS_MEMBER = "Whose stats (default: yours)"
+    TEAM = "The team's coverage of the sections as a picture, and who improved most"
+    TEAM_WINDOW = "Time window (default: month)"
+    TEAM_SERVER = "The whole server instead of this channel"
+    DRILL = "A practice question from your weakest section, in a private thread, scored at once"
+    HISTORY = "Your last interviews and drills, with dates and scores"
+    EXPORT = "Your whole practice as files: a Markdown transcript and JSON (only you see them)"
     SECTIONS = "The framework's sections and time budgets"
     SECTION = "One section's checklist"
     SECTION_NUMBER = "Section number, 0-9"

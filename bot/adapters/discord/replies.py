@@ -5,6 +5,10 @@ follows as follow-up messages. A deferred "thinking" response is public or priva
 its first follow-up replaces it, so when the reply wants the other visibility this sends a short
 ephemeral note first (public reply after a private defer) or deletes the public placeholder
 (private reply after a public defer): an error meant for one person is never shown to everyone.
+
+Files (charts) go as attachments when the interaction says the bot may attach files in this channel
+(``app_permissions``, the Attach Files permission); otherwise, or when Discord refuses the upload,
+the message goes as its text fallback, which carries the same facts.
 """
 
 from __future__ import annotations
@@ -17,7 +21,7 @@ import discord
 
 from bot.adapters.discord.render import Rendered, posted_below, render, render_one
 from bot.core.errors import new_error_id
-from bot.core.messages import OutMessage
+from bot.core.messages import OutMessage, SectionBlock
 
 log = logging.getLogger(__name__)
 
@@ -50,10 +54,26 @@ class Responder:
         """Send the reply; delivery failures are logged with an error id (nobody is left to tell)."""
         try:
             for message in messages:
+                if message.files and not self.interaction.app_permissions.attach_files:
+                    message = message.text_only()
                 for part in render(message):
-                    await self._send_part(part, ephemeral=message.ephemeral)
+                    await self._send_part_or_its_fallback(part, message)
         except discord.HTTPException:
             log.exception("error %s answering interaction %s", new_error_id(), self.interaction.id)
+
+    async def _send_part_or_its_fallback(self, part: Rendered, message: OutMessage) -> None:
+        if not part.files:
+            await self._send_part(part, ephemeral=message.ephemeral)
+            return
+        try:
+            await self._send_part(part, ephemeral=message.ephemeral)
+        except discord.HTTPException as exc:  # too large, or a permission the interaction did not show
+            log.warning("Discord would not take a file (%s %s); sending its text fallback", exc.status, exc.code)
+            facts = "\n\n".join(f.fallback for f in part.files if f.fallback)
+            if facts:
+                fallback = OutMessage(text=facts, blocks=(SectionBlock(facts),), ephemeral=message.ephemeral)
+                for text_part in render(fallback):
+                    await self._send_part(text_part, ephemeral=message.ephemeral)
 
     async def _send_part(self, part: Rendered, *, ephemeral: bool) -> None:
         interaction = self.interaction

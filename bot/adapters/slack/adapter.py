@@ -23,6 +23,7 @@ from slack_bolt.logger.messages import warning_client_prioritized_and_token_skip
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.adapters.slack.chat import SlackChat
+from bot.adapters.slack.home import DEFAULT_DEBOUNCE_SECONDS, HomePublisher
 from bot.adapters.slack.http import HttpServer, SlackHttpApp
 from bot.adapters.slack.listeners import SlackDeps, register_listeners
 from bot.adapters.slack.pacing import (
@@ -64,6 +65,8 @@ class SlackOptions:
     user_cache_seconds: float = DEFAULT_TTL_SECONDS
     http_timeout: int = 30
     connection_limit: int = 100
+    home_debounce_seconds: float = DEFAULT_DEBOUNCE_SECONDS
+    """An App Home is refreshed this long after the first of a member's new score cards."""
 
 
 def choose_mode(settings: Settings) -> Mode:
@@ -180,6 +183,7 @@ class SlackAdapter:
         self.client: AsyncWebClient | None = None
         self.chat: SlackChat | None = None
         self.users: UserDirectory | None = None
+        self.home: HomePublisher | None = None
         self.identity: AuthorizeResult | None = None
         self._session: aiohttp.ClientSession | None = None
         self._http: HttpServer | None = None
@@ -206,9 +210,12 @@ class SlackAdapter:
         self.chat = SlackChat(client, pacer=self.pacer, gate=self.gate)
         secret = _secret(settings.slack_signing_secret)
         self.app = build_app(client=client, identity=self.identity, signing_secret=secret, mode=self.mode)
+        self.home = HomePublisher(self.service, client, team_id=str(auth.get("team_id") or ""),
+                                  debounce_seconds=options.home_debounce_seconds)
+        self.service.watch_scores(self.home.scored)
         register_listeners(self.app, self.service,
                            SlackDeps(users=self.users, inbox=self.service.inbox, session=self._session,
-                                     client=client))
+                                     client=client, home=self.home))
         self.service.attach(self.chat)
         self.service.inbox.start()
         await self.service.inbox.resume()  # what a dead process had taken and not finished
@@ -250,6 +257,8 @@ class SlackAdapter:
         if self._socket is not None:
             await self._socket.close_async()  # type: ignore[no-untyped-call]
         await self.service.inbox.stop()  # ...then finish what was already acked (the rest stays stored)
+        if self.home is not None:
+            self.home.close()
         if self._session is not None:
             await self._session.close()
 

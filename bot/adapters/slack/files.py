@@ -38,8 +38,9 @@ async def upload(client: AsyncWebClient, message: OutMessage, *, user_id: str, c
                 channel=where,
                 file=attachment.data,
                 filename=attachment.filename,
-                title=message.title or attachment.filename,
-                alt_txt=attachment.alt[:1000],  # Slack's limit for alt text
+                title=(message.title if len(message.files) == 1 else "") or attachment.filename,
+                # alt text is for images (Slack's limit: 1000 characters); other files are named by their title
+                alt_txt=attachment.alt[:1000] if attachment.mime.startswith("image/") else None,
                 initial_comment=comment if number == 0 else None,
             )
     except (SlackApiError, SlackRequestError, KeyError) as exc:

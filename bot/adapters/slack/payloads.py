@@ -158,3 +158,11 @@ def read(shape: type[Shape], data: Any) -> Shape:
         first = exc.errors(include_url=False, include_input=False)[0]
         where = ".".join(str(part) for part in first["loc"]) or "payload"
         raise BadPayload(f"{where}: {'missing' if first['type'] == 'missing' else 'invalid'}") from None
+
+
+class AppHomeOpened(_Shape):
+    """An ``app_home_opened`` event: a member opened the app's Home (or Messages) tab."""
+
+    type: Literal["app_home_opened"]
+    user: SlackId
+    tab: ShortText = "home"

@@ -14,9 +14,13 @@ def help_message() -> OutMessage:
         [
             "`/practice interview [scenario] [minutes]` - a timed mock interview in a thread (10-90 min, default 45)",
             "`/practice prompt` - a practice question right now",
+            "`/practice drill` - a question from your weakest section, just for you, scored at once",
             "`/practice schedule [HH:MM] [timezone] [weekdays|off]` - daily prompts here (admins)",
             "`/practice streak [member]` - practice streak",
             "`/practice leaderboard [week|month|all]` - who practises most",
+            "`/practice stats [member]` - your practice as a picture",
+            "`/practice team [week|month|quarter]` - the team's coverage of the sections as a picture",
+            "`/practice history` - your last interviews and drills; `/practice export` - all of it as files",
             "`/practice sections` - the framework's sections and time budgets",
             "`/practice section <n>` - one section's checklist",
             "`/practice scenarios` - systems to design",

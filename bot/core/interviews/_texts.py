@@ -56,7 +56,7 @@ def interview_parent(candidate: str, scenario: Scenario, total_minutes: int, *,
 
 
 def opening_question(section: Section, scenario: Scenario) -> str:
-    return " ".join(q.replace("{scenario}", scenario.title) for q in section.openings)
+    return section.opening_question(scenario)
 
 
 def phase_opening(

@@ -42,11 +42,12 @@ class ForgetReport:
     """A peer mock interviewer's marks (on their own interviews, and those they gave)."""
     inbox: int = 0
     """Inbound items (commands, messages, clicks) they sent, as the inbox keeps them for an hour."""
+    drills: int = 0
 
     @property
     def total(self) -> int:
         return (self.members + self.answers + self.scores + self.interviews + self.practice_days + self.events
-                + self.outbox + self.marks + self.inbox)
+                + self.outbox + self.marks + self.inbox + self.drills)
 
 
 class ForgetStore(Protocol):

@@ -8,7 +8,7 @@ know what an interview or a daily prompt is.
 
 from bot.core.outbox._dispatcher import CLAIM_WINDOW, MAX_ATTEMPTS, Dispatcher
 from bot.core.outbox._kinds import Deliver, OutboxKind, outbox_key, send, send_private
-from bot.core.outbox.store import Flusher, OutboxStore, OutboxWriter, Sender
+from bot.core.outbox.store import Flusher, Kicker, OutboxStore, OutboxWriter, Sender
 
 __all__ = [
     "CLAIM_WINDOW",
@@ -16,6 +16,7 @@ __all__ = [
     "Deliver",
     "Dispatcher",
     "Flusher",
+    "Kicker",
     "OutboxKind",
     "OutboxStore",
     "OutboxWriter",

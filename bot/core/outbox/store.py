@@ -55,7 +55,11 @@ class Flusher(Protocol):
         ...
 
 
-class Sender(Flusher, Protocol):
+class Kicker(Protocol):
     def kick(self) -> None:
         """Have the sending loop look at the store again now, without waiting for it."""
         ...
+
+
+class Sender(Flusher, Kicker, Protocol):
+    """Flush and kick."""

@@ -28,7 +28,7 @@ class Practice:
 
     async def record(self, message: InMessage, text: str, channel: ChannelRef, *,
                      prompt_id: int | None = None, interview_id: int | None = None,
-                     phase_index: int | None = None) -> AnswerRecord | None:
+                     phase_index: int | None = None, drill_id: int | None = None) -> AnswerRecord | None:
         """Record once per event key, on the author's practice day; ``None`` on redelivery."""
         member = await self._members.join(message.author, timezone=message.author_timezone)
         timezone = await self._members.member_timezone(member.timezone, channel)
@@ -43,10 +43,12 @@ class Practice:
                 prompt_id=prompt_id,
                 interview_id=interview_id,
                 phase_index=phase_index,
+                drill_id=drill_id,
             )
         )
         if recorded is not None:
-            self._metrics.count("answer", kind="interview" if interview_id is not None else "prompt")
+            kind = "interview" if interview_id is not None else "drill" if drill_id is not None else "prompt"
+            self._metrics.count("answer", kind=kind)
         return recorded
 
     async def edit(self, event_key: str, text: str) -> None:

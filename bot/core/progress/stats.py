@@ -28,7 +28,7 @@ IMPROVED = 3
 TeamWindow = Literal["week", "month", "quarter"]
 TEAM_WINDOWS: dict[TeamWindow, tuple[int, int]] = {"week": (7, 1), "month": (5, 7), "quarter": (13, 7)}
 """window -> (columns, days per column): a week by day, a month (5 weeks) or a quarter (13) by week."""
-ScoreSource = Literal["prompt", "interview"]
+ScoreSource = Literal["prompt", "interview", "drill"]
 
 
 @dataclass(frozen=True, slots=True)

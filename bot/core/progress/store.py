@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Protocol
 
+from bot.core.progress.history import MemberHistory
 from bot.core.progress.stats import ScoreFact, ScoreScope
 from bot.core.records import AnswerDraft, AnswerRecord, LeaderboardRow, StreakRecord, Window
 from bot.core.refs import Platform, UserRef
@@ -37,13 +38,17 @@ class StandingsStore(Protocol):
     ) -> list[LeaderboardRow]: ...
 
 
-class StatsStore(Protocol):
-    """What stats read: scored answers in a scope, and a member's practice days."""
+class ScoredAnswers(Protocol):
+    """Scored answers in a scope: what stats draw, and what weights daily prompts and drills."""
 
     async def scored_answers(self, scope: ScoreScope, *, since: date) -> list[ScoreFact]:
         """Every scored answer in ``scope`` answered on or after ``since`` (the answer's practice day),
         oldest first; an interview phase counts once, with its latest card."""
         ...
+
+
+class StatsStore(ScoredAnswers, Protocol):
+    """What stats read: scored answers in a scope, and a member's practice days."""
 
     async def practice_days(self, user: UserRef, *, since: date) -> list[date]: ...
 
@@ -52,3 +57,10 @@ class StreakReader(Protocol):
     """A member's stored streak, for what shows it beside other things (stats)."""
 
     async def get_streak(self, user: UserRef) -> StreakRecord | None: ...
+
+
+class HistoryStore(Protocol):
+    async def member_history(self, platform: Platform, user_id: str) -> MemberHistory | None:
+        """Every interview, daily prompt answer and drill of the member (every workspace on the
+        platform), withdrawn answers left out; ``None`` when nothing about them is stored."""
+        ...

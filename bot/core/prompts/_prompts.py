@@ -19,8 +19,18 @@ from bot.core.outbox import Sender, outbox_key
 from bot.core.ports import Clock
 from bot.core.progress import Practice
 from bot.core.progress.rules import local_date
+from bot.core.progress.stats import ScoreScope, section_means
+from bot.core.progress.store import ScoredAnswers
 from bot.core.prompts import _texts as texts
-from bot.core.prompts.rules import choose_prompt, latest_slot, next_prompt_at, prompt_local_date, window_closes_at
+from bot.core.prompts.rules import (
+    PRACTICE_WINDOW_DAYS,
+    SectionPractice,
+    choose_prompt,
+    latest_slot,
+    next_prompt_at,
+    prompt_local_date,
+    window_closes_at,
+)
 from bot.core.prompts.store import PromptStore
 from bot.core.records import ChannelMove, ChannelRecord, DailyPromptDraft, DailyPromptRecord, OutboxDraft
 from bot.core.refs import ChannelRef, ThreadRef, same_person
@@ -46,9 +56,11 @@ class DailyPrompts:
         framework: Framework,
         clock: Clock,
         rng: random.Random,
+        scores: ScoredAnswers,
         window_hours: float | None = None,
     ) -> None:
         self._store = store
+        self._scores = scores
         self._members = members
         self._practice = practice
         self._chats = chats
@@ -175,11 +187,19 @@ class DailyPrompts:
         draft, outbox = await self._prompt_draft(channel.ref, schedule.timezone, local_day, now)
         return replace(move, prompt=draft, outbox=(outbox,))
 
+    async def channel_practice(self, where: ChannelRef, today: date) -> dict[int, SectionPractice]:
+        """The channel's scored answers per section over the last ``PRACTICE_WINDOW_DAYS`` (prompt
+        answers and interview phases): what weights the next prompt's section."""
+        scope = ScoreScope(where.platform, where.workspace, channel=where)
+        facts = await self._scores.scored_answers(scope, since=today - timedelta(days=PRACTICE_WINDOW_DAYS))
+        return {section: SectionPractice(answers, mean) for section, (answers, mean) in section_means(facts).items()}
+
     async def _prompt_draft(
         self, where: ChannelRef, timezone: str, local_day: date, now: datetime
     ) -> tuple[DailyPromptDraft, OutboxDraft]:
         recent = await self._store.recent_prompts(where, since=local_day - timedelta(days=15))
-        choice = choose_prompt(self._framework, recent, local_day, self._rng)
+        practice = await self.channel_practice(where, local_day)
+        choice = choose_prompt(self._framework, recent, local_day, self._rng, practice)
         closes_at = window_closes_at(timezone, local_day, self._window_hours, now)
         draft = DailyPromptDraft(where, local_day, choice.section.number, choice.scenario.id, choice.item.id,
                                  choice.question, closes_at)

@@ -13,10 +13,12 @@ from bot.core.records import (
     ChannelRecord,
     DailyPromptDraft,
     DailyPromptRecord,
+    DrillDraft,
+    DrillRecord,
     OutboxDraft,
     Schedule,
 )
-from bot.core.refs import ChannelRef, MessageRef, ThreadRef
+from bot.core.refs import ChannelRef, MessageRef, ThreadRef, UserRef
 from bot.core.scoring import ScoreWriter
 
 
@@ -90,3 +92,23 @@ class PromptDeliveryStore(PromptReader, ScoreWriter, Protocol):
         """Record the posted root (``thread=None`` until its thread exists, so a retry never re-posts).
         With ``sent_outbox_id``, that outbox row is marked sent (to ``message``) in the same transaction."""
         ...
+
+
+class DrillStore(Protocol):
+    """What drills need: stored with their thread, found by it, and a member's recent ones."""
+
+    async def create_drill(self, draft: DrillDraft) -> DrillRecord: ...
+
+    async def drill_by_thread(self, thread: ThreadRef) -> DrillRecord | None: ...
+
+    async def recent_drills(self, user: UserRef, *, limit: int = 10) -> list[DrillRecord]:
+        """The member's drills, newest first."""
+        ...
+
+
+class DrillDeliveryStore(ScoreWriter, Protocol):
+    """What scoring a drill's answer reads and writes."""
+
+    async def get_drill(self, drill_id: int) -> DrillRecord | None: ...
+
+    async def answers_for_drill(self, drill_id: int) -> list[AnswerRecord]: ...

@@ -9,12 +9,14 @@ import sys
 from pathlib import Path
 
 from bot.adapters.console import ConsoleAdapter
+from bot.charts import MatplotlibCharts
 from bot.core.service import PracticeService
 from bot.scheduling.clock import FakeClock
 from bot.scoring.offline import OfflineScorer
 from bot.storage.database import create_engine, migrate
 from bot.storage.repository import SqlStore
 from framework import load
+from tests.charts.pngs import png_size
 
 SCRIPT = """/practice help
 /practice interview url-shortener 15
@@ -180,5 +182,64 @@ async def test_a_follow_up_in_the_console_thread(tmp_path: Path) -> None:
         lines = out.getvalue().splitlines()
         start = lines.index("  [thread 1] Follow-up")
         assert "fails first" in lines[start + 1], "staff-level follow-ups go deeper"
+    finally:
+        await store.close()
+
+
+async def test_stats_in_the_console_write_the_picture_and_print_its_path(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path}/stats.db"
+    await migrate(url)
+    store = SqlStore(create_engine(url))
+    charts = MatplotlibCharts()
+    clock = FakeClock()
+    service = PracticeService(store=store, framework=load(), scorer=OfflineScorer(), clock=clock, charts=charts)
+    out = io.StringIO()
+    adapter = ConsoleAdapter(service, timezone="UTC", stdin=io.StringIO(""), stdout=out)
+    adapter.chat.files_dir = tmp_path / "pictures"
+    await adapter.start()
+    await adapter.stop()
+    try:
+        await adapter.handle_line("/practice interview url-shortener 10")
+        await adapter.handle_line("next")
+        await adapter.handle_line("Why now: growth. Personas: marketers. p95 latency 50 ms at 20k requests per second.")
+        await adapter.handle_line("end")
+        await service.dispatcher.drain()
+        await adapter.handle_line("/practice stats")
+        lines = out.getvalue().splitlines()
+        [picture] = [line for line in lines if line.startswith("bot> (picture) ")]
+        path = Path(picture.removeprefix("bot> (picture) "))
+        assert path.parent == tmp_path / "pictures" and path.name.endswith("practice-stats.png")
+        assert png_size(path.read_bytes()) == (1100, 800), "the printed path holds the PNG that was drawn"
+        alt = lines[lines.index(picture) + 1]
+        assert alt.startswith("bot>   alt: ") and "calendar" in alt
+        # a directory that cannot be written: the same facts as text, and no path
+        adapter.chat.files_dir = tmp_path / "not-a-dir"
+        (tmp_path / "not-a-dir").write_text("a file, not a directory")
+        before = len(out.getvalue())
+        await adapter.handle_line("/practice team")
+        after = out.getvalue()[before:]
+        assert "(picture)" not in after
+        assert "(the picture as text)" in after
+    finally:
+        charts.close()
+        await store.close()
+
+
+async def test_a_drill_in_the_console_is_a_private_thread_answered_and_scored_at_once(tmp_path: Path) -> None:
+    clock = FakeClock()
+    adapter, service, store, out = await _console(tmp_path, clock)
+    try:
+        await adapter.handle_line("/practice drill")
+        text = out.getvalue()
+        assert "(private to " in text and "Drill: " in text
+        assert "-- Drill: " in text and "(type to answer here) --" in text
+        assert "(only you) Your drill is in your direct messages" in text
+        await adapter.handle_line("Scale out behind a load balancer with stateless servers and read replicas.")
+        await service.dispatcher.drain()
+        text = out.getvalue()
+        assert "✅ on \"Scale out behind a load balancer" in text
+        assert "Drill scored" in text.split("-- Drill: ", 1)[1]
+        streak = await store.get_streak(adapter.user)
+        assert streak is not None and streak.total_days == 1
     finally:
         await store.close()

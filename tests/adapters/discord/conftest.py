@@ -10,6 +10,7 @@ import discord
 import pytest
 import yarl
 
+from bot.core.ports import Charts
 from bot.core.service import PracticeService
 from bot.scheduling.clock import FakeClock
 from bot.scoring.offline import OfflineScorer
@@ -52,10 +53,10 @@ async def make_harness(fake: FakeDiscord, db_url: str, clock: FakeClock) -> Asyn
     database, the fake Discord and the clock. Call it again to simulate a restart."""
     made: list[tuple[DiscordHarness, SqlStore]] = []
 
-    async def factory(*, login: bool = True, **overrides: Any) -> DiscordHarness:
+    async def factory(*, login: bool = True, charts: Charts | None = None, **overrides: Any) -> DiscordHarness:
         store = SqlStore(create_engine(db_url))
         service = PracticeService(store=store, framework=load(), scorer=OfflineScorer(), clock=clock,
-                                  rng=random.Random(7))
+                                  rng=random.Random(7), charts=charts)
         harness = DiscordHarness(fake, service, clock, settings(database_url=db_url, **overrides))
         made.append((harness, store))
         if login:

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from aiohttp import WSMsgType, web
+from aiohttp import BodyPartReader, WSMsgType, web
 
 API_PREFIX = "/api/v10"
 APPLICATION_ID = 1_100_000_000_000_000_001
@@ -58,6 +58,9 @@ class Call:
     status: int
     at: float
     """``time.perf_counter()`` when the request arrived."""
+    files: list[JsonObject] = field(default_factory=list)
+    """Uploaded files of a multipart request: ``filename``, ``content_type``, ``data`` (bytes) and the
+    ``description`` (alt text) the JSON part gave it; the JSON part itself is ``json``."""
 
 
 @dataclass
@@ -75,6 +78,8 @@ class FakeDiscord:
     channels: dict[int, JsonObject] = field(default_factory=dict)
     messages: dict[int, JsonObject] = field(default_factory=dict)
     gateway_close_code: int | None = None
+    refuse_uploads: bool = False
+    """Answer every request that carries files with 413 (Discord's "Request entity too large")."""
     """Close the gateway with this code right after IDENTIFY (e.g. 4014: disallowed intents)."""
 
     def __post_init__(self) -> None:
@@ -213,7 +218,7 @@ class FakeDiscord:
             "author": author or BOT_USER,
             "embeds": body.get("embeds") or [],
             "components": body.get("components") or [],
-            "attachments": [],
+            "attachments": [_attachment(self.next_id(), a) for a in body.get("attachments") or []],
             "mentions": [],
             "mention_roles": [],
             "mention_everyone": False,
@@ -267,7 +272,10 @@ class FakeDiscord:
         arrived = time.perf_counter()
         path = "/" + request.match_info["tail"]
         body: Any = None
-        if request.can_read_body:
+        files: list[JsonObject] = []
+        if request.can_read_body and request.content_type == "multipart/form-data":
+            body, files = await _read_multipart(request)
+        elif request.can_read_body:
             raw = await request.read()
             if raw and request.content_type == "application/json":
                 body = json.loads(raw)
@@ -276,17 +284,20 @@ class FakeDiscord:
         method = request.method
         limited = self._take_rate_limit(method, path)
         if limited is not None:
-            self._record(Call(method, path, body, dict(request.query), 429, arrived))
+            self._record(Call(method, path, body, dict(request.query), 429, arrived, files))
             return _json(
                 {"message": "You are being rate limited.", "retry_after": limited, "global": False},
                 status=429,
                 headers={"Via": "1.1 google", "X-RateLimit-Scope": "user"},
             )
+        if files and self.refuse_uploads:
+            self._record(Call(method, path, body, dict(request.query), 413, arrived, files))
+            return _json({"message": "Request entity too large", "code": 40005}, status=413)
         try:
             status, payload = self._route(method, path, body if isinstance(body, dict) else {}, body)
         except KeyError:
             status, payload = 404, {"message": "Unknown", "code": 10003}
-        self._record(Call(method, path, body, dict(request.query), status, arrived))
+        self._record(Call(method, path, body, dict(request.query), status, arrived, files))
         if status == 204:
             return web.Response(status=204)
         return _json(payload, status=status)
@@ -405,6 +416,38 @@ class FakeDiscord:
         finally:
             self._sockets.remove(socket)
         return socket
+
+
+async def _read_multipart(request: web.Request) -> tuple[JsonObject, list[JsonObject]]:
+    """discord.py sends files as ``multipart/form-data``: a ``payload_json`` part and ``files[N]``."""
+    body: JsonObject = {}
+    uploads: list[JsonObject] = []
+    reader = await request.multipart()
+    while (part := await reader.next()) is not None:
+        if not isinstance(part, BodyPartReader):
+            continue
+        data = await part.read()
+        if part.name == "payload_json":
+            body = json.loads(data)
+        else:
+            uploads.append({"field": part.name, "filename": part.filename, "data": bytes(data),
+                            "content_type": part.headers.get("Content-Type", "")})
+    described = {str(a.get("id")): a for a in body.get("attachments") or []}
+    for number, upload in enumerate(uploads):
+        upload["description"] = described.get(str(number), {}).get("description")
+        upload["size"] = len(upload["data"])
+    for attachment in body.get("attachments") or []:
+        index = int(attachment.get("id", 0))
+        if index < len(uploads):
+            attachment["size"] = uploads[index]["size"]
+    return body, uploads
+
+
+def _attachment(attachment_id: int, given: JsonObject) -> JsonObject:
+    name = str(given.get("filename") or "file")
+    url = f"https://cdn.example.invalid/attachments/{attachment_id}/{name}"
+    return {"id": str(attachment_id), "filename": name, "size": int(given.get("size") or 0), "url": url,
+            "proxy_url": url, "description": given.get("description")}
 
 
 def _json(payload: Any, *, status: int = 200, headers: dict[str, str] | None = None) -> web.Response:

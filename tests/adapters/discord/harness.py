@@ -26,6 +26,7 @@ TIMEOUT = 10.0
 MANAGE_CHANNELS = 1 << 4
 SEND_MESSAGES = 1 << 11
 EVERYONE_PERMISSIONS = (1 << 10) | SEND_MESSAGES | (1 << 38)
+ATTACH_FILES = 1 << 15
 _ids = itertools.count(1)
 _SNOWFLAKE_STEPS = itertools.count(1)
 
@@ -95,7 +96,8 @@ class DiscordHarness:
         return self.fake.channels[channel_id]
 
     def interaction(self, kind: int, data: JsonObject, *, user: Person, permissions: int,
-                    channel_id: int = CHANNEL_ID, message: JsonObject | None = None) -> JsonObject:
+                    channel_id: int = CHANNEL_ID, message: JsonObject | None = None,
+                    app_permissions: int = EVERYONE_PERMISSIONS) -> JsonObject:
         interaction_id = self.snowflake()
         payload: JsonObject = {
             "id": str(interaction_id),
@@ -107,7 +109,7 @@ class DiscordHarness:
             "channel_id": str(channel_id),
             "channel": self.channel_payload(channel_id),
             "member": user.member(permissions),
-            "app_permissions": str(EVERYONE_PERMISSIONS),
+            "app_permissions": str(app_permissions),
             "locale": "en-US",
             "guild_locale": "en-US",
             "entitlements": [],
@@ -121,7 +123,8 @@ class DiscordHarness:
         return payload
 
     def slash_payload(self, subcommand: str, *, user: Person = ALICE, permissions: int = EVERYONE_PERMISSIONS,
-                      channel_id: int = CHANNEL_ID, focused: str | None = None, **options: object) -> JsonObject:
+                      channel_id: int = CHANNEL_ID, focused: str | None = None,
+                      app_permissions: int = EVERYONE_PERMISSIONS, **options: object) -> JsonObject:
         sub_options = [_option(name, value) for name, value in options.items() if value is not None]
         for option in sub_options:
             if option["name"] == focused:
@@ -140,7 +143,7 @@ class DiscordHarness:
                 "members": {str(p.id): {k: v for k, v in p.member(0).items() if k != "user"} for p in people},
             }
         return self.interaction(4 if focused else 2, data, user=user, permissions=permissions,
-                                channel_id=channel_id)
+                                channel_id=channel_id, app_permissions=app_permissions)
 
     # ------------------------------------------------------------------ feeding
     async def slash(self, subcommand: str, **kwargs: Any) -> int:

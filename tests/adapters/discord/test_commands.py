@@ -14,7 +14,7 @@ from tests.adapters.discord.harness import ADMIN, ALICE, BOB, MANAGE_CHANNELS, D
 
 EPHEMERAL = 64
 SUBCOMMANDS = {"interview", "prompt", "schedule", "streak", "leaderboard", "sections", "section", "scenarios", "help",
-               "forget-me", "note"}
+               "forget-me", "note", "stats", "team", "drill", "history", "export"}
 CHANNEL = ChannelRef("discord", str(CHANNEL_ID), str(GUILD_ID))
 
 

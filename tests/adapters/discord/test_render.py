@@ -134,7 +134,8 @@ def test_invite_url_has_both_scopes_and_only_the_permissions_used() -> None:
     granted = discord.Permissions(int(query["permissions"][0]))
     assert granted == discord.Permissions(
         view_channel=True, send_messages=True, create_public_threads=True, send_messages_in_threads=True,
-        embed_links=True, add_reactions=True, read_message_history=True,
+        embed_links=True, add_reactions=True, read_message_history=True, attach_files=True,
+        create_private_threads=True,
     )
     private = discord.Permissions(int(parse_qs(urlsplit(invite.invite_url("1", private_threads=True)).query)
                                       ["permissions"][0]))

@@ -122,3 +122,20 @@ class SignedClient:
         async with self._session.get(self.base_url + path) as response:
             text = await response.text()
         return HttpAnswer(response.status, text, time.perf_counter() - started)
+
+
+def home_action_body(*, action_id: str, user: str, action_ts: str) -> str:
+    """A click on a button of the App Home: a ``view`` container, no channel, no message, no response URL."""
+    payload = {
+        "type": "block_actions",
+        "team": {"id": TEAM_ID, "domain": "practice"},
+        "user": {"id": user, "username": user.lower(), "name": user.lower(), "team_id": TEAM_ID},
+        "api_app_id": APP_ID,
+        "token": "legacy-verification-token",
+        "container": {"type": "view", "view_id": "V0HOME"},
+        "trigger_id": f"trigger.{action_ts}",
+        "view": {"id": "V0HOME", "type": "home"},
+        "actions": [{"action_id": action_id, "block_id": "b1", "value": "", "type": "button",
+                     "action_ts": action_ts, "text": {"type": "plain_text", "text": "x"}}],
+    }
+    return urlencode({"payload": json.dumps(payload)})

@@ -27,8 +27,9 @@ SCOPES = {
     "im:write",  # conversations.open: personal stats go to the member's DM with the bot
     "channels:history",  # message.channels: answers in public channels' threads
     "groups:history",  # message.groups: the same in private channels
+    "im:history",  # message.im: answers to a drill, in its thread on the bot's DM
 }
-EVENTS = {"message.channels", "message.groups"}
+EVENTS = {"message.channels", "message.groups", "message.im", "app_home_opened"}
 
 
 def _manifest(name: str) -> dict[str, Any]:
@@ -45,6 +46,8 @@ def test_both_manifests_ask_for_exactly_what_the_bot_uses() -> None:
         assert command["command"] == COMMAND
         assert command["should_escape"] is True, "members arrive as <@U123|name> for `/practice streak @x`"
         assert manifest["settings"]["interactivity"]["is_enabled"] is True, "buttons"
+        assert manifest["features"]["app_home"]["home_tab_enabled"] is True, "the App Home tab is published"
+        assert manifest["features"]["app_home"]["messages_tab_enabled"] is True, "drills and stats arrive by DM"
         assert len(manifest["display_information"]["long_description"]) >= 175  # Slack's minimum
 
 

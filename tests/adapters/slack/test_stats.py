@@ -4,6 +4,7 @@ the member's direct messages, team ones in the channel; the text fallback when S
 
 from __future__ import annotations
 
+import json
 import random
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -82,3 +83,16 @@ async def test_without_files_write_the_text_fallback_carries_the_facts(slack: Sl
     assert "(the picture as text)" in text
     assert "1 Scope & Assumptions:" in text and "nothing scored" in text, "every section's row, gaps included"
     assert not slack.api.files
+
+
+async def test_export_uploads_the_transcript_and_its_json_to_the_members_direct_messages(slack: SlackHarness) -> None:
+    await _practise(slack)
+    [pointer] = await slack.command("export")
+    assert pointer.payload["response_type"] == "ephemeral" and "direct messages" in pointer.payload["text"]
+    markdown, data = slack.api.files
+    assert (markdown["channel"], data["channel"]) == (f"D{ALICE}", f"D{ALICE}")
+    assert (markdown["name"], data["name"]) == ("practice-transcript.md", "practice-transcript.json")
+    assert markdown["data"].decode().startswith("# Practice transcript: ")
+    assert SCOPE_ANSWER.splitlines()[0] in markdown["data"].decode()
+    assert json.loads(data["data"])["interviews"][0]["scenario"] == "URL shortener"
+    assert "as a Markdown transcript and as JSON" in markdown["initial_comment"]

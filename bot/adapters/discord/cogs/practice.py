@@ -51,6 +51,7 @@ COMMON_TIMEZONES = (
 )
 
 Window = Literal["week", "month", "all"]
+TeamWindow = Literal["week", "month", "quarter"]
 
 
 @cache
@@ -124,6 +125,7 @@ class PracticeCog(commands.GroupCog, group_name="practice", group_description=re
         *,
         ephemeral: bool,
         private_thread: bool = False,
+        always_private: bool = False,
         confirmation: Callable[[CommandScope], OutMessage] = lambda scope: render.done(),
     ) -> None:
         """Commands that touch the database: defer, run, then complete with follow-ups."""
@@ -137,7 +139,8 @@ class PracticeCog(commands.GroupCog, group_name="practice", group_description=re
         async def run() -> None:
             if not await responder.defer(ephemeral=ephemeral):
                 return  # too late: Discord already told the person it failed; doing the work would surprise them
-            scope = CommandScope(int(ctx.channel.channel_id), interaction.user.id, private=private_thread)
+            scope = CommandScope(int(ctx.channel.channel_id), interaction.user.id,
+                                 private=private_thread or always_private, always_private=always_private)
             with command_scope(scope):
                 reply = await guarded(
                     _refusing_politely(self.bot.service.handle_command(ctx, text)), what=f"discord /practice {text}"
@@ -212,6 +215,33 @@ class PracticeCog(commands.GroupCog, group_name="practice", group_description=re
     @app_commands.describe(window=render.Describe.LEADERBOARD_WINDOW)
     async def leaderboard(self, interaction: discord.Interaction[PracticeBot], window: Window = "all") -> None:
         await self._deferred(interaction, _words("leaderboard", window), ephemeral=False)
+
+    @app_commands.command(name="stats", description=render.Describe.STATS)
+    @app_commands.describe(member=render.Describe.STATS_MEMBER)
+    async def stats(self, interaction: discord.Interaction[PracticeBot], member: discord.User | None = None) -> None:
+        # A personal picture: seen by the asker alone (an ephemeral follow-up with the attachment).
+        await self._deferred(interaction, _words("stats", f"<@{member.id}>" if member else None), ephemeral=True)
+
+    @app_commands.command(name="drill", description=render.Describe.DRILL)
+    async def drill(self, interaction: discord.Interaction[PracticeBot]) -> None:
+        # Discord has no threads in direct messages: the drill is a private thread in this channel.
+        await self._deferred(interaction, "drill", ephemeral=True, always_private=True,
+                             confirmation=lambda scope: render.drill_ready(scope.thread_id))
+
+    @app_commands.command(name="history", description=render.Describe.HISTORY)
+    async def history(self, interaction: discord.Interaction[PracticeBot]) -> None:
+        await self._deferred(interaction, "history", ephemeral=True)
+
+    @app_commands.command(name="export", description=render.Describe.EXPORT)
+    async def export(self, interaction: discord.Interaction[PracticeBot]) -> None:
+        # The transcript and its JSON as ephemeral attachments: only the member sees them.
+        await self._deferred(interaction, "export", ephemeral=True)
+
+    @app_commands.command(name="team", description=render.Describe.TEAM)
+    @app_commands.describe(window=render.Describe.TEAM_WINDOW, server=render.Describe.TEAM_SERVER)
+    async def team(self, interaction: discord.Interaction[PracticeBot], window: TeamWindow = "month",
+                   server: bool = False) -> None:
+        await self._deferred(interaction, _words("team", window, "server" if server else None), ephemeral=False)
 
     @app_commands.command(name="sections", description=render.Describe.SECTIONS)
     async def sections(self, interaction: discord.Interaction[PracticeBot]) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from slack_bolt.async_app import AsyncApp
 
-from bot.adapters.slack.listeners import actions, commands, ignored, messages
+from bot.adapters.slack.listeners import actions, commands, home, ignored, messages
 from bot.adapters.slack.listeners._common import SlackDeps
 from bot.core.service import PracticeService
 
@@ -14,5 +14,6 @@ __all__ = ["SlackDeps", "register_listeners"]
 def register_listeners(app: AsyncApp, service: PracticeService, deps: SlackDeps) -> None:
     commands.register(app, service, deps)
     messages.register(app, service, deps)
+    home.register(app, service, deps)  # before actions: its two buttons are taken here
     actions.register(app, service, deps)
     ignored.register(app, service, deps)  # last: bolt runs the first listener that matches

@@ -13,6 +13,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from bot.adapters.slack.files import upload
+from bot.adapters.slack.home import HomePublisher
 from bot.adapters.slack.render import files_sent, not_in_channel, response_payload
 from bot.adapters.slack.users import UserDirectory
 from bot.core.errors import UserError
@@ -36,6 +37,8 @@ class SlackDeps:
     """The adapter's connection pool, reused for response URLs (bolt's ``respond`` opens one per call)."""
     client: AsyncWebClient | None = None
     """The Web API client, for what a response URL cannot carry (files)."""
+    home: HomePublisher | None = None
+    """Publishes members' App Home (``views.publish``)."""
 
 
 NOT_TAKEN = "Sorry, I couldn't take that just now (the bot's database did not answer). Please try again in a moment."
