@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import pytest
+from sqlalchemy.exc import OperationalError
+
 from bot.core.prompts import CHECKLIST
 from bot.core.prompts._texts import not_admin, schedule_off
 from tests.adapters.slack.conftest import ADMIN, ALICE, ALLOWED, BOB, CHANNEL, SlackHarness, buttons, channel, member
 from tests.adapters.slack.mock_api import BOT_ID
-from tests.adapters.slack.signed import event_body
+from tests.adapters.slack.signed import command_body, event_body
 
 ANSWER = "Shard by user id with consistent hashing; replicate each shard three ways; p99 < 100 ms."
 
@@ -119,3 +122,31 @@ async def test_members_timezones_come_from_users_info_once(slack: SlackHarness) 
     assert record.ref.display_name == "Bob"
     assert [c.params["user"] for c in slack.api.calls_to("users.info")] == [BOB], "cached"
 
+
+
+async def test_nothing_is_acked_as_received_while_the_database_refuses_it(
+    slack: SlackHarness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    prompt_ts = await schedule_and_post(slack)
+    store = slack.service.store
+    real = store.accept_inbound
+
+    async def refused(*args: object, **kwargs: object) -> list[int | None]:
+        raise OperationalError("INSERT INTO inbox", {}, Exception("disk I/O error"))
+
+    monkeypatch.setattr(store, "accept_inbound", refused)
+    answer = await slack.client.post(
+        command_body("streak", user=ALICE, channel=CHANNEL, response_url=slack.api.response_url("down")),
+        content_type="application/x-www-form-urlencoded",
+    )
+    assert answer.status == 200 and "couldn't take that" in answer.body, "the ack itself says it was not taken"
+    event = {"type": "message", "channel": CHANNEL, "user": ALICE, "text": ANSWER, "ts": slack.new_ts(),
+             "thread_ts": prompt_ts, "channel_type": "channel"}
+    refused_event = await slack.client.post(event_body(event, event_id="EvDown"), content_type="application/json")
+    assert refused_event.status == 500, "not acked: Slack delivers it again"
+    monkeypatch.setattr(store, "accept_inbound", real)
+    retry = {"X-Slack-Retry-Num": "1", "X-Slack-Retry-Reason": "http_error"}
+    await slack.event(event, event_id="EvDown", headers=retry)
+    prompt = await store.latest_prompt(channel())
+    assert prompt is not None
+    assert [a.text for a in await store.answers_for_prompt(prompt.id)] == [ANSWER], "the redelivery is the answer"

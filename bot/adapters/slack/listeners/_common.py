@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from typing import Any
 
 import aiohttp
+from slack_bolt.context.ack.async_ack import AsyncAck
+from slack_bolt.response import BoltResponse
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
@@ -16,9 +18,9 @@ from bot.adapters.slack.files import upload
 from bot.adapters.slack.home import HomePublisher
 from bot.adapters.slack.render import files_sent, not_in_channel, response_payload
 from bot.adapters.slack.users import UserDirectory
-from bot.core.errors import UserError
+from bot.core.errors import UserError, new_error_id
 from bot.core.guard import guarded
-from bot.core.inbox import Inbox
+from bot.core.inbox import InboundItem, Inbox
 from bot.core.messages import OutMessage, Reply
 
 log = logging.getLogger(__name__)
@@ -51,6 +53,30 @@ UNSTORED = frozenset({"token"})
 def stored(body: dict[str, Any]) -> dict[str, Any]:
     """A payload as the inbox keeps it: without its secrets."""
     return {name: value for name, value in body.items() if name not in UNSTORED}
+
+
+async def taken(deps: SlackDeps, item: InboundItem, ack: AsyncAck) -> None:
+    """Write a command or click to the inbox, then ack: empty when it is stored, ``NOT_TAKEN`` when the
+    database refused (Slack does not deliver these again: the person is asked to try again)."""
+    try:
+        await deps.inbox.accept(item)
+    except Exception:
+        log.exception("error %s: could not take Slack %s %s", new_error_id(), item.kind, shown(item.key))
+        await ack(text=NOT_TAKEN)
+        return
+    await ack()
+
+
+async def taken_event(deps: SlackDeps, item: InboundItem) -> BoltResponse:
+    """Write an event to the inbox; the response is its ack: 200 when stored, 500 (Slack delivers it
+    again) when the database refused."""
+    try:
+        await deps.inbox.accept(item)
+    except Exception:
+        log.exception("error %s: could not take Slack event %s; Slack will deliver it again", new_error_id(),
+                      shown(item.key))
+        return BoltResponse(status=500, body="")
+    return BoltResponse(status=200, body="")
 
 
 def shown(key: object) -> str:

@@ -15,9 +15,8 @@ from slack_bolt.async_app import AsyncApp
 from slack_bolt.context.ack.async_ack import AsyncAck
 
 from bot.adapters.slack.events import action_key, channel_ref, message_ref, thread_key
-from bot.adapters.slack.listeners._common import NOT_TAKEN, SlackDeps, core_call, send_reply, shown, stored
+from bot.adapters.slack.listeners._common import SlackDeps, core_call, send_reply, shown, stored, taken
 from bot.adapters.slack.payloads import BadPayload, BlockActions, read
-from bot.core.errors import new_error_id
 from bot.core.inbox import InboundItem, InboxRecord
 from bot.core.messages import Action
 from bot.core.service import PracticeService
@@ -45,13 +44,7 @@ def register(app: AsyncApp, service: PracticeService, deps: SlackDeps) -> None:
         # Ordered with the messages of the same thread (a click on a prompt: the prompt's thread).
         order = thread_key(team, click.channel_id, click.thread_ts or click.message_ts)
         item = InboundItem("slack", _key(click), KIND, order, stored(body), workspace=team, member=user_id)
-        try:
-            await deps.inbox.accept(item)
-        except Exception:
-            log.exception("error %s: could not take Slack click %s", new_error_id(), shown(click.trigger_id))
-            await ack(text=NOT_TAKEN)
-            return
-        await ack()
+        await taken(deps, item, ack)
 
     app.action(ANY_ACTION)(on_button)
 

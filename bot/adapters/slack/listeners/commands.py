@@ -14,9 +14,8 @@ from slack_bolt.async_app import AsyncApp
 from slack_bolt.context.ack.async_ack import AsyncAck
 
 from bot.adapters.slack.events import channel_ref
-from bot.adapters.slack.listeners._common import NOT_TAKEN, SlackDeps, core_call, send_reply, shown, stored
+from bot.adapters.slack.listeners._common import SlackDeps, core_call, send_reply, shown, stored, taken
 from bot.adapters.slack.payloads import BadPayload, SlashCommand, read
-from bot.core.errors import new_error_id
 from bot.core.inbox import InboundItem, InboxRecord
 from bot.core.messages import CommandContext
 from bot.core.service import PracticeService
@@ -45,13 +44,7 @@ def register(app: AsyncApp, service: PracticeService, deps: SlackDeps) -> None:
         trigger = command.trigger_id or uuid.uuid4().hex  # Slack never redelivers a command
         item = InboundItem("slack", f"slack:{team}:command:{trigger}", KIND, f"user:{team}:{user_id}",
                            stored(body), workspace=team, member=user_id)
-        try:
-            await deps.inbox.accept(item)
-        except Exception:
-            log.exception("error %s: could not take Slack command %s", new_error_id(), shown(command.trigger_id))
-            await ack(text=NOT_TAKEN)
-            return
-        await ack()
+        await taken(deps, item, ack)
 
 
 async def _run(service: PracticeService, deps: SlackDeps, command: SlashCommand, key: str) -> None:

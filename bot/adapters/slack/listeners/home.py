@@ -17,10 +17,9 @@ from slack_sdk.errors import SlackApiError, SlackRequestError
 
 from bot.adapters.slack.events import action_key, channel_ref
 from bot.adapters.slack.files import direct_channel, upload
-from bot.adapters.slack.listeners._common import NOT_TAKEN, SlackDeps, core_call, shown, stored
+from bot.adapters.slack.listeners._common import SlackDeps, core_call, shown, stored, taken, taken_event
 from bot.adapters.slack.payloads import AppHomeOpened, BadPayload, BlockActions, EventCallback, read
 from bot.adapters.slack.render import render
-from bot.core.errors import new_error_id
 from bot.core.inbox import InboundItem, InboxRecord
 from bot.core.messages import CommandContext
 from bot.core.progress import HOME_DRILL, HOME_STATS
@@ -72,13 +71,7 @@ def register(app: AsyncApp, service: PracticeService, deps: SlackDeps) -> None:
         item = InboundItem("slack", key, OPENED_KIND, f"home:{team}:{opened.user}",
                            {"type": body.get("type"), "team_id": team, "event_id": event_id,
                             "event": body.get("event")}, workspace=team, member=opened.user)
-        try:
-            await deps.inbox.accept(item)
-        except Exception:
-            log.exception("error %s: could not take Slack event %s; Slack will deliver it again", new_error_id(),
-                          shown(event_id))
-            return BoltResponse(status=500, body="")
-        return BoltResponse(status=200, body="")
+        return await taken_event(deps, item)
 
     @app.event("app_home_opened", middleware=[durably])
     async def on_home_opened() -> None:  # pragma: no cover - the middleware answers every such event
@@ -95,13 +88,7 @@ def register(app: AsyncApp, service: PracticeService, deps: SlackDeps) -> None:
         key = action_key(team, user_id, click.actions[0].action_ts or click.trigger_id or uuid.uuid4().hex)
         item = InboundItem("slack", key, BUTTON_KIND, f"user:{team}:{user_id}", stored(body), workspace=team,
                            member=user_id)
-        try:
-            await deps.inbox.accept(item)
-        except Exception:
-            log.exception("error %s: could not take Slack click %s", new_error_id(), shown(click.trigger_id))
-            await ack(text=NOT_TAKEN)
-            return
-        await ack()
+        await taken(deps, item, ack)
 
     for action_id in HOME_COMMANDS:
         app.action(action_id)(on_home_button)

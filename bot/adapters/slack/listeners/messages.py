@@ -24,9 +24,8 @@ from bot.adapters.slack.events import (
     parse_message_event,
     ts_datetime,
 )
-from bot.adapters.slack.listeners._common import SlackDeps, core_call, no_reply, shown
+from bot.adapters.slack.listeners._common import SlackDeps, core_call, no_reply, shown, taken_event
 from bot.adapters.slack.payloads import BadPayload, EventCallback, read
-from bot.core.errors import new_error_id
 from bot.core.inbox import InboundItem, InboxRecord
 from bot.core.messages import InMessage
 from bot.core.refs import UserRef
@@ -72,13 +71,7 @@ def register(app: AsyncApp, service: PracticeService, deps: SlackDeps) -> None:
         member = parsed.user_id if isinstance(parsed, PostedMessage) else ""
         payload = {"type": body.get("type"), "team_id": team, "event_id": event_id, "event": body.get("event")}
         item = InboundItem("slack", key, KIND, parsed.order_key, payload, workspace=team, member=member)
-        try:
-            await deps.inbox.accept(item)
-        except Exception:
-            log.exception("error %s: could not take Slack event %s; Slack will deliver it again", new_error_id(),
-                          shown(event_id))
-            return BoltResponse(status=500, body="")
-        return BoltResponse(status=200, body="")
+        return await taken_event(deps, item)
 
     @app.event("message", middleware=[durably])
     async def on_message() -> None:  # pragma: no cover - the middleware answers every message event
