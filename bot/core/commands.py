@@ -14,9 +14,13 @@ from bot.core.grammar import (
     InterviewCommand,
     LeaderboardCommand,
     NoteCommand,
+    PauseCommand,
     PromptCommand,
+    ResumeCommand,
     ScenariosCommand,
     ScheduleCommand,
+    SchedulePauseCommand,
+    ScheduleSkipCommand,
     SectionCommand,
     SectionsCommand,
     StatsCommand,
@@ -26,7 +30,7 @@ from bot.core.grammar import (
     parse_command,
 )
 from bot.core.interviews import Interviews
-from bot.core.members import Forgetting, Timezones
+from bot.core.members import Forgetting, Pauses, Timezones
 from bot.core.messages import Action, CommandContext, InMessage, Reply
 from bot.core.peers import PeerMocks
 from bot.core.peers.rules import MARK_ACTION_PREFIX, mentioned_user
@@ -50,6 +54,7 @@ class Router:
         stats: Stats,
         peers: PeerMocks,
         timezones: Timezones,
+        pauses: Pauses,
     ) -> None:
         self._catalog = catalog
         self._interviews = interviews
@@ -60,6 +65,7 @@ class Router:
         self._stats = stats
         self._peers = peers
         self._timezones = timezones
+        self._pauses = pauses
 
     async def command(self, ctx: CommandContext, text: str) -> Reply:
         if ctx.user_is_bot:
@@ -82,6 +88,14 @@ class Router:
                 return await self._timezones.handle(ctx, zone)
             case NoteCommand(text=note):
                 return await self._peers.note(ctx, note)
+            case PauseCommand(days=days):
+                return await self._pauses.pause(ctx, days)
+            case ResumeCommand():
+                return await self._pauses.resume(ctx)
+            case ScheduleSkipCommand(day=day):
+                return await self._schedules.skip(ctx, day)
+            case SchedulePauseCommand(until=until):
+                return await self._schedules.pause_until(ctx, until)
             case PromptCommand():
                 return await self._prompts.prompt_now(ctx)
             case ScheduleCommand(off=True):

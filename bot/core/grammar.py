@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import time
+from datetime import date, time
 from zoneinfo import ZoneInfo
 
 from framework import DEFAULT_LEVEL, LEVELS, Level
@@ -36,8 +36,12 @@ SUBCOMMANDS = (
     "team",
     "note",
     "timezone",
+    "pause",
+    "resume",
     "help",
 )
+MAX_SCHEDULE_PAUSE_DAYS = 366
+"""How far ahead ``/practice schedule skip|pause until`` may reach."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,6 +73,32 @@ class TimezoneCommand:
     or shown (``None``)."""
 
     zone: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PauseCommand:
+    """``/practice pause <days>``: the asker is away; their streak is kept (``bot.core.members.Pauses``)."""
+
+    days: int
+
+
+@dataclass(frozen=True, slots=True)
+class ResumeCommand:
+    """``/practice resume``: back before the pause ends."""
+
+
+@dataclass(frozen=True, slots=True)
+class ScheduleSkipCommand:
+    """``/practice schedule skip <YYYY-MM-DD>``: no daily prompt that local day (admins)."""
+
+    day: date
+
+
+@dataclass(frozen=True, slots=True)
+class SchedulePauseCommand:
+    """``/practice schedule pause until <YYYY-MM-DD>`` (``until=None``: ``schedule resume``) (admins)."""
+
+    until: date | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -150,6 +180,10 @@ Command = (
     | TeamCommand
     | NoteCommand
     | TimezoneCommand
+    | PauseCommand
+    | ResumeCommand
+    | ScheduleSkipCommand
+    | SchedulePauseCommand
 )
 
 def parse_command(text: str) -> Command:
@@ -175,7 +209,14 @@ def parse_command(text: str) -> Command:
         _no_args(name, args)
         return PromptCommand()
     if name == "schedule":
+        if args and args[0].lower() in {"skip", "pause", "resume", "unpause"}:
+            return _schedule_break(args)
         return parse_schedule(args)
+    if name in {"pause", "away"}:
+        return _pause(args)
+    if name in {"resume", "back"}:
+        _no_args(name, args)
+        return ResumeCommand()
     if name == "streak":
         return StreakCommand(" ".join(args) if args else None)
     if name in {"leaderboard", "board", "top"}:
@@ -201,7 +242,44 @@ def parse_command(text: str) -> Command:
     raise UserError(f"I don't know the command `{_shown(name)}`.{hint} Try `/practice help`.")
 
 
-_ALIASES = {"board": "leaderboard", "top": "leaderboard", "forgetme": "forget-me", "forget": "forget-me"}
+def _pause(args: list[str]) -> PauseCommand:
+    usage = "Usage: `/practice pause <days>`, e.g. `/practice pause 7`."
+    if len(args) != 1:
+        raise UserError(usage)
+    word = args[0].lower().removesuffix("days").removesuffix("day").removesuffix("d")
+    if not (word.isascii() and word.isdigit()):
+        raise UserError(usage)
+    return PauseCommand(int(word[:4]))
+
+
+def parse_date(text: str) -> date:
+    """A calendar date written ``YYYY-MM-DD``, or a clear error."""
+    try:
+        if not text.isascii() or len(text) != 10:
+            raise ValueError(text)
+        return date.fromisoformat(text)
+    except ValueError:
+        raise UserError(f"I can't read the date `{_shown(text)}`. Use `YYYY-MM-DD`, e.g. `2026-12-24`.") from None
+
+
+def _schedule_break(args: list[str]) -> ScheduleSkipCommand | SchedulePauseCommand:
+    word, rest = args[0].lower(), args[1:]
+    if word == "skip":
+        if len(rest) != 1:
+            raise UserError("Usage: `/practice schedule skip <YYYY-MM-DD>` (admins).")
+        return ScheduleSkipCommand(parse_date(rest[0]))
+    if word in {"resume", "unpause"} or (word == "pause" and [r.lower() for r in rest] == ["off"]):
+        if word != "pause" and rest:
+            raise UserError("`/practice schedule resume` takes no options.")
+        return SchedulePauseCommand(None)
+    if len(rest) == 2 and rest[0].lower() == "until":
+        return SchedulePauseCommand(parse_date(rest[1]))
+    raise UserError("Usage: `/practice schedule pause until <YYYY-MM-DD>` (admins); "
+                    "`/practice schedule resume` ends it early.")
+
+
+_ALIASES = {"board": "leaderboard", "top": "leaderboard", "forgetme": "forget-me", "forget": "forget-me",
+            "away": "pause", "back": "resume"}
 
 
 def command_name(text: str) -> str:

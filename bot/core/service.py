@@ -29,7 +29,17 @@ from bot.core.events import EventPruning
 from bot.core.grammar import command_name
 from bot.core.interviews import InterviewDelivery, InterviewOutbox, Interviews, InterviewScoreStore, ProbePolicy
 from bot.core.leases import Lease, LeaseStore
-from bot.core.members import ForgetStore, Forgetting, Members, MemberStore, Timezones, TimezoneStore
+from bot.core.members import (
+    DEFAULT_MAX_PAUSE_DAYS,
+    ForgetStore,
+    Forgetting,
+    Members,
+    MemberStore,
+    Pauses,
+    PauseStore,
+    Timezones,
+    TimezoneStore,
+)
 from bot.core.messages import Action, CommandContext, InMessage, Reply
 from bot.core.metrics import NO_METRICS, Metrics
 from bot.core.outbox import Dispatcher, OutboxStore
@@ -71,6 +81,7 @@ class Store(
     PeerCardStore,
     MarkStore,
     NoteStore,
+    PauseStore,
     Protocol,
 ):
     """Every capability's ports at once: what the one database behind them all implements
@@ -94,11 +105,13 @@ class PracticeService:
         probes: ProbePolicy | None = None,
         metrics: Metrics = NO_METRICS,
         charts: Charts | None = None,
+        max_pause_days: int = DEFAULT_MAX_PAUSE_DAYS,
     ) -> None:
         """``prober`` phrases follow-up questions (the LLM scorer, when one is configured);
         ``coverage`` finds what an answer misses on the clock's tick (the offline scorer; by
         default ``scorer``); ``probes`` says when follow-ups are asked; ``charts`` draws stats as
-        pictures (``bot.charts``; without it stats are sent as text)."""
+        pictures (``bot.charts``; without it stats are sent as text); ``max_pause_days`` bounds ``/practice
+        pause``."""
         self.store = store
         self.on_change: Callable[[], None] | None = None
         """Called after each inbound item is handled (the runtime's clock re-reads the next due time)."""
@@ -140,6 +153,7 @@ class PracticeService:
             peers=PeerMocks(interviews=store, marks=store, notes=store, outbox=store, flusher=self.dispatcher,
                             framework=framework, clock=clock),
             timezones=Timezones(store=store, members=members),
+            pauses=Pauses(store=store, members=members, clock=clock, max_days=max_pause_days),
         )
 
     def attach(self, chat: Chat) -> None:

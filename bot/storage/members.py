@@ -21,7 +21,17 @@ from bot.core.records import ChannelRecord, MemberRecord
 from bot.core.refs import ChannelRef, Platform, ThreadRef, UserRef, serialise_target
 from bot.storage.base import StoreBase
 from bot.storage.mapping import channel_record, member_record
-from bot.storage.models import Answer, Interview, Member, Outbox, PeerMark, PracticeDay, ProcessedEvent, Score
+from bot.storage.models import (
+    Answer,
+    Interview,
+    Member,
+    MemberPause,
+    Outbox,
+    PeerMark,
+    PracticeDay,
+    ProcessedEvent,
+    Score,
+)
 
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession
@@ -37,6 +47,7 @@ DELETED_WITH_MEMBER: dict[str, str] = {
     "interview": "candidate_id",
     "score": "answer_id, interview_id",
     "peer_mark": "interview_id",
+    "member_pause": "member_id",
 }
 """Tables whose rows are about one member, deleted whole, and the column(s) that tie each row to
 its member (directly, or through the member's answers and interviews). ``peer_mark`` rows go with the
@@ -45,7 +56,7 @@ others' peer mocks and clears ``interview.interviewer_id`` and ``interview.inter
 
 KEPT_COLUMNS: dict[str, dict[str, str]] = {
     "channel": {
-        "*": "a channel and its schedule: a place, not a person",
+        "*": "a channel and its schedule (with its skipped days and pause): a place, not a person",
     },
     "daily_prompt": {
         "*": "a channel's question of the day: the framework's words, the channel's refs, no person",
@@ -143,6 +154,7 @@ class MemberQueries(StoreBase):
             marks = await self._forget_as_interviewer(session, member_ids, interviews)
             answer_rows = await session.execute(_unsynced(delete(Answer).where(Answer.member_id.in_(member_ids))))
             days = await session.execute(_unsynced(delete(PracticeDay).where(PracticeDay.member_id.in_(member_ids))))
+            pauses = await session.execute(_unsynced(delete(MemberPause).where(MemberPause.member_id.in_(member_ids))))
             interview_rows = await session.execute(
                 _unsynced(delete(Interview).where(Interview.candidate_id.in_(member_ids)))
             )
@@ -157,6 +169,7 @@ class MemberQueries(StoreBase):
                 events=_affected(events),
                 outbox=outbox,
                 marks=marks,
+                pauses=_affected(pauses),
             )
 
     @staticmethod

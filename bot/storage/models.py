@@ -113,6 +113,10 @@ class Channel(Base):
     """Comma-separated weekday numbers, 0 = Monday (``"0,1,2,3,4"``)."""
     enabled: Mapped[bool] = mapped_column(server_default=false())
     next_prompt_at: Mapped[datetime | None]
+    skipped_dates: Mapped[str | None] = mapped_column(String(1000))
+    """Comma-separated ISO local dates with no prompt (``/practice schedule skip``), future ones only."""
+    paused_until: Mapped[date | None]
+    """No prompt on local dates up to and including this one (``/practice schedule pause until``)."""
 
 
 class Member(Base):
@@ -150,6 +154,23 @@ class Member(Base):
     week_days: Mapped[int] = mapped_column(server_default=sql_text("0"))
     month_start: Mapped[date | None]
     month_days: Mapped[int] = mapped_column(server_default=sql_text("0"))
+
+
+class MemberPause(Base):
+    """A member away (``/practice pause``): local dates ``first_day`` to ``last_day``, both included."""
+
+    __tablename__ = "member_pause"
+    __table_args__ = (
+        Index("ix_member_pause_member_id_last_day", "member_id", "last_day"),
+        # The leaderboard's away members: pauses that end yesterday or later.
+        Index("ix_member_pause_last_day", "last_day"),
+    )
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    member_id: Mapped[int] = mapped_column(Id, ForeignKey("member.id", ondelete="CASCADE"))
+    first_day: Mapped[date]
+    last_day: Mapped[date]
+    created_at: Mapped[datetime]
 
 
 class PracticeDay(Base):

@@ -30,6 +30,7 @@ from bot.core.records import (
     InterviewDraft,
     ItemVerdict,
     OutboxDraft,
+    Pause,
     Phase,
     Schedule,
     ScoreCard,
@@ -106,7 +107,8 @@ def plan_problems(
 
 def test_every_table_and_column_is_accounted_for() -> None:
     assert plan_problems(Base.metadata, DELETED_WITH_MEMBER, KEPT_COLUMNS) == []
-    assert set(DELETED_WITH_MEMBER) == {"member", "practice_day", "answer", "interview", "score", "peer_mark"}
+    assert set(DELETED_WITH_MEMBER) == {"member", "practice_day", "answer", "interview", "score", "peer_mark",
+                                        "member_pause"}
 
 
 def test_the_check_finds_a_new_table_that_points_at_members() -> None:
@@ -208,6 +210,8 @@ async def _fill(store: SqlStore) -> int:
     await _practise(store, ADA_ELSEWHERE, "ADA", prompt_id=prompt.id, day=3)
     await _practise(store, BOB, "BOB", prompt_id=prompt.id, day=0)
     await _peer_mocks(store)
+    for who in (ADA, BOB):  # a pause each: Ada's goes with her, Bob's stays
+        await store.start_pause(who, Pause(date(2026, 3, 4), date(2026, 3, 6)), now=START)
     assert await store.remember_event("slack", "slack:T1:C0PRACTICE:1712345678.000100", now=START)
     assert await store.remember_event("discord", "discord:interaction:99", now=START)
     await store.take_lease("bot-host:4242", now=START, expires_at=START + timedelta(seconds=15))
@@ -252,7 +256,7 @@ async def test_forgetting_leaves_no_trace_in_any_table(store: SqlStore) -> None:
                     gone = {"member": ada_ids, "interview": ada_interviews, "answer": ada_answers}
                     assert row[column.name] not in gone.get(fk.column.table.name, set()), (table.name, column.name)
     assert (report.members, report.answers, report.scores, report.interviews, report.practice_days,
-            report.events, report.outbox, report.marks) == (2, 6, 6, 3, 4, 4, 6, 2)
+            report.events, report.outbox, report.marks, report.pauses) == (2, 6, 6, 3, 4, 4, 6, 2, 1)
     assert report.total == sum(len(before[t]) - len(after[t]) for t in before)
     # keys that do not name her, and everything of Bob's, stay
     assert {row["event_key"] for row in after["processed_event"]} == {
@@ -270,6 +274,7 @@ async def test_forgetting_leaves_no_trace_in_any_table(store: SqlStore) -> None:
     assert await store.interviewer_note(bobs.id) is None and await store.marks_for_interview(bobs.id) == {}
     assert len(after["outbox"]) == len(before["outbox"]) - 6
     assert len(after["channel"]) == 1 and len(after["daily_prompt"]) == 1
+    assert await store.member_pauses(BOB, ending_from=date(2026, 3, 1)) == [Pause(date(2026, 3, 4), date(2026, 3, 6))]
 
     assert await store.forget_member("slack", "U0ADA") == type(report)(), "forgetting twice finds nothing"
 
@@ -302,7 +307,7 @@ async def test_forget_me_is_logged_as_an_event_without_personal_data(
         report = await Forgetting(store=store, clock=FakeClock(START)).forget("slack", "U0ADA")
     [event] = [r for r in caplog.records if getattr(r, "event", None) == "member.forgotten"]
     assert (event.platform, event.rows) == ("slack", report.total)  # type: ignore[attr-defined]
-    assert event.getMessage().startswith("forget-me on slack: 33 rows deleted")
+    assert event.getMessage().startswith("forget-me on slack: 34 rows deleted")
     logged = "\n".join(f"{r.getMessage()} {r.__dict__}" for r in caplog.records if r.name.startswith("bot"))
     assert [marker for marker in ADA_MARKERS if marker in logged] == []
 
