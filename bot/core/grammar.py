@@ -40,8 +40,6 @@ SUBCOMMANDS = (
     "resume",
     "help",
 )
-MAX_SCHEDULE_PAUSE_DAYS = 366
-"""How far ahead ``/practice schedule skip|pause until`` may reach."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -470,6 +468,9 @@ def parse_schedule(args: list[str]) -> ScheduleCommand:
         lowered = arg.lower()
         if lowered in {"off", "stop", "disable"}:
             raise UserError("`off` turns the schedule off on its own: `/practice schedule off`.")
+        if lowered in {"skip", "pause", "resume", "unpause"}:
+            raise UserError("Skipping a day or pausing is a change of its own: `/practice schedule skip <YYYY-MM-DD>`, "
+                            "`/practice schedule pause until <YYYY-MM-DD>` or `/practice schedule resume`.")
         if _TIME.match(lowered) and any(ch.isdigit() for ch in lowered):
             if local_time is not None:
                 raise UserError("Give the time once, e.g. `/practice schedule 09:30 Europe/Berlin mon-fri`.")

@@ -3,7 +3,7 @@ the leaderboard's away mark and interviews-given column; a channel's skipped day
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 
 import pytest
 

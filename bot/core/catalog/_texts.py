@@ -15,7 +15,11 @@ def help_message() -> OutMessage:
             "`/practice interview [scenario] [minutes]` - a timed mock interview in a thread (10-90 min, default 45)",
             "`/practice prompt` - a practice question right now",
             "`/practice schedule [HH:MM] [timezone] [weekdays|off]` - daily prompts here (admins)",
+            "`/practice schedule skip <YYYY-MM-DD>` · `pause until <YYYY-MM-DD>` · `resume` - days without prompts "
+            "(admins)",
             "`/practice streak [member]` - practice streak",
+            "`/practice timezone [zone|clear]` - the timezone your practice days count in",
+            "`/practice pause <days>` · `/practice resume` - days off that neither extend nor break your streak",
             "`/practice leaderboard [week|month|all]` - who practises most",
             "`/practice sections` - the framework's sections and time budgets",
             "`/practice section <n>` - one section's checklist",

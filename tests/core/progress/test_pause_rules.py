@@ -28,6 +28,10 @@ def _fold(days: list[date], pauses: list[Pause]) -> StreakState:
     return state
 
 
+def _span(first: int, last: int, start: date = date(2026, 3, 2)) -> Pause:
+    return Pause(start + timedelta(days=first), start + timedelta(days=last))
+
+
 def test_bridged_needs_every_day_between_paused() -> None:
     mon = date(2026, 3, 2)
     assert bridged(mon, mon + timedelta(days=1), [])  # nothing between
@@ -35,11 +39,11 @@ def test_bridged_needs_every_day_between_paused() -> None:
     assert bridged(mon, mon + timedelta(days=5), [Pause(mon + timedelta(days=1), mon + timedelta(days=4))])
     assert not bridged(mon, mon + timedelta(days=5), [Pause(mon + timedelta(days=1), mon + timedelta(days=3))])
     # two pauses back to back, in any order, and one that began before the last practice day
-    split = [Pause(mon + timedelta(days=3), mon + timedelta(days=4)), Pause(mon + timedelta(days=1), mon + timedelta(days=2))]
+    split = [_span(3, 4), _span(1, 2)]
     assert bridged(mon, mon + timedelta(days=5), split)
     assert bridged(mon, mon + timedelta(days=3), [Pause(mon - timedelta(days=3), mon + timedelta(days=2))])
     # a gap of one unpaused day in the middle breaks it
-    gap = [Pause(mon + timedelta(days=1), mon + timedelta(days=1)), Pause(mon + timedelta(days=3), mon + timedelta(days=4))]
+    gap = [_span(1, 1), _span(3, 4)]
     assert not bridged(mon, mon + timedelta(days=5), gap)
 
 
