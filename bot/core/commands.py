@@ -14,6 +14,7 @@ from bot.core.grammar import (
     InterviewCommand,
     LeaderboardCommand,
     NoteCommand,
+    PairingCommand,
     PauseCommand,
     PromptCommand,
     ResumeCommand,
@@ -32,6 +33,7 @@ from bot.core.grammar import (
 from bot.core.interviews import Interviews
 from bot.core.members import Forgetting, Pauses, Timezones
 from bot.core.messages import Action, CommandContext, InMessage, Reply
+from bot.core.pairing import Pairing
 from bot.core.peers import PeerMocks
 from bot.core.peers.rules import MARK_ACTION_PREFIX, mentioned_user
 from bot.core.progress import Standings, Stats
@@ -55,6 +57,7 @@ class Router:
         peers: PeerMocks,
         timezones: Timezones,
         pauses: Pauses,
+        pairing: Pairing,
     ) -> None:
         self._catalog = catalog
         self._interviews = interviews
@@ -66,6 +69,7 @@ class Router:
         self._peers = peers
         self._timezones = timezones
         self._pauses = pauses
+        self._pairing = pairing
 
     async def command(self, ctx: CommandContext, text: str) -> Reply:
         if ctx.user_is_bot:
@@ -96,6 +100,17 @@ class Router:
                 return await self._schedules.skip(ctx, day)
             case SchedulePauseCommand(until=until):
                 return await self._schedules.pause_until(ctx, until)
+            case PairingCommand(action="on") as pairing:
+                return await self._pairing.turn_on(ctx, weekday=pairing.weekday, local_time=pairing.local_time,
+                                                   timezone=pairing.timezone, odd_policy=pairing.odd_policy)
+            case PairingCommand(action="off"):
+                return await self._pairing.turn_off(ctx)
+            case PairingCommand(action="join"):
+                return await self._pairing.join(ctx)
+            case PairingCommand(action="leave"):
+                return await self._pairing.leave(ctx)
+            case PairingCommand():
+                return await self._pairing.show(ctx)
             case PromptCommand():
                 return await self._prompts.prompt_now(ctx)
             case ScheduleCommand(off=True):
@@ -127,6 +142,8 @@ class Router:
             return await self._prompts.handle_action(action)
         if owner == "member":
             return await self._forgetting.handle_action(action)
+        if owner == "pairing":
+            return await self._pairing.handle_action(action)
         if action.action.startswith(MARK_ACTION_PREFIX):
             return await self._peers.handle_action(action)
         raise UserError("That button is no longer supported.")

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date, time
+from typing import Literal
 from zoneinfo import ZoneInfo
 
 from framework import DEFAULT_LEVEL, LEVELS, Level
@@ -38,6 +39,7 @@ SUBCOMMANDS = (
     "timezone",
     "pause",
     "resume",
+    "pairing",
     "help",
 )
 
@@ -97,6 +99,17 @@ class SchedulePauseCommand:
     """``/practice schedule pause until <YYYY-MM-DD>`` (``until=None``: ``schedule resume``) (admins)."""
 
     until: date | None
+
+
+@dataclass(frozen=True, slots=True)
+class PairingCommand:
+    """``/practice pairing [on [weekday] [HH:MM] [timezone] [trio|sit-out] | off | join | leave]``."""
+
+    action: Literal["show", "on", "off", "join", "leave"] = "show"
+    weekday: int | None = None
+    local_time: time | None = None
+    timezone: str | None = None
+    odd_policy: Literal["trio", "sit-out"] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -182,6 +195,7 @@ Command = (
     | ResumeCommand
     | ScheduleSkipCommand
     | SchedulePauseCommand
+    | PairingCommand
 )
 
 def parse_command(text: str) -> Command:
@@ -210,6 +224,8 @@ def parse_command(text: str) -> Command:
         if args and args[0].lower() in {"skip", "pause", "resume", "unpause"}:
             return _schedule_break(args)
         return parse_schedule(args)
+    if name in {"pairing", "pairs", "pair"}:
+        return parse_pairing(args)
     if name in {"pause", "away"}:
         return _pause(args)
     if name in {"resume", "back"}:
@@ -248,6 +264,39 @@ def _pause(args: list[str]) -> PauseCommand:
     if not (word.isascii() and word.isdigit()):
         raise UserError(usage)
     return PauseCommand(int(word[:4]))
+
+
+_PAIRING_USAGE = ("Usage: `/practice pairing on [weekday] [HH:MM] [timezone] [trio|sit-out]` (admins), "
+                  "`/practice pairing off`, `/practice pairing join` or `/practice pairing leave`.")
+
+
+def parse_pairing(args: list[str]) -> PairingCommand:
+    if not args:
+        return PairingCommand()
+    word, rest = args[0].lower(), args[1:]
+    if word in {"join", "leave", "off"}:
+        if rest:
+            raise UserError(f"`/practice pairing {word}` takes no options.")
+        return PairingCommand("join" if word == "join" else "leave" if word == "leave" else "off")
+    if word != "on":
+        raise UserError(_PAIRING_USAGE)
+    weekday: int | None = None
+    local_time: time | None = None
+    timezone: str | None = None
+    odd: Literal["trio", "sit-out"] | None = None
+    for arg in rest:
+        lowered = arg.lower()
+        if lowered in {"trio", "trios", "sit-out", "sitout", "sit"}:
+            odd = "trio" if lowered.startswith("trio") else "sit-out"
+        elif lowered[:3] in WEEKDAY_NAMES and lowered.isalpha() and weekday is None:
+            weekday = WEEKDAY_NAMES.index(lowered[:3])
+        elif _TIME.match(lowered) and any(ch.isdigit() for ch in lowered) and local_time is None:
+            local_time = parse_time(arg)
+        elif timezone is None and ("/" in arg or lowered in {"utc", "gmt"} or _is_timezone(arg)):
+            timezone = validate_timezone("UTC" if lowered in {"utc", "gmt"} else arg)
+        else:
+            raise UserError(_PAIRING_USAGE)
+    return PairingCommand("on", weekday, local_time, timezone, odd)
 
 
 def parse_date(text: str) -> date:

@@ -2,7 +2,7 @@
 
 Adapters and the runtime talk to ``PracticeService`` only: commands, thread messages, edits,
 button clicks and the clock's tick go in; every use case lives in its capability package
-(``interviews``, ``prompts``, ``progress``, ``members``, ``catalog``) and the router
+(``interviews``, ``prompts``, ``progress``, ``members``, ``catalog``, ``peers``, ``pairing``) and the router
 (``commands``) hands each inbound item to its owner. Every scheduled effect goes through the
 store's claims and the outbox, so a restart resumes where it stopped and two processes never
 post twice.
@@ -43,6 +43,7 @@ from bot.core.members import (
 from bot.core.messages import Action, CommandContext, InMessage, Reply
 from bot.core.metrics import NO_METRICS, Metrics
 from bot.core.outbox import Dispatcher, OutboxStore
+from bot.core.pairing import PairDeliveryStore, Pairing, PairingDelivery, PairingStore
 from bot.core.peers import MarkStore, NoteStore, PeerCardStore, PeerDelivery, PeerMocks, PeerRubrics, PeerScorecards
 from bot.core.ports import Charts, Chat, Clock, Prober, Scorer
 from bot.core.progress import Practice, PracticeStore, Standings, StandingsStore, Stats, StatsStore
@@ -82,6 +83,8 @@ class Store(
     MarkStore,
     NoteStore,
     PauseStore,
+    PairingStore,
+    PairDeliveryStore,
     Protocol,
 ):
     """Every capability's ports at once: what the one database behind them all implements
@@ -132,6 +135,7 @@ class PracticeService:
                               peer=peer_cards),
             PromptDelivery(store=store, members=members, scorer=scorer, framework=framework, clock=clock),
             PeerDelivery(interviews=store, framework=framework),
+            PairingDelivery(store=store, framework=framework),
         ):
             for kind in delivery.kinds():
                 self.dispatcher.register(kind)
@@ -141,6 +145,8 @@ class PracticeService:
         self.prompts = DailyPrompts(store=store, members=members, practice=self.practice, chats=self.chats,
                                     outbox=self.dispatcher, framework=framework, clock=clock, rng=rng,
                                     window_hours=prompt_window_hours)
+        self.pairing = Pairing(store=store, members=members, flusher=self.dispatcher, framework=framework,
+                               clock=clock, rng=rng)
         self.router = Router(
             catalog=Catalog(framework=framework),
             interviews=self.interviews,
@@ -154,6 +160,7 @@ class PracticeService:
                             framework=framework, clock=clock),
             timezones=Timezones(store=store, members=members),
             pauses=Pauses(store=store, members=members, clock=clock, max_days=max_pause_days),
+            pairing=self.pairing,
         )
 
     def attach(self, chat: Chat) -> None:
@@ -201,7 +208,8 @@ class PracticeService:
     async def next_due(self) -> datetime | None:
         """The earliest moment anything of this bot's becomes due: a deadline or nudge, a channel's
         prompt, a prompt's closing, an outbox retry. The clock sleeps until then."""
-        found = [await self.interviews.next_due(), await self.prompts.next_due(), await self.dispatcher.next_due()]
+        found = [await self.interviews.next_due(), await self.prompts.next_due(), await self.dispatcher.next_due(),
+                 await self.pairing.next_due()]
         return min((moment for moment in found if moment is not None), default=None)
 
     def _changed(self) -> None:
@@ -230,6 +238,7 @@ class PracticeService:
         await asyncio.gather(*(on_time(interview) for interview in await self.interviews.due(now)))
         for prompt in await self.prompts.due_closings(now):
             await self._each(self.prompts.close(prompt), f"closing prompt {prompt.id}")
+        await self._each(self.pairing.run_due(now), "weekly pairing")
         if wait:
             await self.dispatcher.flush(bulk=bulk)
         else:

@@ -173,6 +173,72 @@ class MemberPause(Base):
     created_at: Mapped[datetime]
 
 
+class Pairing(Base):
+    """A channel's weekly pairing (``bot.core.pairing``): the round's local weekday and time, the next round."""
+
+    __tablename__ = "pairing"
+    __table_args__ = (
+        UniqueConstraint("channel_id"),
+        # due_pairings: WHERE enabled AND next_round_at <= now
+        Index("ix_pairing_due", "enabled", "next_round_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    channel_id: Mapped[int] = mapped_column(Id, ForeignKey("channel.id", ondelete="CASCADE"))
+    weekday: Mapped[int]
+    local_time: Mapped[time]
+    timezone: Mapped[str]
+    odd_policy: Mapped[str] = mapped_column(String(16))
+    enabled: Mapped[bool]
+    next_round_at: Mapped[datetime | None]
+
+
+class PairingMember(Base):
+    """Someone who joined a channel's weekly pairing."""
+
+    __tablename__ = "pairing_member"
+    __table_args__ = (UniqueConstraint("pairing_id", "member_id"),)
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    pairing_id: Mapped[int] = mapped_column(Id, ForeignKey("pairing.id", ondelete="CASCADE"))
+    member_id: Mapped[int] = mapped_column(Id, ForeignKey("member.id", ondelete="CASCADE"))
+    joined_at: Mapped[datetime]
+
+
+class PairingRound(Base):
+    """One week's round of a pairing: unique per pairing and local date (the claim), with its reminder."""
+
+    __tablename__ = "pairing_round"
+    __table_args__ = (
+        UniqueConstraint("pairing_id", "local_date"),
+        # due_reminders: WHERE NOT reminded AND remind_at <= now
+        Index("ix_pairing_round_reminder", "reminded", "remind_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    pairing_id: Mapped[int] = mapped_column(Id, ForeignKey("pairing.id", ondelete="CASCADE"))
+    local_date: Mapped[date]
+    created_at: Mapped[datetime]
+    remind_at: Mapped[datetime]
+    reminded: Mapped[bool]
+    odd_id: Mapped[int | None] = mapped_column(Id, ForeignKey("member.id", ondelete="SET NULL"))
+    """The odd one out of the round (in a trio, or sitting out): chosen by turn."""
+    sat_out_id: Mapped[int | None] = mapped_column(Id, ForeignKey("member.id", ondelete="SET NULL"))
+
+
+class PairingPair(Base):
+    """A pair (or trio) of a round; ``first_id`` interviews first."""
+
+    __tablename__ = "pairing_pair"
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    round_id: Mapped[int] = mapped_column(Id, ForeignKey("pairing_round.id", ondelete="CASCADE"), index=True)
+    first_id: Mapped[int] = mapped_column(Id, ForeignKey("member.id", ondelete="CASCADE"))
+    second_id: Mapped[int] = mapped_column(Id, ForeignKey("member.id", ondelete="CASCADE"))
+    third_id: Mapped[int | None] = mapped_column(Id, ForeignKey("member.id", ondelete="CASCADE"))
+    scenario_id: Mapped[str]
+
+
 class PracticeDay(Base):
     __tablename__ = "practice_day"
     __table_args__ = (UniqueConstraint("member_id", "local_date"),)

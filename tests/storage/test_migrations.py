@@ -24,7 +24,8 @@ from bot.storage.models import Base
 from bot.storage.repository import SqlStore
 
 TABLES = {"channel", "member", "practice_day", "daily_prompt", "interview", "answer", "score", "outbox",
-          "processed_event", "lease", "peer_mark", "member_pause"}
+          "processed_event", "lease", "peer_mark", "member_pause",
+          "pairing", "pairing_member", "pairing_round", "pairing_pair"}
 
 
 def _diffs(connection: Connection) -> list[Any]:

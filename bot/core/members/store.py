@@ -57,11 +57,13 @@ class ForgetReport:
     marks: int = 0
     """A peer mock interviewer's marks (on their own interviews, and those they gave)."""
     pauses: int = 0
+    pairing: int = 0
+    """Weekly pairing opt-ins and the pairs the member was in."""
 
     @property
     def total(self) -> int:
         return (self.members + self.answers + self.scores + self.interviews + self.practice_days + self.events
-                + self.outbox + self.marks + self.pauses)
+                + self.outbox + self.marks + self.pauses + self.pairing)
 
 
 class ForgetStore(Protocol):
