@@ -29,7 +29,6 @@ from bot.storage.models import (
     Outbox,
     PairingMember,
     PairingPair,
-    PairingRound,
     PeerMark,
     PracticeDay,
     ProcessedEvent,
@@ -81,8 +80,7 @@ KEPT_COLUMNS: dict[str, dict[str, str]] = {
         "*": "a channel's weekly pairing schedule: a place, not a person",
     },
     "pairing_round": {
-        "odd_id, sat_out_id": "set to NULL when that member is forgotten",
-        "id, pairing_id, local_date, created_at, remind_at, reminded": "bookkeeping",
+        "*": "a week's round of a channel's pairing: dates and the reminder's state, no person",
     },
     "lease": {
         "*": "a running process's claim on its work: a host name and a process id, no person",
@@ -202,14 +200,11 @@ class MemberQueries(StoreBase):
 
     @staticmethod
     async def _forget_pairing(session: AsyncSession, member_ids: list[int]) -> int:
-        """Weekly pairing: their opt-ins and every pair they were in go; rounds forget they were the odd one."""
+        """Weekly pairing: their opt-ins (with their odd-one-out turns) and every pair they were in."""
         joined = await session.execute(_unsynced(delete(PairingMember).where(PairingMember.member_id.in_(member_ids))))
         pairs = await session.execute(_unsynced(delete(PairingPair).where(or_(
             PairingPair.first_id.in_(member_ids), PairingPair.second_id.in_(member_ids),
             PairingPair.third_id.in_(member_ids)))))
-        for column in (PairingRound.odd_id, PairingRound.sat_out_id):
-            await session.execute(update(PairingRound).where(column.in_(member_ids)).values({column.key: None})
-                                  .execution_options(synchronize_session=False))
         return _affected(joined) + _affected(pairs)
 
     @staticmethod

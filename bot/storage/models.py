@@ -203,6 +203,9 @@ class PairingMember(Base):
     pairing_id: Mapped[int] = mapped_column(Id, ForeignKey("pairing.id", ondelete="CASCADE"))
     member_id: Mapped[int] = mapped_column(Id, ForeignKey("member.id", ondelete="CASCADE"))
     joined_at: Mapped[datetime]
+    odd_times: Mapped[int] = mapped_column(server_default=sql_text("0"))
+    """Rounds this member was the odd one out: the odd one is chosen by turn."""
+    last_odd_round_id: Mapped[int | None] = mapped_column(Id, ForeignKey("pairing_round.id", ondelete="SET NULL"))
 
 
 class PairingRound(Base):
@@ -221,9 +224,6 @@ class PairingRound(Base):
     created_at: Mapped[datetime]
     remind_at: Mapped[datetime]
     reminded: Mapped[bool]
-    odd_id: Mapped[int | None] = mapped_column(Id, ForeignKey("member.id", ondelete="SET NULL"))
-    """The odd one out of the round (in a trio, or sitting out): chosen by turn."""
-    sat_out_id: Mapped[int | None] = mapped_column(Id, ForeignKey("member.id", ondelete="SET NULL"))
 
 
 class PairingPair(Base):

@@ -70,10 +70,11 @@ class PairingQueries(StoreBase):
 
     async def pairing_members(self, pairing_id: int) -> list[PairingMember]:
         async with self._read() as session:
-            rows = await session.scalars(
-                select(Member).join(PairingMemberRow, PairingMemberRow.member_id == Member.id)
+            rows = await session.execute(
+                select(Member, PairingMemberRow.odd_times)
+                .join(PairingMemberRow, PairingMemberRow.member_id == Member.id)
                 .where(PairingMemberRow.pairing_id == pairing_id).order_by(Member.id))
-            return [PairingMember(row.id, user_ref(row)) for row in rows]
+            return [PairingMember(row.id, user_ref(row), odd_times) for row, odd_times in rows]
 
     async def past_rounds(self, pairing_id: int, *, limit: int) -> list[PastRound]:
         async with self._read() as session:
@@ -87,7 +88,11 @@ class PairingQueries(StoreBase):
             for pair in pairs:
                 members = (pair.first_id, pair.second_id, *([pair.third_id] if pair.third_id else []))
                 groups.setdefault(pair.round_id, []).append(members)
-            return [PastRound(tuple(groups.get(r.id, [])), r.odd_id) for r in rounds]
+            odd: dict[int | None, int] = {round_id: member_id for round_id, member_id in await session.execute(
+                select(PairingMemberRow.last_odd_round_id, PairingMemberRow.member_id)
+                .where(PairingMemberRow.pairing_id == pairing_id,
+                       PairingMemberRow.last_odd_round_id.in_([r.id for r in rounds])))}
+            return [PastRound(tuple(groups.get(r.id, [])), odd.get(r.id)) for r in rounds]
 
     async def due_pairings(self, now: datetime) -> list[PairingRecord]:
         async with self._read() as session:
@@ -109,7 +114,7 @@ class PairingQueries(StoreBase):
             round_id = (await session.execute(
                 self._insert(PairingRound).values(
                     pairing_id=claim.pairing_id, local_date=claim.local_date, created_at=claim.expected_next_at,
-                    remind_at=claim.remind_at, reminded=False, odd_id=claim.odd_id, sat_out_id=claim.sat_out_id)
+                    remind_at=claim.remind_at, reminded=False)
                 .on_conflict_do_nothing(index_elements=["pairing_id", "local_date"])
                 .returning(PairingRound.id))).scalar_one_or_none()
             if round_id is None:  # this date's round exists (the schedule was changed and came back to it)
@@ -118,6 +123,12 @@ class PairingQueries(StoreBase):
                 ids = planned.member_ids
                 session.add(PairingPair(round_id=round_id, first_id=ids[0], second_id=ids[1],
                                         third_id=ids[2] if len(ids) > 2 else None, scenario_id=planned.scenario_id))
+            if claim.odd_id is not None:
+                await session.execute(
+                    update(PairingMemberRow).where(PairingMemberRow.pairing_id == claim.pairing_id,
+                                                   PairingMemberRow.member_id == claim.odd_id)
+                    .values(odd_times=PairingMemberRow.odd_times + 1, last_odd_round_id=round_id)
+                    .execution_options(synchronize_session=False))
             await session.flush()
             pairs = await self._pairs_of(session, round_id)
             await self._enqueue_in(session, _rows(pairs, claim.purpose))

@@ -58,17 +58,6 @@ def upgrade() -> None:
     )
     op.create_index("ix_pairing_due", "pairing", ["enabled", "next_round_at"])
     op.create_table(
-        "pairing_member",
-        sa.Column("id", ID, nullable=False),
-        sa.Column("pairing_id", ID, sa.ForeignKey("pairing.id", ondelete="CASCADE",
-                                                  name="fk_pairing_member_pairing_id_pairing"), nullable=False),
-        sa.Column("member_id", ID, sa.ForeignKey("member.id", ondelete="CASCADE",
-                                                 name="fk_pairing_member_member_id_member"), nullable=False),
-        sa.Column("joined_at", sa.DateTime(timezone=True), nullable=False),
-        sa.PrimaryKeyConstraint("id", name="pk_pairing_member"),
-        sa.UniqueConstraint("pairing_id", "member_id", name="uq_pairing_member_pairing_id_member_id"),
-    )
-    op.create_table(
         "pairing_round",
         sa.Column("id", ID, nullable=False),
         sa.Column("pairing_id", ID, sa.ForeignKey("pairing.id", ondelete="CASCADE",
@@ -77,14 +66,25 @@ def upgrade() -> None:
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("remind_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("reminded", sa.Boolean(), nullable=False),
-        sa.Column("odd_id", ID, sa.ForeignKey("member.id", ondelete="SET NULL",
-                                              name="fk_pairing_round_odd_id_member"), nullable=True),
-        sa.Column("sat_out_id", ID, sa.ForeignKey("member.id", ondelete="SET NULL",
-                                                  name="fk_pairing_round_sat_out_id_member"), nullable=True),
         sa.PrimaryKeyConstraint("id", name="pk_pairing_round"),
         sa.UniqueConstraint("pairing_id", "local_date", name="uq_pairing_round_pairing_id_local_date"),
     )
     op.create_index("ix_pairing_round_reminder", "pairing_round", ["reminded", "remind_at"])
+    op.create_table(
+        "pairing_member",
+        sa.Column("id", ID, nullable=False),
+        sa.Column("pairing_id", ID, sa.ForeignKey("pairing.id", ondelete="CASCADE",
+                                                  name="fk_pairing_member_pairing_id_pairing"), nullable=False),
+        sa.Column("member_id", ID, sa.ForeignKey("member.id", ondelete="CASCADE",
+                                                 name="fk_pairing_member_member_id_member"), nullable=False),
+        sa.Column("joined_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("odd_times", sa.Integer(), server_default=sa.text("0"), nullable=False),
+        sa.Column("last_odd_round_id", ID, sa.ForeignKey("pairing_round.id", ondelete="SET NULL",
+                                                         name="fk_pairing_member_last_odd_round_id_pairing_round"),
+                  nullable=True),
+        sa.PrimaryKeyConstraint("id", name="pk_pairing_member"),
+        sa.UniqueConstraint("pairing_id", "member_id", name="uq_pairing_member_pairing_id_member_id"),
+    )
     op.create_table(
         "pairing_pair",
         sa.Column("id", ID, nullable=False),
@@ -105,9 +105,9 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_index("ix_pairing_pair_round_id", table_name="pairing_pair")
     op.drop_table("pairing_pair")
+    op.drop_table("pairing_member")
     op.drop_index("ix_pairing_round_reminder", table_name="pairing_round")
     op.drop_table("pairing_round")
-    op.drop_table("pairing_member")
     op.drop_index("ix_pairing_due", table_name="pairing")
     op.drop_table("pairing")
     op.drop_index("ix_member_pause_last_day", table_name="member_pause")

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from datetime import UTC, datetime, timedelta
-from itertools import combinations
+from itertools import combinations, pairwise
 
 import pytest
 
@@ -140,7 +140,7 @@ async def test_sit_out_by_turn_never_twice_in_a_row(make_service: ServiceFactory
         (left_out,) = {m.user_id for m in TEAM[:5]} - set(got)
         assert sorted(len(g) for g in groups_of(got)) == [2, 2]
         sat_out.append(left_out)
-    assert all(a != b for a, b in zip(sat_out, sat_out[1:], strict=False)), sat_out
+    assert all(a != b for a, b in pairwise(sat_out)), sat_out
     assert len(set(sat_out)) == 4, "by turn: a different person each week while others have not sat out"
 
 

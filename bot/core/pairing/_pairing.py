@@ -11,10 +11,9 @@ from framework import Framework
 from bot.core.errors import NotAllowed, UserError, new_error_id
 from bot.core.members import Members
 from bot.core.messages import Action, CommandContext, Reply, button_number
-from bot.core.outbox import Sender
 from bot.core.pairing import _texts as texts
 from bot.core.pairing.rules import LOOKBACK, REMIND_AFTER, OddPolicy, make_round, next_round_at, round_date
-from bot.core.pairing.store import PairingRecord, PairingStore, PlannedPair, RoundClaim
+from bot.core.pairing.store import Kick, PairingRecord, PairingStore, PlannedPair, RoundClaim
 from bot.core.ports import Clock
 from bot.core.refs import ChannelRef, UserRef
 
@@ -28,7 +27,7 @@ DEFAULT_TIME = time(9, 0)
 
 
 class Pairing:
-    def __init__(self, *, store: PairingStore, members: Members, flusher: Sender, framework: Framework,
+    def __init__(self, *, store: PairingStore, members: Members, flusher: Kick, framework: Framework,
                  clock: Clock, rng: random.Random) -> None:
         self._store = store
         self._members = members
@@ -117,14 +116,15 @@ class Pairing:
             return
         members = await self._store.pairing_members(pairing.id)
         history = await self._store.past_rounds(pairing.id, limit=LOOKBACK)
-        plan = make_round([m.member_id for m in members], history, pairing.odd_policy, self._rng)
+        plan = make_round([m.member_id for m in members], history, pairing.odd_policy, self._rng,
+                          {m.member_id: m.odd_times for m in members})
         scenarios = [s.id for s in self._framework.scenarios]
         pairs = tuple(PlannedPair(group, self._rng.choice(scenarios)) for group in plan.groups)
         claim = RoundClaim(
             pairing_id=pairing.id, expected_next_at=due,
             next_round_at=next_round_at(pairing.weekday, pairing.local_time, pairing.timezone, max(due, now)),
             local_date=round_date(due, pairing.timezone), remind_at=due + REMIND_AFTER, pairs=pairs,
-            odd_id=plan.odd, sat_out_id=plan.sat_out, purpose=PAIR_MESSAGE)
+            odd_id=plan.odd, purpose=PAIR_MESSAGE)
         made = await self._store.claim_round(claim)
         if made is not None:
             log.info("pairing %s: %d groups for %d members", pairing.id, len(made), len(members),

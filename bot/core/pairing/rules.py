@@ -11,7 +11,7 @@ sits the week out (``sit-out``).
 from __future__ import annotations
 
 import random
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Literal
@@ -80,23 +80,26 @@ def _cost(group: Sequence[int], met: dict[frozenset[int], int]) -> int:
     return sum((LOOKBACK - met[edge]) ** 2 for edge in _edges(group) if edge in met)
 
 
-def choose_odd(members: Sequence[int], history: Sequence[PastRound], rng: random.Random) -> int:
-    """The odd one out by turn: odd least often, never the last round's odd one (when anyone else can be)."""
+def choose_odd(members: Sequence[int], history: Sequence[PastRound], rng: random.Random,
+               odd_times: Mapping[int, int] | None = None) -> int:
+    """The odd one out by turn: odd least often (``odd_times``, else counted in ``history``), never the last
+    round's odd one (when anyone else can be)."""
     last = history[0].odd if history else None
     candidates = [m for m in members if m != last] or list(members)
-    times = {m: sum(1 for past in history if past.odd == m) for m in candidates}
+    times = {m: odd_times.get(m, 0) if odd_times is not None else sum(1 for past in history if past.odd == m)
+             for m in candidates}
     fewest = min(times.values())
     return rng.choice(sorted(m for m in candidates if times[m] == fewest))
 
 
 def make_round(members: Sequence[int], history: Sequence[PastRound], policy: OddPolicy,
-               rng: random.Random) -> RoundPlan:
+               rng: random.Random, odd_times: Mapping[int, int] | None = None) -> RoundPlan:
     """Group ``members`` for this round (``history`` newest first). Fewer than two members: no groups."""
     people = sorted(set(members))
     if len(people) < 2:
         return RoundPlan(groups=(), odd=people[0] if people else None,
                          sat_out=people[0] if people else None)
-    odd = choose_odd(people, history, rng) if len(people) % 2 else None
+    odd = choose_odd(people, history, rng, odd_times) if len(people) % 2 else None
     even = [m for m in people if m != odd]
     met = last_met(history)
     best: tuple[int, list[list[int]]] = (-1, [])

@@ -28,6 +28,8 @@ class PairingRecord:
 class PairingMember:
     member_id: int
     user: UserRef
+    odd_times: int = 0
+    """Rounds this member was the odd one out (in a trio, or sitting out)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,7 +61,7 @@ class RoundClaim:
     remind_at: datetime
     pairs: tuple[PlannedPair, ...]
     odd_id: int | None
-    sat_out_id: int | None
+    """The odd one out (in a trio, or sitting out): counted on their pairing membership."""
     purpose: str
     """The outbox purpose of each member's private message (one row per member of each pair)."""
 
@@ -79,7 +81,7 @@ class PairingStore(Protocol):
     async def pairing_members(self, pairing_id: int) -> list[PairingMember]: ...
 
     async def past_rounds(self, pairing_id: int, *, limit: int) -> list[PastRound]:
-        """The latest rounds, newest first, as member ids."""
+        """The latest rounds, newest first, as member ids (``odd``: the member whose last odd round it was)."""
         ...
 
     async def due_pairings(self, now: datetime) -> list[PairingRecord]:
@@ -100,14 +102,14 @@ class PairingStore(Protocol):
         """Mark the round reminded (only once) and write one outbox row per member of each pair."""
         ...
 
-    async def get_pair(self, pair_id: int) -> PairRecord | None: ...
-
-    async def pair_mocks(self, pair: PairRecord, *, since: datetime) -> int:
-        """Peer mocks between members of the pair started since ``since``: the pair's mocks, linked to it."""
-        ...
-
     async def next_pairing_due(self) -> datetime | None:
         """The earliest round or reminder to come."""
+        ...
+
+
+class Kick(Protocol):
+    def kick(self) -> None:
+        """Have the outbox's sending loop look at the store now (new rows were written)."""
         ...
 
 
@@ -116,7 +118,9 @@ class PairDeliveryStore(Protocol):
 
     async def get_pair(self, pair_id: int) -> PairRecord | None: ...
 
-    async def pair_mocks(self, pair: PairRecord, *, since: datetime) -> int: ...
+    async def pair_mocks(self, pair: PairRecord, *, since: datetime) -> int:
+        """Peer mocks between members of the pair started since ``since``: the pair's mocks, linked to it."""
+        ...
 
     async def drop_outbox_row(self, outbox_id: int, *, reason: str) -> None:
         """Settle a claimed row without sending it (its pair is gone): it is not retried."""
