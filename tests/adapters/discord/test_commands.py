@@ -15,7 +15,7 @@ from tests.adapters.discord.harness import ADMIN, ALICE, BOB, MANAGE_CHANNELS, D
 
 EPHEMERAL = 64
 SUBCOMMANDS = {"interview", "prompt", "schedule", "streak", "leaderboard", "sections", "section", "scenarios", "help",
-               "forget-me", "note", "timezone", "pause", "resume"}
+               "forget-me", "note", "timezone", "pause", "resume", "pairing"}
 CHANNEL = ChannelRef("discord", str(CHANNEL_ID), str(GUILD_ID))
 
 
@@ -44,7 +44,7 @@ async def test_login_syncs_every_subcommand_to_the_development_guild(harness: Di
         (sub, o["name"]) for sub, spec in options.items() for o in spec["options"] if o.get("autocomplete")
     }
     assert autocompleted == {("interview", "scenario"), ("schedule", "timezone"), ("schedule", "weekdays"),
-                             ("section", "number"), ("timezone", "zone")}
+                             ("section", "number"), ("timezone", "zone"), ("pairing", "timezone")}
     assert not fake.find("PUT", rf"/applications/{APPLICATION_ID}/commands")
 
 

@@ -48,6 +48,9 @@ COMMON_TIMEZONES = (
 )
 
 Window = Literal["week", "month", "all"]
+PairingAction = Literal["show", "join", "leave", "on", "off"]
+Weekday = Literal["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
+OddOne = Literal["trio", "sit-out"]
 
 
 @cache
@@ -213,6 +216,20 @@ class PracticeCog(commands.GroupCog, group_name="practice", group_description=re
     async def resume(self, interaction: discord.Interaction[PracticeBot]) -> None:
         await self._deferred(interaction, "resume", ephemeral=True)
 
+    @app_commands.command(name="pairing", description=render.Describe.PAIRING)
+    @app_commands.describe(action=render.Describe.PAIRING_ACTION, weekday=render.Describe.PAIRING_WEEKDAY,
+                           time=render.Describe.PAIRING_TIME, timezone=render.Describe.PAIRING_TIMEZONE,
+                           odd=render.Describe.PAIRING_ODD)
+    async def pairing(self, interaction: discord.Interaction[PracticeBot], action: PairingAction = "show",
+                      weekday: Weekday | None = None, time: str | None = None, timezone: str | None = None,
+                      odd: OddOne | None = None) -> None:
+        words: list[str] = [] if action == "show" else [action]
+        if action == "on":
+            words += [w for w in (weekday, _slug(time, ""), _slug(timezone, "_"), odd) if w]
+        # Turning it on or off is announced to the channel (by someone allowed); the rest is private.
+        public = action in {"on", "off"} and may_manage_schedule(interaction.permissions)
+        await self._deferred(interaction, _words("pairing", *words), ephemeral=not public)
+
     @app_commands.command(name="streak", description=render.Describe.STREAK)
     @app_commands.describe(member=render.Describe.STREAK_MEMBER)
     async def streak(self, interaction: discord.Interaction[PracticeBot], member: discord.User | None = None) -> None:
@@ -270,6 +287,7 @@ class PracticeCog(commands.GroupCog, group_name="practice", group_description=re
 
     @schedule.autocomplete("timezone")
     @timezone.autocomplete("zone")
+    @pairing.autocomplete("timezone")
     async def _timezone_choices(
         self, interaction: discord.Interaction[PracticeBot], current: str
     ) -> list[app_commands.Choice[str]]:
