@@ -20,6 +20,8 @@ def help_message() -> OutMessage:
             "`/practice streak [member]` - practice streak",
             "`/practice timezone [zone|clear]` - the timezone your practice days count in",
             "`/practice pause <days>` · `/practice resume` - days off that neither extend nor break your streak",
+            "`/practice pairing [join|leave]` - weekly pairs for peer mocks; `pairing on [weekday] [HH:MM] [timezone]`"
+            " or `off` (admins)",
             "`/practice leaderboard [week|month|all]` - who practises most",
             "`/practice sections` - the framework's sections and time budgets",
             "`/practice section <n>` - one section's checklist",
