@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import random
 from datetime import datetime, time
@@ -116,8 +117,9 @@ class Pairing:
             return
         members = await self._store.pairing_members(pairing.id)
         history = await self._store.past_rounds(pairing.id, limit=LOOKBACK)
-        plan = make_round([m.member_id for m in members], history, pairing.odd_policy, self._rng,
-                          {m.member_id: m.odd_times for m in members})
+        # CPU work (up to tens of ms for hundreds of members: bench/pairing.py) stays off the event loop.
+        plan = await asyncio.to_thread(make_round, [m.member_id for m in members], history, pairing.odd_policy,
+                                       self._rng, {m.member_id: m.odd_times for m in members})
         scenarios = [s.id for s in self._framework.scenarios]
         pairs = tuple(PlannedPair(group, self._rng.choice(scenarios)) for group in plan.groups)
         claim = RoundClaim(
