@@ -131,7 +131,14 @@ class PairingQueries(StoreBase):
                     .execution_options(synchronize_session=False))
             await session.flush()
             pairs = await self._pairs_of(session, round_id)
-            await self._enqueue_in(session, _rows(pairs, claim.purpose))
+            rows = _rows(pairs, claim.purpose)
+            if claim.sit_out_purpose is not None and claim.odd_id is not None:
+                # The row names the round; the sitter is read when it is sent (their membership's last odd round).
+                pairing = await session.get_one(Pairing, claim.pairing_id)
+                where = channel_ref(await session.get_one(Channel, pairing.channel_id))
+                rows.append(OutboxDraft(where, "Sitting out this week", claim.sit_out_purpose,
+                                        f"{claim.sit_out_purpose}:{round_id}", subject_id=round_id))
+            await self._enqueue_in(session, rows)
             return pairs
 
     async def due_reminders(self, now: datetime) -> list[int]:
@@ -150,6 +157,13 @@ class PairingQueries(StoreBase):
             pairs = await self._pairs_of(session, round_id)
             await self._enqueue_in(session, _rows(pairs, purpose))
             return pairs
+
+    async def round_sitter(self, round_id: int) -> UserRef | None:
+        async with self._read() as session:
+            member = (await session.scalars(
+                select(Member).join(PairingMemberRow, PairingMemberRow.member_id == Member.id)
+                .where(PairingMemberRow.last_odd_round_id == round_id))).first()
+            return user_ref(member) if member is not None else None
 
     async def get_pair(self, pair_id: int) -> PairRecord | None:
         async with self._read() as session:

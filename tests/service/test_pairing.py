@@ -139,6 +139,8 @@ async def test_sit_out_by_turn_never_twice_in_a_row(make_service: ServiceFactory
         got = pair_messages([chat], "Your practice pair", before)
         (left_out,) = {m.user_id for m in TEAM[:5]} - set(got)
         assert sorted(len(g) for g in groups_of(got)) == [2, 2]
+        told = pair_messages([chat], "Weekly pairing", before)
+        assert list(told) == [left_out] and "your turn to sit out" in told[left_out][0]
         sat_out.append(left_out)
     assert all(a != b for a, b in pairwise(sat_out)), sat_out
     assert len(set(sat_out)) == 4, "by turn: a different person each week while others have not sat out"

@@ -10,7 +10,7 @@ from framework import Framework
 
 from bot.core.outbox import OutboxKind, send_private
 from bot.core.pairing import _texts as texts
-from bot.core.pairing._pairing import PAIR_MESSAGE, PAIR_REMINDER
+from bot.core.pairing._pairing import PAIR_MESSAGE, PAIR_REMINDER, PAIR_SIT_OUT
 from bot.core.pairing.store import PairDeliveryStore
 from bot.core.ports import Chat
 from bot.core.records import OutboxRecord
@@ -27,7 +27,16 @@ class PairingDelivery:
         self._framework = framework
 
     def kinds(self) -> tuple[OutboxKind, ...]:
-        return (OutboxKind(PAIR_MESSAGE, self._pair), OutboxKind(PAIR_REMINDER, self._reminder))
+        return (OutboxKind(PAIR_MESSAGE, self._pair), OutboxKind(PAIR_REMINDER, self._reminder),
+                OutboxKind(PAIR_SIT_OUT, self._sit_out))
+
+    async def _sit_out(self, chat: Chat, row: OutboxRecord) -> MessageRef | None:
+        """The one who sits the week out (by turn) is told so, privately; the row names the round, not them."""
+        sitter = await self._store.round_sitter(row.subject_id or 0)
+        if sitter is None:
+            await self._store.drop_outbox_row(row.id, reason="nobody sits this round out any more")
+            return None
+        return await send_private(chat, sitter, row.target, texts.sitting_out())
 
     async def _pair(self, chat: Chat, row: OutboxRecord) -> MessageRef | None:
         return await self._send(chat, row, reminder=False)

@@ -23,6 +23,7 @@ log = logging.getLogger(__name__)
 PAIR_MESSAGE = "pairing"
 """The outbox purpose of a member's private message about their pair (``PairingDelivery``)."""
 PAIR_REMINDER = "pair_reminder"
+PAIR_SIT_OUT = "pair_sit_out"
 DEFAULT_WEEKDAY = 0
 DEFAULT_TIME = time(9, 0)
 
@@ -126,7 +127,7 @@ class Pairing:
             pairing_id=pairing.id, expected_next_at=due,
             next_round_at=next_round_at(pairing.weekday, pairing.local_time, pairing.timezone, max(due, now)),
             local_date=round_date(due, pairing.timezone), remind_at=due + REMIND_AFTER, pairs=pairs,
-            odd_id=plan.odd, purpose=PAIR_MESSAGE)
+            odd_id=plan.odd, purpose=PAIR_MESSAGE, sit_out_purpose=PAIR_SIT_OUT if plan.sat_out is not None else None)
         made = await self._store.claim_round(claim)
         if made is not None:
             log.info("pairing %s: %d groups for %d members", pairing.id, len(made), len(members),

@@ -102,3 +102,9 @@ def reminder(pair: PairRecord, me: UserRef, scenario: Scenario, mocks: int) -> O
         f"{done} Your pair: {_others(pair.members, me)}; suggested scenario *{scenario.title}*.",
         f"Start it with `/practice interview {scenario.id} 45 with @interviewer`.",
     ])
+
+
+def sitting_out() -> OutMessage:
+    return message("Weekly pairing", ["This week the team has an odd number, and it's your turn to sit out. "
+                                      "You won't be the one sitting out next week. A solo `/practice interview` "
+                                      "keeps your hand in meanwhile."])

@@ -64,6 +64,8 @@ class RoundClaim:
     """The odd one out (in a trio, or sitting out): counted on their pairing membership."""
     purpose: str
     """The outbox purpose of each member's private message (one row per member of each pair)."""
+    sit_out_purpose: str | None = None
+    """With a member sitting out: the outbox purpose of the one row that tells them."""
 
 
 class PairingStore(Protocol):
@@ -115,6 +117,10 @@ class Kick(Protocol):
 
 class PairDeliveryStore(Protocol):
     """What delivering a pair's private messages reads."""
+
+    async def round_sitter(self, round_id: int) -> UserRef | None:
+        """Who sits the round out (``None``: nobody, or they were forgotten since)."""
+        ...
 
     async def get_pair(self, pair_id: int) -> PairRecord | None: ...
 
