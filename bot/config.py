@@ -80,6 +80,8 @@ class Settings(BaseSettings):
     """Touched on every tick; ``practice-bot healthcheck`` reads its age (containers)."""
     prompt_window_hours: float | None = None
     """How long a daily prompt takes answers; default: until the end of the channel's local day."""
+    max_pause_days: int = Field(default=14, ge=1, le=366)
+    """The longest ``/practice pause`` a member may take at a time (``MAX_PAUSE_DAYS``)."""
 
     @field_validator("database_url")
     @classmethod

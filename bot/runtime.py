@@ -136,6 +136,7 @@ async def build_runtime(settings: Settings, *, clock: Clock | None = None, offli
                            per_phase=settings.probes_per_phase),
         metrics=metrics,
         charts=MatplotlibCharts(),
+        max_pause_days=settings.max_pause_days,
     )
     health = Health(store=store, stale_after=stale_after(settings.tick_seconds))
     ops = OpsApp(health=health, metrics=metrics, store=store)

@@ -17,9 +17,14 @@ from bot.core.grammar import (
     InterviewCommand,
     LeaderboardCommand,
     NoteCommand,
+    PairingCommand,
+    PauseCommand,
     PromptCommand,
+    ResumeCommand,
     ScenariosCommand,
     ScheduleCommand,
+    SchedulePauseCommand,
+    ScheduleSkipCommand,
     SectionCommand,
     SectionsCommand,
     StatsCommand,
@@ -29,8 +34,9 @@ from bot.core.grammar import (
     parse_command,
 )
 from bot.core.interviews import Interviews
-from bot.core.members import Forgetting, Timezones
+from bot.core.members import Forgetting, Pauses, Timezones
 from bot.core.messages import Action, CommandContext, InMessage, Reply
+from bot.core.pairing import Pairing
 from bot.core.peers import PeerMocks
 from bot.core.peers.rules import MARK_ACTION_PREFIX, mentioned_user
 from bot.core.progress import History, Standings, Stats
@@ -55,6 +61,8 @@ class Router:
         timezones: Timezones,
         drills: Drills,
         history: History,
+        pauses: Pauses,
+        pairing: Pairing,
     ) -> None:
         self._catalog = catalog
         self._interviews = interviews
@@ -67,6 +75,8 @@ class Router:
         self._timezones = timezones
         self._drills = drills
         self._history = history
+        self._pauses = pauses
+        self._pairing = pairing
 
     async def command(self, ctx: CommandContext, text: str) -> Reply:
         if ctx.user_is_bot:
@@ -89,6 +99,25 @@ class Router:
                 return await self._timezones.handle(ctx, zone)
             case NoteCommand(text=note):
                 return await self._peers.note(ctx, note)
+            case PauseCommand(days=days):
+                return await self._pauses.pause(ctx, days)
+            case ResumeCommand():
+                return await self._pauses.resume(ctx)
+            case ScheduleSkipCommand(day=day):
+                return await self._schedules.skip(ctx, day)
+            case SchedulePauseCommand(until=until):
+                return await self._schedules.pause_until(ctx, until)
+            case PairingCommand(action="on") as pairing:
+                return await self._pairing.turn_on(ctx, weekday=pairing.weekday, local_time=pairing.local_time,
+                                                   timezone=pairing.timezone, odd_policy=pairing.odd_policy)
+            case PairingCommand(action="off"):
+                return await self._pairing.turn_off(ctx)
+            case PairingCommand(action="join"):
+                return await self._pairing.join(ctx)
+            case PairingCommand(action="leave"):
+                return await self._pairing.leave(ctx)
+            case PairingCommand():
+                return await self._pairing.show(ctx)
             case PromptCommand():
                 return await self._prompts.prompt_now(ctx)
             case ScheduleCommand(off=True):
@@ -126,6 +155,8 @@ class Router:
             return await self._prompts.handle_action(action)
         if owner == "member":
             return await self._forgetting.handle_action(action)
+        if owner == "pairing":
+            return await self._pairing.handle_action(action)
         if action.action.startswith(MARK_ACTION_PREFIX):
             return await self._peers.handle_action(action)
         raise UserError("That button is no longer supported.")

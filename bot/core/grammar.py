@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import time
+from datetime import date, time
+from typing import Literal
 from zoneinfo import ZoneInfo
 
 from framework import DEFAULT_LEVEL, LEVELS, Level
@@ -39,6 +40,9 @@ SUBCOMMANDS = (
     "drill",
     "history",
     "export",
+    "pause",
+    "resume",
+    "pairing",
     "help",
 )
 
@@ -72,6 +76,43 @@ class TimezoneCommand:
     or shown (``None``)."""
 
     zone: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PauseCommand:
+    """``/practice pause <days>``: the asker is away; their streak is kept (``bot.core.members.Pauses``)."""
+
+    days: int
+
+
+@dataclass(frozen=True, slots=True)
+class ResumeCommand:
+    """``/practice resume``: back before the pause ends."""
+
+
+@dataclass(frozen=True, slots=True)
+class ScheduleSkipCommand:
+    """``/practice schedule skip <YYYY-MM-DD>``: no daily prompt that local day (admins)."""
+
+    day: date
+
+
+@dataclass(frozen=True, slots=True)
+class SchedulePauseCommand:
+    """``/practice schedule pause until <YYYY-MM-DD>`` (``until=None``: ``schedule resume``) (admins)."""
+
+    until: date | None
+
+
+@dataclass(frozen=True, slots=True)
+class PairingCommand:
+    """``/practice pairing [on [weekday] [HH:MM] [timezone] [trio|sit-out] | off | join | leave]``."""
+
+    action: Literal["show", "on", "off", "join", "leave"] = "show"
+    weekday: int | None = None
+    local_time: time | None = None
+    timezone: str | None = None
+    odd_policy: Literal["trio", "sit-out"] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -171,6 +212,11 @@ Command = (
     | DrillCommand
     | HistoryCommand
     | ExportCommand
+    | PauseCommand
+    | ResumeCommand
+    | ScheduleSkipCommand
+    | SchedulePauseCommand
+    | PairingCommand
 )
 
 def parse_command(text: str) -> Command:
@@ -196,7 +242,16 @@ def parse_command(text: str) -> Command:
         _no_args(name, args)
         return PromptCommand()
     if name == "schedule":
+        if args and args[0].lower() in {"skip", "pause", "resume", "unpause"}:
+            return _schedule_break(args)
         return parse_schedule(args)
+    if name in {"pairing", "pairs", "pair"}:
+        return parse_pairing(args)
+    if name in {"pause", "away"}:
+        return _pause(args)
+    if name in {"resume", "back"}:
+        _no_args(name, args)
+        return ResumeCommand()
     if name == "streak":
         return StreakCommand(" ".join(args) if args else None)
     if name in {"leaderboard", "board", "top"}:
@@ -231,7 +286,77 @@ def parse_command(text: str) -> Command:
     raise UserError(f"I don't know the command `{_shown(name)}`.{hint} Try `/practice help`.")
 
 
-_ALIASES = {"board": "leaderboard", "top": "leaderboard", "forgetme": "forget-me", "forget": "forget-me"}
+def _pause(args: list[str]) -> PauseCommand:
+    usage = "Usage: `/practice pause <days>`, e.g. `/practice pause 7`."
+    if len(args) != 1:
+        raise UserError(usage)
+    word = args[0].lower().removesuffix("days").removesuffix("day").removesuffix("d")
+    if not (word.isascii() and word.isdigit()):
+        raise UserError(usage)
+    return PauseCommand(int(word[:4]))
+
+
+_PAIRING_USAGE = ("Usage: `/practice pairing on [weekday] [HH:MM] [timezone] [trio|sit-out]` (admins), "
+                  "`/practice pairing off`, `/practice pairing join` or `/practice pairing leave`.")
+
+
+def parse_pairing(args: list[str]) -> PairingCommand:
+    if not args:
+        return PairingCommand()
+    word, rest = args[0].lower(), args[1:]
+    if word in {"join", "leave", "off"}:
+        if rest:
+            raise UserError(f"`/practice pairing {word}` takes no options.")
+        return PairingCommand("join" if word == "join" else "leave" if word == "leave" else "off")
+    if word != "on":
+        raise UserError(_PAIRING_USAGE)
+    weekday: int | None = None
+    local_time: time | None = None
+    timezone: str | None = None
+    odd: Literal["trio", "sit-out"] | None = None
+    for arg in rest:
+        lowered = arg.lower()
+        if lowered in {"trio", "trios", "sit-out", "sitout", "sit"}:
+            odd = "trio" if lowered.startswith("trio") else "sit-out"
+        elif lowered[:3] in WEEKDAY_NAMES and lowered.isalpha() and weekday is None:
+            weekday = WEEKDAY_NAMES.index(lowered[:3])
+        elif _TIME.match(lowered) and any(ch.isdigit() for ch in lowered) and local_time is None:
+            local_time = parse_time(arg)
+        elif timezone is None and ("/" in arg or lowered in {"utc", "gmt"} or _is_timezone(arg)):
+            timezone = validate_timezone("UTC" if lowered in {"utc", "gmt"} else arg)
+        else:
+            raise UserError(_PAIRING_USAGE)
+    return PairingCommand("on", weekday, local_time, timezone, odd)
+
+
+def parse_date(text: str) -> date:
+    """A calendar date written ``YYYY-MM-DD``, or a clear error."""
+    try:
+        if not text.isascii() or len(text) != 10:
+            raise ValueError(text)
+        return date.fromisoformat(text)
+    except ValueError:
+        raise UserError(f"I can't read the date `{_shown(text)}`. Use `YYYY-MM-DD`, e.g. `2026-12-24`.") from None
+
+
+def _schedule_break(args: list[str]) -> ScheduleSkipCommand | SchedulePauseCommand:
+    word, rest = args[0].lower(), args[1:]
+    if word == "skip":
+        if len(rest) != 1:
+            raise UserError("Usage: `/practice schedule skip <YYYY-MM-DD>` (admins).")
+        return ScheduleSkipCommand(parse_date(rest[0]))
+    if word in {"resume", "unpause"} or (word == "pause" and [r.lower() for r in rest] == ["off"]):
+        if word != "pause" and rest:
+            raise UserError("`/practice schedule resume` takes no options.")
+        return SchedulePauseCommand(None)
+    if len(rest) == 2 and rest[0].lower() == "until":
+        return SchedulePauseCommand(parse_date(rest[1]))
+    raise UserError("Usage: `/practice schedule pause until <YYYY-MM-DD>` (admins); "
+                    "`/practice schedule resume` ends it early.")
+
+
+_ALIASES = {"board": "leaderboard", "top": "leaderboard", "forgetme": "forget-me", "forget": "forget-me",
+            "away": "pause", "back": "resume"}
 
 
 def command_name(text: str) -> str:
@@ -422,6 +547,9 @@ def parse_schedule(args: list[str]) -> ScheduleCommand:
         lowered = arg.lower()
         if lowered in {"off", "stop", "disable"}:
             raise UserError("`off` turns the schedule off on its own: `/practice schedule off`.")
+        if lowered in {"skip", "pause", "resume", "unpause"}:
+            raise UserError("Skipping a day or pausing is a change of its own: `/practice schedule skip <YYYY-MM-DD>`, "
+                            "`/practice schedule pause until <YYYY-MM-DD>` or `/practice schedule resume`.")
         if _TIME.match(lowered) and any(ch.isdigit() for ch in lowered):
             if local_time is not None:
                 raise UserError("Give the time once, e.g. `/practice schedule 09:30 Europe/Berlin mon-fri`.")

@@ -28,6 +28,27 @@ class Schedule:
     timezone: str
     weekdays: frozenset[int] = frozenset(range(5))
     enabled: bool = True
+    skipped: frozenset[date] = frozenset()
+    """Local dates with no prompt (``/practice schedule skip <date>``)."""
+    paused_until: date | None = None
+    """No prompt on any local date up to and including this one (``/practice schedule pause until``)."""
+
+    def posts_on(self, day: date) -> bool:
+        """Whether ``day`` (the channel's local date) gets a prompt."""
+        return (day.weekday() in self.weekdays and day not in self.skipped
+                and (self.paused_until is None or day > self.paused_until))
+
+
+@dataclass(frozen=True, slots=True)
+class Pause:
+    """A member away (``/practice pause``): local dates ``first_day`` to ``last_day``, both included.
+    Paused days neither extend nor break a streak (``bot.core.progress.rules``)."""
+
+    first_day: date
+    last_day: date
+
+    def covers(self, day: date) -> bool:
+        return self.first_day <= day <= self.last_day
 
 
 @dataclass(frozen=True, slots=True)
@@ -272,6 +293,8 @@ class StreakRecord:
     longest: int
     total_days: int
     last_day: date | None
+    pauses: tuple[Pause, ...] = ()
+    """The member's pauses that end after ``last_day`` (they bridge the gap since then)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -282,6 +305,10 @@ class LeaderboardRow:
     longest: int
     days: int
     """Practice days inside the window (all time for ``all``)."""
+    away: bool = False
+    """Paused today (``/practice pause``): the board marks them away."""
+    interviews_given: int = 0
+    """Peer mocks this member interviewed (over), all time."""
 
 
 @dataclass(frozen=True, slots=True)

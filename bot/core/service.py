@@ -2,7 +2,7 @@
 
 Adapters and the runtime talk to ``PracticeService`` only: commands, thread messages, edits,
 button clicks and the clock's tick go in; every use case lives in its capability package
-(``interviews``, ``prompts``, ``progress``, ``members``, ``catalog``) and the router
+(``interviews``, ``prompts``, ``progress``, ``members``, ``catalog``, ``peers``, ``pairing``) and the router
 (``commands``) hands each inbound item to its owner. Every scheduled effect goes through the
 store's claims and the outbox, so a restart resumes where it stopped and two processes never
 post twice.
@@ -28,10 +28,21 @@ from bot.core.grammar import command_name
 from bot.core.inbox import Inbox, InboxStore
 from bot.core.interviews import InterviewDelivery, InterviewOutbox, Interviews, InterviewScoreStore, ProbePolicy
 from bot.core.leases import Lease, LeaseStore, this_process
-from bot.core.members import ForgetStore, Forgetting, Members, MemberStore, Timezones, TimezoneStore
+from bot.core.members import (
+    DEFAULT_MAX_PAUSE_DAYS,
+    ForgetStore,
+    Forgetting,
+    Members,
+    MemberStore,
+    Pauses,
+    PauseStore,
+    Timezones,
+    TimezoneStore,
+)
 from bot.core.messages import Action, CommandContext, InMessage, Reply
 from bot.core.metrics import NO_METRICS, Metrics
 from bot.core.outbox import Dispatcher, OutboxStore
+from bot.core.pairing import PairDeliveryStore, Pairing, PairingDelivery, PairingStore
 from bot.core.peers import MarkStore, NoteStore, PeerCardStore, PeerDelivery, PeerMocks, PeerRubrics, PeerScorecards
 from bot.core.ports import Charts, Chat, Clock, Prober, Scorer
 from bot.core.progress import (
@@ -97,6 +108,9 @@ class Store(
     DrillDeliveryStore,
     HistoryStore,
     ScoreEvents,
+    PauseStore,
+    PairingStore,
+    PairDeliveryStore,
     Protocol,
 ):
     """Every capability's ports at once: what the one database behind them all implements
@@ -120,11 +134,13 @@ class PracticeService:
         probes: ProbePolicy | None = None,
         metrics: Metrics = NO_METRICS,
         charts: Charts | None = None,
+        max_pause_days: int = DEFAULT_MAX_PAUSE_DAYS,
     ) -> None:
         """``prober`` phrases follow-up questions (the LLM scorer, when one is configured);
         ``coverage`` finds what an answer misses on the clock's tick (the offline scorer; by
         default ``scorer``); ``probes`` says when follow-ups are asked; ``charts`` draws stats as
-        pictures (``bot.charts``; without it stats are sent as text)."""
+        pictures (``bot.charts``; without it stats are sent as text); ``max_pause_days`` bounds ``/practice
+        pause``."""
         self.store = store
         self.on_change: Callable[[], None] | None = None
         """Called after each inbound item is handled (the runtime's clock re-reads the next due time)."""
@@ -148,6 +164,7 @@ class PracticeService:
             PromptDelivery(store=store, members=members, scorer=scorer, framework=framework, clock=clock),
             PeerDelivery(interviews=store, framework=framework),
             DrillDelivery(store=store, scorer=scorer, framework=framework, clock=clock),
+            PairingDelivery(store=store, framework=framework),
         ):
             for kind in delivery.kinds():
                 self.dispatcher.register(kind)
@@ -160,6 +177,8 @@ class PracticeService:
         self.history = History(store=store, framework=framework)
         self.home = Home(scores=store, streaks=store, framework=framework, clock=clock)
         """A member's home view (Slack's App Home); ``watch_scores`` says when one may have changed."""
+        self.pairing = Pairing(store=store, members=members, flusher=self.dispatcher, framework=framework,
+                               clock=clock, rng=rng)
         self.router = Router(
             catalog=Catalog(framework=framework),
             interviews=self.interviews,
@@ -175,6 +194,8 @@ class PracticeService:
             drills=Drills(store=store, scores=store, members=members, practice=self.practice, chats=self.chats,
                           outbox=store, sender=self.dispatcher, framework=framework, clock=clock, rng=rng),
             history=self.history,
+            pauses=Pauses(store=store, members=members, clock=clock, max_days=max_pause_days),
+            pairing=self.pairing,
         )
 
     def watch_scores(self, listener: ScoreListener) -> None:
@@ -226,7 +247,8 @@ class PracticeService:
     async def next_due(self) -> datetime | None:
         """The earliest moment anything of this bot's becomes due: a deadline or nudge, a channel's
         prompt, a prompt's closing, an outbox retry. The clock sleeps until then."""
-        found = [await self.interviews.next_due(), await self.prompts.next_due(), await self.dispatcher.next_due()]
+        found = [await self.interviews.next_due(), await self.prompts.next_due(), await self.dispatcher.next_due(),
+                 await self.pairing.next_due()]
         return min((moment for moment in found if moment is not None), default=None)
 
     def _changed(self) -> None:
@@ -261,6 +283,7 @@ class PracticeService:
             await asyncio.gather(*(on_time(interview) for interview in fresh))
         for prompt in await self.prompts.due_closings(now):
             await self._each(self.prompts.close(prompt), f"closing prompt {prompt.id}")
+        await self._each(self.pairing.run_due(now), "weekly pairing")
         if wait:
             await self.dispatcher.flush(bulk=bulk)
         else:

@@ -24,6 +24,14 @@ on an index led by ``current`` reads every stale member with a higher streak fir
   window's start (the week and month of each member's last practice day), live members
   again dropped. (Sorting the window's ``last_day`` range instead costs a month of members.)
 
+* **away**: members paused today or until yesterday (``/practice pause``). A pause bridges the days since
+  their last practice day, so their streak can be live whatever ``last_day`` says: one range on
+  ``ix_member_pause_last_day`` (few rows: pauses that end yesterday or later) picks them up. The board then
+  reads the pauses of its candidates (those ending after each one's last practice day) so ``effective_current``
+  applies them, and marks the members paused today as away.
+
+Each ranked row also carries the peer mocks its member interviewed (one grouped count over the shown rows).
+
 Both indexes are ascending and read backwards: every sort key is descending, which SQLite
 and PostgreSQL both serve from an ascending B-tree. ``test_leaderboard`` checks the plans.
 
@@ -40,16 +48,18 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
+from dataclasses import replace
 from datetime import date, timedelta
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, func, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.core.progress.rules import days_in_window, effective_current, rank_key, window_start
-from bot.core.records import LeaderboardRow, Window
+from bot.core.progress.rules import days_in_window, effective_current, is_away, rank_key, window_start
+from bot.core.records import LeaderboardRow, Pause, Window
 from bot.core.refs import Platform
 from bot.storage.base import StoreBase
 from bot.storage.mapping import streak_state, user_ref
-from bot.storage.models import Member
+from bot.storage.models import Interview, Member, MemberPause
 
 log = logging.getLogger(__name__)
 
@@ -78,6 +88,7 @@ class LeaderboardQueries(StoreBase):
             for day in seek_days:
                 _collect(candidates, await session.scalars(live_query(platform, workspace, day, fetch)))
             _collect(candidates, await session.scalars(later_query(platform, workspace, later, fetch)))
+            _collect(candidates, await session.scalars(away_query(platform, workspace, yesterday, fetch)))
             if len(candidates) < limit:
                 if start is None:
                     query = resting_query(platform, workspace, fetch + len(candidates))
@@ -86,7 +97,10 @@ class LeaderboardQueries(StoreBase):
                     query = window_resting_query(platform, workspace, window=window, start=start,
                                                  fetch=fetch + len(candidates))
                     _collect(candidates, await session.scalars(query))
-        return _rank(candidates.values(), window=window, today=today, limit=limit)
+            pauses = await _pauses_of(session, list(candidates))
+            rows = _rank(candidates.values(), pauses, window=window, today=today, limit=limit)
+            given = await _interviews_given(session, [member_id for member_id, _row in rows])
+        return [replace(row, interviews_given=given.get(member_id, 0)) for member_id, row in rows]
 
 
 def _by_streak(query: Select[Member], fetch: int) -> Select[Member]:
@@ -130,25 +144,59 @@ def window_resting_query(platform: Platform, workspace: str, *, window: Window, 
     return _by_longest(_board(platform, workspace).where(column == start), fetch)
 
 
+def away_query(platform: Platform, workspace: str, since: date, fetch: int) -> Select[Member]:
+    """Members with a pause that ends on ``since`` or later (paused now, or until yesterday)."""
+    paused = select(MemberPause.member_id).where(MemberPause.last_day >= since)
+    return _by_streak(_board(platform, workspace).where(Member.id.in_(paused)), fetch)
+
+
+async def _pauses_of(session: AsyncSession, member_ids: list[int]) -> dict[int, list[Pause]]:
+    """The candidates' pauses that end after their last practice day (the ones that can bridge)."""
+    if not member_ids:
+        return {}
+    rows = await session.execute(
+        select(MemberPause.member_id, MemberPause.first_day, MemberPause.last_day)
+        .join(Member, Member.id == MemberPause.member_id)
+        .where(MemberPause.member_id.in_(member_ids),
+               or_(Member.last_day.is_(None), MemberPause.last_day > Member.last_day)))
+    found: dict[int, list[Pause]] = {}
+    for member_id, first_day, last_day in rows:
+        found.setdefault(member_id, []).append(Pause(first_day, last_day))
+    return found
+
+
+async def _interviews_given(session: AsyncSession, member_ids: list[int]) -> dict[int, int]:
+    """Peer mocks each member interviewed that are over."""
+    if not member_ids:
+        return {}
+    rows = await session.execute(
+        select(Interview.interviewer_id, func.count(Interview.id))
+        .where(Interview.interviewer_id.in_(member_ids), Interview.status != "active")
+        .group_by(Interview.interviewer_id))
+    return {int(member_id): int(count) for member_id, count in rows if member_id is not None}
+
+
 def _collect(candidates: dict[int, Member], members: Iterable[Member]) -> None:
     for member in members:
         candidates.setdefault(member.id, member)
 
 
-def _rank(members: Iterable[Member], *, window: Window, today: date, limit: int) -> list[LeaderboardRow]:
+def _rank(members: Iterable[Member], pauses: dict[int, list[Pause]], *, window: Window, today: date, limit: int
+          ) -> list[tuple[int, LeaderboardRow]]:
     scored = []
     for member in members:
-        current = effective_current(member.current_streak, member.last_day, today)
+        current = effective_current(member.current_streak, member.last_day, today, pauses.get(member.id, ()))
         days = days_in_window(streak_state(member), window, today)
         scored.append((rank_key(current, member.longest_streak, days), member.id, current, days, member))
     scored.sort(key=lambda entry: (entry[0], entry[1]))
     return [
-        LeaderboardRow(
+        (member_id, LeaderboardRow(
             rank=number,
             member=user_ref(member),
             current=current,
             longest=member.longest_streak,
             days=days,
-        )
-        for number, (_key, _id, current, days, member) in enumerate(scored[:limit], start=1)
+            away=is_away(today, pauses.get(member_id, ())),
+        ))
+        for number, (_key, member_id, current, days, member) in enumerate(scored[:limit], start=1)
     ]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import time
+from datetime import date, time
 from typing import Any, cast
 
 from bot.core.members import own_timezone
@@ -65,6 +65,14 @@ def weekdays_of(text: str | None) -> frozenset[int]:
     return frozenset(int(part) for part in (text or "").split(",") if part)
 
 
+def dates_text(days: frozenset[date]) -> str | None:
+    return ",".join(day.isoformat() for day in sorted(days)) or None
+
+
+def dates_of(text: str | None) -> frozenset[date]:
+    return frozenset(date.fromisoformat(part) for part in (text or "").split(",") if part)
+
+
 def channel_record(row: Channel) -> ChannelRecord:
     schedule = None
     if row.local_time is not None and row.timezone is not None:
@@ -73,6 +81,8 @@ def channel_record(row: Channel) -> ChannelRecord:
             timezone=row.timezone,
             weekdays=weekdays_of(row.weekdays),
             enabled=row.enabled,
+            skipped=dates_of(row.skipped_dates),
+            paused_until=row.paused_until,
         )
     return ChannelRecord(id=row.id, ref=channel_ref(row), schedule=schedule, next_prompt_at=row.next_prompt_at)
 

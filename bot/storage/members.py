@@ -27,7 +27,10 @@ from bot.storage.models import (
     InboxRow,
     Interview,
     Member,
+    MemberPause,
     Outbox,
+    PairingMember,
+    PairingPair,
     PeerMark,
     PracticeDay,
     ProcessedEvent,
@@ -49,6 +52,9 @@ DELETED_WITH_MEMBER: dict[str, str] = {
     "score": "answer_id, interview_id",
     "peer_mark": "interview_id",
     "drill": "member_id",
+    "member_pause": "member_id",
+    "pairing_member": "member_id",
+    "pairing_pair": "first_id, second_id, third_id",
 }
 """Tables whose rows are about one member, deleted whole, and the column(s) that tie each row to
 its member (directly, or through the member's answers and interviews; a drill with the outbox rows
@@ -58,7 +64,7 @@ others' peer mocks and clears ``interview.interviewer_id`` and ``interview.inter
 
 KEPT_COLUMNS: dict[str, dict[str, str]] = {
     "channel": {
-        "*": "a channel and its schedule: a place, not a person",
+        "*": "a channel and its schedule (with its skipped days and pause): a place, not a person",
     },
     "daily_prompt": {
         "*": "a channel's question of the day: the framework's words, the channel's refs, no person",
@@ -67,11 +73,18 @@ KEPT_COLUMNS: dict[str, dict[str, str]] = {
         "target": "deleted: rows posted into the member's interview threads",
         "text": "deleted with those rows; the others hold framework text and fixed titles, not people",
         "payload": "deleted with those rows; the others hold a phase index",
-        "subject_id": "an interview id (deleted with those rows) or a prompt id",
+        "subject_id": "an interview id (deleted with those rows), a prompt id, or a pair id (the pair is deleted with "
+                      "the member; its rows then send nothing)",
         "dedupe_key": "deleted with those rows; the others are prompt and channel keys",
         "sent_ref": "deleted with those rows; the others name a posted prompt or reveal",
         "error": "deleted with those rows; the others hold a platform's error text",
         "id, purpose, state, attempts, available_at, claimed_at, lease_id, created_at": "bookkeeping",
+    },
+    "pairing": {
+        "*": "a channel's weekly pairing schedule: a place, not a person",
+    },
+    "pairing_round": {
+        "*": "a week's round of a channel's pairing: dates and the reminder's state, no person",
     },
     "lease": {
         "*": "a running process's claim on its work: a host name and a process id, no person",
@@ -165,6 +178,8 @@ class MemberQueries(StoreBase):
             answer_rows = await session.execute(_unsynced(delete(Answer).where(Answer.member_id.in_(member_ids))))
             drill_rows = await session.execute(_unsynced(delete(Drill).where(Drill.member_id.in_(member_ids))))
             days = await session.execute(_unsynced(delete(PracticeDay).where(PracticeDay.member_id.in_(member_ids))))
+            pauses = await session.execute(_unsynced(delete(MemberPause).where(MemberPause.member_id.in_(member_ids))))
+            pairing = await self._forget_pairing(session, member_ids)
             interview_rows = await session.execute(
                 _unsynced(delete(Interview).where(Interview.candidate_id.in_(member_ids)))
             )
@@ -181,6 +196,8 @@ class MemberQueries(StoreBase):
                 marks=marks,
                 inbox=_affected(inbox),
                 drills=_affected(drill_rows),
+                pauses=_affected(pauses),
+                pairing=pairing,
             )
 
     @staticmethod
@@ -195,6 +212,15 @@ class MemberQueries(StoreBase):
             .values(interviewer_id=None, interviewer_note=None).execution_options(synchronize_session=False)
         )
         return _affected(deleted)
+
+    @staticmethod
+    async def _forget_pairing(session: AsyncSession, member_ids: list[int]) -> int:
+        """Weekly pairing: their opt-ins (with their odd-one-out turns) and every pair they were in."""
+        joined = await session.execute(_unsynced(delete(PairingMember).where(PairingMember.member_id.in_(member_ids))))
+        pairs = await session.execute(_unsynced(delete(PairingPair).where(or_(
+            PairingPair.first_id.in_(member_ids), PairingPair.second_id.in_(member_ids),
+            PairingPair.third_id.in_(member_ids)))))
+        return _affected(joined) + _affected(pairs)
 
     @staticmethod
     def _forget_events(platform: Platform, user_id: str) -> Delete:

@@ -113,6 +113,10 @@ class Channel(Base):
     """Comma-separated weekday numbers, 0 = Monday (``"0,1,2,3,4"``)."""
     enabled: Mapped[bool] = mapped_column(server_default=false())
     next_prompt_at: Mapped[datetime | None]
+    skipped_dates: Mapped[str | None] = mapped_column(String(1000))
+    """Comma-separated ISO local dates with no prompt (``/practice schedule skip``), future ones only."""
+    paused_until: Mapped[date | None]
+    """No prompt on local dates up to and including this one (``/practice schedule pause until``)."""
 
 
 class Member(Base):
@@ -150,6 +154,89 @@ class Member(Base):
     week_days: Mapped[int] = mapped_column(server_default=sql_text("0"))
     month_start: Mapped[date | None]
     month_days: Mapped[int] = mapped_column(server_default=sql_text("0"))
+
+
+class MemberPause(Base):
+    """A member away (``/practice pause``): local dates ``first_day`` to ``last_day``, both included."""
+
+    __tablename__ = "member_pause"
+    __table_args__ = (
+        Index("ix_member_pause_member_id_last_day", "member_id", "last_day"),
+        # The leaderboard's away members: pauses that end yesterday or later.
+        Index("ix_member_pause_last_day", "last_day"),
+    )
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    member_id: Mapped[int] = mapped_column(Id, ForeignKey("member.id", ondelete="CASCADE"))
+    first_day: Mapped[date]
+    last_day: Mapped[date]
+    created_at: Mapped[datetime]
+
+
+class Pairing(Base):
+    """A channel's weekly pairing (``bot.core.pairing``): the round's local weekday and time, the next round."""
+
+    __tablename__ = "pairing"
+    __table_args__ = (
+        UniqueConstraint("channel_id"),
+        # due_pairings: WHERE enabled AND next_round_at <= now
+        Index("ix_pairing_due", "enabled", "next_round_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    channel_id: Mapped[int] = mapped_column(Id, ForeignKey("channel.id", ondelete="CASCADE"))
+    weekday: Mapped[int]
+    local_time: Mapped[time]
+    timezone: Mapped[str]
+    odd_policy: Mapped[str] = mapped_column(String(16))
+    enabled: Mapped[bool]
+    next_round_at: Mapped[datetime | None]
+
+
+class PairingMember(Base):
+    """Someone who joined a channel's weekly pairing."""
+
+    __tablename__ = "pairing_member"
+    __table_args__ = (UniqueConstraint("pairing_id", "member_id"),)
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    pairing_id: Mapped[int] = mapped_column(Id, ForeignKey("pairing.id", ondelete="CASCADE"))
+    member_id: Mapped[int] = mapped_column(Id, ForeignKey("member.id", ondelete="CASCADE"))
+    joined_at: Mapped[datetime]
+    odd_times: Mapped[int] = mapped_column(server_default=sql_text("0"))
+    """Rounds this member was the odd one out: the odd one is chosen by turn."""
+    last_odd_round_id: Mapped[int | None] = mapped_column(Id, ForeignKey("pairing_round.id", ondelete="SET NULL"))
+
+
+class PairingRound(Base):
+    """One week's round of a pairing: unique per pairing and local date (the claim), with its reminder."""
+
+    __tablename__ = "pairing_round"
+    __table_args__ = (
+        UniqueConstraint("pairing_id", "local_date"),
+        # due_reminders: WHERE NOT reminded AND remind_at <= now
+        Index("ix_pairing_round_reminder", "reminded", "remind_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    pairing_id: Mapped[int] = mapped_column(Id, ForeignKey("pairing.id", ondelete="CASCADE"))
+    local_date: Mapped[date]
+    created_at: Mapped[datetime]
+    remind_at: Mapped[datetime]
+    reminded: Mapped[bool]
+
+
+class PairingPair(Base):
+    """A pair (or trio) of a round; ``first_id`` interviews first."""
+
+    __tablename__ = "pairing_pair"
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    round_id: Mapped[int] = mapped_column(Id, ForeignKey("pairing_round.id", ondelete="CASCADE"), index=True)
+    first_id: Mapped[int] = mapped_column(Id, ForeignKey("member.id", ondelete="CASCADE"))
+    second_id: Mapped[int] = mapped_column(Id, ForeignKey("member.id", ondelete="CASCADE"))
+    third_id: Mapped[int | None] = mapped_column(Id, ForeignKey("member.id", ondelete="CASCADE"))
+    scenario_id: Mapped[str]
 
 
 class PracticeDay(Base):

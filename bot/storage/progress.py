@@ -17,6 +17,7 @@ from bot.core.refs import UserRef
 from bot.storage.leaderboard import LeaderboardQueries
 from bot.storage.mapping import answer_record, store_streak, streak_state, user_ref
 from bot.storage.models import Answer, Interview, Member, PracticeDay
+from bot.storage.pauses import pauses_after
 from bot.storage.scores import with_member
 
 if TYPE_CHECKING:
@@ -79,10 +80,11 @@ class ProgressQueries(LeaderboardQueries):
 
     async def _fold_day(self, session: AsyncSession, member: Member, day: date) -> None:
         """Add a new practice day to the stored streak; recompute when it arrives out of order."""
-        state = advance(streak_state(member), day)
+        state = advance(streak_state(member), day, await pauses_after(session, member.id, member.last_day))
         if state is None:
             log.info("practice day %s for member %s is out of order: recomputing the streak", day, member.id)
-            state = recompute(await self._practice_days(session, member.id))
+            state = recompute(await self._practice_days(session, member.id),
+                              await pauses_after(session, member.id, None))
         store_streak(member, state)
 
     @staticmethod
@@ -155,7 +157,8 @@ class ProgressQueries(LeaderboardQueries):
                     .returning(PracticeDay.id)
                 )
                 if dropped.first() is not None:
-                    store_streak(member, recompute(await self._practice_days(session, member_id)))
+                    store_streak(member, recompute(await self._practice_days(session, member_id),
+                                                   await pauses_after(session, member_id, None)))
             return answer_record(answer, member)
 
     async def get_streak(self, user: UserRef) -> StreakRecord | None:
@@ -170,6 +173,7 @@ class ProgressQueries(LeaderboardQueries):
                 longest=member.longest_streak,
                 total_days=member.total_days,
                 last_day=member.last_day,
+                pauses=tuple(await pauses_after(session, member.id, member.last_day)),
             )
 
 

@@ -22,7 +22,7 @@ from bot.core.records import (
     Schedule,
 )
 from bot.core.refs import ChannelRef, MessageRef, ThreadRef
-from bot.storage.mapping import channel_record, message_key, prompt_record, thread_key, weekdays_text
+from bot.storage.mapping import channel_record, dates_text, message_key, prompt_record, thread_key, weekdays_text
 from bot.storage.models import Answer, Channel, DailyPrompt
 from bot.storage.outbox import sent_statement
 from bot.storage.scores import ScoreQueries, with_member
@@ -51,11 +51,14 @@ class PromptQueries(ScoreQueries):
             row = await self._ensure_channel(session, channel)
             if schedule is None:
                 row.local_time, row.timezone, row.weekdays, row.enabled = None, None, None, False
+                row.skipped_dates, row.paused_until = None, None
             else:
                 row.local_time = schedule.local_time.replace(tzinfo=None)
                 row.timezone = schedule.timezone
                 row.weekdays = weekdays_text(schedule.weekdays)
                 row.enabled = schedule.enabled
+                row.skipped_dates = dates_text(schedule.skipped)
+                row.paused_until = schedule.paused_until
             row.next_prompt_at = next_prompt_at
             await session.flush()
             return channel_record(row)

@@ -10,6 +10,8 @@ each checked by mypy against the Protocols it implements:
   once (``bot.core.prompts``)
 * ``interviews``: interviews (versioned transitions), their answers and score cards
   (``bot.core.interviews``)
+* ``pairing``: weekly pairing, its rounds (claimed once) and pairs (``bot.core.pairing``)
+* ``pauses``: members' pauses (``bot.core.members``; the streak rules read them)
 * ``peers``: peer mocks' marks and the interviewer's note (``bot.core.peers``)
 * ``scores``: score cards and LLM usage (``bot.core.scoring``)
 * ``stats``: scored answers per member, channel or workspace, and practice days (``bot.core.progress``)
@@ -41,6 +43,8 @@ from bot.storage.leases import LeaseQueries
 from bot.storage.members import MemberQueries
 from bot.storage.operations import OperationsQueries
 from bot.storage.outbox import OutboxQueries
+from bot.storage.pairing import PairingQueries
+from bot.storage.pauses import PauseQueries
 from bot.storage.peers import PeerQueries
 from bot.storage.progress import ProgressQueries
 from bot.storage.prompts import PromptQueries
@@ -54,7 +58,7 @@ log = logging.getLogger(__name__)
 
 class SqlStore(PeerQueries, MemberQueries, ProgressQueries, PromptQueries, InterviewQueries, OutboxQueries,
                EventQueries, InboxQueries, LeaseQueries, OperationsQueries, StatsQueries, DrillQueries,
-               HistoryQueries):
+               HistoryQueries, PauseQueries, PairingQueries):
     """Every port over one async engine: ``SqlStore(create_engine(url))``; ``await close()``."""
 
 

@@ -24,6 +24,8 @@ from sqlalchemy import Column, ForeignKey, Integer, MetaData, Table, Text, selec
 
 from bot.core.inbox import InboundItem
 from bot.core.members import Forgetting
+from bot.core.pairing import PlannedPair, RoundClaim
+from bot.core.pairing.rules import PastRound
 from bot.core.records import (
     AnswerDraft,
     DailyPromptDraft,
@@ -32,6 +34,7 @@ from bot.core.records import (
     InterviewDraft,
     ItemVerdict,
     OutboxDraft,
+    Pause,
     Phase,
     Schedule,
     ScoreCard,
@@ -110,7 +113,7 @@ def plan_problems(
 def test_every_table_and_column_is_accounted_for() -> None:
     assert plan_problems(Base.metadata, DELETED_WITH_MEMBER, KEPT_COLUMNS) == []
     assert set(DELETED_WITH_MEMBER) == {"member", "practice_day", "answer", "interview", "score", "peer_mark",
-                                        "drill"}
+                                        "drill", "member_pause", "pairing_member", "pairing_pair"}
 
 
 def test_the_check_finds_a_new_table_that_points_at_members() -> None:
@@ -210,6 +213,21 @@ async def _peer_mocks(store: SqlStore) -> None:
         await store.save_interviewer_note(peer.id, f"Note by {interviewer.display_name}")
 
 
+async def _pairing(store: SqlStore) -> None:
+    """Ada and Bob joined weekly pairing and were paired (a pair, its two private messages, Ada the odd one once)."""
+    pairing = await store.save_pairing(CHANNEL, weekday=0, local_time=datetime.min.time(), timezone="UTC",
+                                       odd_policy="trio", enabled=True, next_round_at=START)
+    for who in (ADA, BOB):
+        assert await store.set_pairing_member(pairing.id, who, joined=True, now=START)
+    ids = {m.user.user_id: m.member_id for m in await store.pairing_members(pairing.id)}
+    made = await store.claim_round(RoundClaim(
+        pairing_id=pairing.id, expected_next_at=START, next_round_at=START + timedelta(weeks=1),
+        local_date=START.date(), remind_at=START + timedelta(days=3),
+        pairs=(PlannedPair((ids["U0ADA"], ids["U0BOB"]), "url-shortener"),), odd_id=ids["U0ADA"],
+        purpose="pairing"))
+    assert made is not None and len(made) == 1
+
+
 async def _fill(store: SqlStore) -> int:
     """Ada (in two workspaces) and Bob practise on one channel's daily prompt; returns the prompt id."""
     await store.save_schedule(CHANNEL, schedule=Schedule(datetime.min.time(), "UTC"), next_prompt_at=START)
@@ -228,6 +246,9 @@ async def _fill(store: SqlStore) -> int:
     await _practise(store, ADA_ELSEWHERE, "ADA", prompt_id=prompt.id, day=3)
     await _practise(store, BOB, "BOB", prompt_id=prompt.id, day=0)
     await _peer_mocks(store)
+    for who in (ADA, BOB):  # a pause each: Ada's goes with her, Bob's stays
+        await store.start_pause(who, Pause(date(2026, 3, 4), date(2026, 3, 6)), now=START)
+    await _pairing(store)
     assert await store.remember_event("slack", "slack:T1:C0PRACTICE:1712345678.000100", now=START)
     assert await store.remember_event("discord", "discord:interaction:99", now=START)
     await store.take_lease("bot-host:4242", now=START, expires_at=START + timedelta(seconds=15))
@@ -272,7 +293,8 @@ async def test_forgetting_leaves_no_trace_in_any_table(store: SqlStore) -> None:
                     gone = {"member": ada_ids, "interview": ada_interviews, "answer": ada_answers}
                     assert row[column.name] not in gone.get(fk.column.table.name, set()), (table.name, column.name)
     assert (report.members, report.answers, report.scores, report.interviews, report.practice_days,
-            report.events, report.outbox, report.marks, report.drills, report.inbox) == (2, 8, 8, 3, 4, 4, 8, 2, 2, 2)
+            report.events, report.outbox, report.marks, report.drills, report.inbox, report.pauses,
+            report.pairing) == (2, 8, 8, 3, 4, 4, 8, 2, 2, 2, 1, 2)
     assert report.total == sum(len(before[t]) - len(after[t]) for t in before)
     # keys that do not name her, and everything of Bob's, stay
     assert {row["event_key"] for row in after["processed_event"]} == {
@@ -291,6 +313,10 @@ async def test_forgetting_leaves_no_trace_in_any_table(store: SqlStore) -> None:
     assert len(after["outbox"]) == len(before["outbox"]) - 8
     assert {row["member_id"] for row in after["drill"]} <= {row["id"] for row in after["member"]}
     assert len(after["channel"]) == 1 and len(after["daily_prompt"]) == 1
+    assert await store.member_pauses(BOB, ending_from=date(2026, 3, 1)) == [Pause(date(2026, 3, 4), date(2026, 3, 6))]
+    pairing = await store.get_pairing(CHANNEL)
+    assert pairing is not None and [m.user for m in await store.pairing_members(pairing.id)] == [BOB]
+    assert await store.past_rounds(pairing.id, limit=5) == [PastRound((), None)]  # the round stays, its pair went
 
     assert await store.forget_member("slack", "U0ADA") == type(report)(), "forgetting twice finds nothing"
 
@@ -323,7 +349,7 @@ async def test_forget_me_is_logged_as_an_event_without_personal_data(
         report = await Forgetting(store=store, clock=FakeClock(START)).forget("slack", "U0ADA")
     [event] = [r for r in caplog.records if getattr(r, "event", None) == "member.forgotten"]
     assert (event.platform, event.rows) == ("slack", report.total)  # type: ignore[attr-defined]
-    assert event.getMessage().startswith("forget-me on slack: 43 rows deleted")
+    assert event.getMessage().startswith("forget-me on slack: 46 rows deleted")
     logged = "\n".join(f"{r.getMessage()} {r.__dict__}" for r in caplog.records if r.name.startswith("bot"))
     assert [marker for marker in ADA_MARKERS if marker in logged] == []
 

@@ -16,7 +16,13 @@ def help_message() -> OutMessage:
             "`/practice prompt` - a practice question right now",
             "`/practice drill` - a question from your weakest section, just for you, scored at once",
             "`/practice schedule [HH:MM] [timezone] [weekdays|off]` - daily prompts here (admins)",
+            "`/practice schedule skip <YYYY-MM-DD>` · `pause until <YYYY-MM-DD>` · `resume` - days without prompts "
+            "(admins)",
             "`/practice streak [member]` - practice streak",
+            "`/practice timezone [zone|clear]` - the timezone your practice days count in",
+            "`/practice pause <days>` · `/practice resume` - days off that neither extend nor break your streak",
+            "`/practice pairing [join|leave]` - weekly pairs for peer mocks; `pairing on [weekday] [HH:MM] [timezone]`"
+            " or `off` (admins)",
             "`/practice leaderboard [week|month|all]` - who practises most",
             "`/practice stats [member]` - your practice as a picture",
             "`/practice team [week|month|quarter]` - the team's coverage of the sections as a picture",

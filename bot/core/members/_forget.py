@@ -52,9 +52,10 @@ class Forgetting:
         report = await self._store.forget_member(platform, user_id)
         log.info(
             "forget-me on %s: %d rows deleted (members %d, answers %d, scores %d, interviews %d, "
-            "practice days %d, events %d, outbox %d, drills %d)",
+            "practice days %d, events %d, outbox %d, marks %d, drills %d, inbox %d, pauses %d, pairing %d)",
             platform, report.total, report.members, report.answers, report.scores, report.interviews,
-            report.practice_days, report.events, report.outbox, report.drills,
+            report.practice_days, report.events, report.outbox, report.marks, report.drills, report.inbox,
+            report.pauses, report.pairing,
             extra={"event": "member.forgotten", "platform": platform, "rows": report.total},
         )
         return report

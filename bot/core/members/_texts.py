@@ -1,9 +1,13 @@
-"""What forget-me says: the question with its two buttons, and each answer to a click."""
+"""What members says: forget-me (the question with its two buttons, each answer to a click), a member's own
+timezone, and pauses."""
 
 from __future__ import annotations
 
+from datetime import date, timedelta
+
 from bot.core.members.store import ForgetReport
 from bot.core.messages import Button, ButtonsBlock, OutMessage
+from bot.core.records import Pause
 from bot.core.texts import error_message, message
 
 FORGET = "member.forget"
@@ -66,3 +70,29 @@ def timezone_shown(chosen: str | None, counted: str) -> OutMessage:
     how = "you chose it" if chosen else "from your platform, else the channel's schedule"
     return message("", [f"Your practice days count in *{counted}* ({how}). Set yours with "
                         "`/practice timezone <IANA zone>`, e.g. `Europe/Berlin`."], ephemeral=True)
+
+
+def paused(first_day: date, last_day: date, days: int) -> OutMessage:
+    return message("", [f"You're away for {days} day{'s' if days != 1 else ''}: {first_day:%a %b %d} to "
+                        f"{last_day:%a %b %d}. Those days neither extend nor break your streak, and the "
+                        "leaderboard marks you away. Practising meanwhile still counts. `/practice resume` when "
+                        "you're back."], ephemeral=True)
+
+
+def already_paused(last_day: date) -> str:
+    return (f"You're already away until {last_day:%a %b %d}. `/practice resume` ends it; then pause again "
+            "for a new length.")
+
+
+def resumed(pause: Pause, today: date) -> OutMessage:
+    if pause.first_day >= today:
+        return message("", ["Welcome back: your pause is cancelled. Practise today to keep your streak going."],
+                       ephemeral=True)
+    return message("", [f"Welcome back! Your pause ran {pause.first_day:%a %b %d} to "
+                        f"{today - timedelta(days=1):%a %b %d}; from today, days count again. Practise today "
+                        "to keep your streak going."], ephemeral=True)
+
+
+def not_paused() -> OutMessage:
+    return message("", ["You're not paused. `/practice pause <days>` takes days off without breaking your "
+                        "streak."], ephemeral=True)

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date, datetime
 from typing import Protocol
 
-from bot.core.records import ChannelRecord, MemberRecord
+from bot.core.records import ChannelRecord, MemberRecord, Pause
 from bot.core.refs import ChannelRef, Platform, UserRef
 
 
@@ -20,6 +21,21 @@ class MemberStore(Protocol):
 class TimezoneStore(Protocol):
     async def choose_timezone(self, user: UserRef, *, timezone: str | None) -> MemberRecord:
         """Set (``None``: clear) the timezone the member chose, creating the member if need be."""
+        ...
+
+
+class PauseStore(Protocol):
+    async def member_pauses(self, user: UserRef, *, ending_from: date) -> list[Pause]:
+        """The member's pauses that end on ``ending_from`` or later, earliest first."""
+        ...
+
+    async def start_pause(self, user: UserRef, pause: Pause, *, now: datetime) -> Pause:
+        """Store a pause, creating the member if need be."""
+        ...
+
+    async def end_pause(self, user: UserRef, *, today: date) -> Pause | None:
+        """End the member's pauses yesterday: those that cover ``today`` are cut short, those that start
+        today or later deleted. The pause as it was (``None``: the member was not paused)."""
         ...
 
 
@@ -43,11 +59,14 @@ class ForgetReport:
     inbox: int = 0
     """Inbound items (commands, messages, clicks) they sent, as the inbox keeps them for an hour."""
     drills: int = 0
+    pauses: int = 0
+    pairing: int = 0
+    """Weekly pairing opt-ins and the pairs the member was in."""
 
     @property
     def total(self) -> int:
         return (self.members + self.answers + self.scores + self.interviews + self.practice_days + self.events
-                + self.outbox + self.marks + self.inbox + self.drills)
+                + self.outbox + self.marks + self.inbox + self.drills + self.pauses + self.pairing)
 
 
 class ForgetStore(Protocol):

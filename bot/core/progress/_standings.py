@@ -7,7 +7,7 @@ from bot.core.members import Members
 from bot.core.messages import CommandContext, Reply
 from bot.core.ports import Clock
 from bot.core.progress import _texts as texts
-from bot.core.progress.rules import effective_current, local_date, named_member
+from bot.core.progress.rules import active_pause, live_current, local_date, named_member
 from bot.core.progress.store import StandingsStore
 from bot.core.records import Window
 
@@ -32,9 +32,11 @@ class Standings:
         streak = await self._store.get_streak(who)
         timezone = await self._members.member_timezone(record.timezone if record else None, ctx.channel)
         today = local_date(self._clock.now(), timezone)
-        current = effective_current(streak.current, streak.last_day, today) if streak else 0
+        current = live_current(streak, today)
         given = await self._store.interviews_given(who)
-        return Reply.one(texts.streak_message(name, streak, current, interviews_given=given))
+        pause = active_pause(today, streak.pauses) if streak else None
+        away_until = pause.last_day if pause is not None and pause.first_day <= today else None
+        return Reply.one(texts.streak_message(name, streak, current, interviews_given=given, away_until=away_until))
 
     async def leaderboard(self, ctx: CommandContext, window: Window) -> Reply:
         today = local_date(self._clock.now(), await self._members.channel_timezone(ctx.channel))

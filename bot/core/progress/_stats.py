@@ -17,7 +17,7 @@ from bot.core.members import Members
 from bot.core.messages import Attachment, CommandContext, OutMessage, Reply
 from bot.core.ports import Charts, Clock
 from bot.core.progress import _stats_texts as texts
-from bot.core.progress.rules import effective_current, local_date, named_member
+from bot.core.progress.rules import live_current, local_date, named_member
 from bot.core.progress.stats import (
     CALENDAR_WEEKS,
     ScoreFact,
@@ -67,7 +67,7 @@ class Stats:
         name = (record.ref.display_name or record.ref.mention) if record else who.mention
         chart = personal_chart(facts, days, self._framework, today=today, name=name)
         streak = await self._standings.get_streak(who)
-        current = effective_current(streak.current, streak.last_day, today) if streak else 0
+        current = live_current(streak, today)
         reply = texts.personal_message(chart, current=current, longest=streak.longest if streak else 0,
                                        ephemeral=True)
         fallback = texts.personal_fallback(chart)

@@ -1,18 +1,23 @@
-"""Practice days and streaks, kept incrementally.
+"""Practice days and streaks, kept incrementally: every streak rule lives here.
 
 A practice day is a member's local date. ``advance`` folds one new practice day into
 the stored state so reads never walk the history; ``recompute`` exists only for the
 rare paths (a withdrawn answer, a day that arrives out of order).
+
+Pauses (``/practice pause``) are runs of local dates. A paused day neither extends nor
+breaks a streak: two practice days are consecutive when every day between them is paused
+(``bridged``), and a stored streak stays live while every day since the last practice day,
+up to yesterday, is paused. Practising on a paused day counts as any other day.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from bot.core.records import Window
+from bot.core.records import Pause, StreakRecord, Window
 from bot.core.refs import UserRef
 
 
@@ -41,8 +46,23 @@ def local_date(moment: datetime, timezone: str) -> date:
     return moment.astimezone(ZoneInfo(timezone)).date()
 
 
-def advance(state: StreakState, day: date) -> StreakState | None:
-    """Fold a *new* practice day into ``state``.
+def bridged(earlier: date, later: date, pauses: Sequence[Pause]) -> bool:
+    """Whether every day strictly between ``earlier`` and ``later`` is paused (true when none lies between)."""
+    day = earlier + timedelta(days=1)
+    for pause in sorted(pauses, key=lambda p: p.first_day):
+        if pause.last_day < day:
+            continue
+        if pause.first_day > day:
+            break
+        day = pause.last_day + timedelta(days=1)
+        if day >= later:
+            break
+    return day >= later
+
+
+def advance(state: StreakState, day: date, pauses: Sequence[Pause] = ()) -> StreakState | None:
+    """Fold a *new* practice day into ``state``; days between it and the last one that are all
+    paused keep the run going.
 
     Returns ``None`` when ``day`` is older than the last practice day: the caller then
     recomputes from the member's days (rare: a timezone change, a late event).
@@ -51,7 +71,7 @@ def advance(state: StreakState, day: date) -> StreakState | None:
         return None
     if state.last_day == day:
         return state
-    consecutive = state.last_day is not None and day - state.last_day == timedelta(days=1)
+    consecutive = state.last_day is not None and bridged(state.last_day, day, pauses)
     current = state.current + 1 if consecutive else 1
     ws, ms = week_start(day), month_start(day)
     return StreakState(
@@ -66,12 +86,12 @@ def advance(state: StreakState, day: date) -> StreakState | None:
     )
 
 
-def recompute(days: Iterable[date]) -> StreakState:
-    """The state from scratch, from every practice day of one member."""
+def recompute(days: Iterable[date], pauses: Sequence[Pause] = ()) -> StreakState:
+    """The state from scratch, from every practice day (and every pause) of one member."""
     days = sorted(set(days))  # read twice below: a one-shot iterator must not come back empty
     state = StreakState()
     for day in days:
-        state = advance(state, day) or state  # sorted input never goes backwards
+        state = advance(state, day, pauses) or state  # sorted input never goes backwards
     if state.last_day is None:
         return state
     # Windows count every day inside the latest week and month, not only the consecutive run.
@@ -84,11 +104,31 @@ def recompute(days: Iterable[date]) -> StreakState:
     )
 
 
-def effective_current(current: int, last_day: date | None, today: date) -> int:
-    """A stored streak still counts if the member practised today or yesterday."""
-    if last_day is None or (today - last_day).days > 1:
+def effective_current(current: int, last_day: date | None, today: date, pauses: Sequence[Pause] = ()) -> int:
+    """A stored streak still counts if the member practised today or yesterday, or if every day
+    since their last practice day, up to yesterday, was paused."""
+    if last_day is None:
         return 0
-    return current
+    if (today - last_day).days <= 1 or bridged(last_day, today, pauses):
+        return current
+    return 0
+
+
+def live_current(streak: StreakRecord | None, today: date) -> int:
+    """A stored streak's current run as of ``today``, its pauses applied."""
+    if streak is None:
+        return 0
+    return effective_current(streak.current, streak.last_day, today, streak.pauses)
+
+
+def is_away(today: date, pauses: Iterable[Pause]) -> bool:
+    """Paused today: the leaderboard marks the member away."""
+    return any(pause.covers(today) for pause in pauses)
+
+
+def active_pause(today: date, pauses: Iterable[Pause]) -> Pause | None:
+    """The pause covering ``today`` (or starting later), if any."""
+    return next((pause for pause in sorted(pauses, key=lambda p: p.first_day) if pause.last_day >= today), None)
 
 
 def window_start(window: Window, today: date) -> date | None:

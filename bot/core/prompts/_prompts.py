@@ -182,7 +182,7 @@ class DailyPrompts:
         # has passed. Today's is posted (late); a whole day missed is not posted at all.
         latest = latest_slot(schedule, now) or due_at
         local_day = prompt_local_date(schedule, latest)
-        if local_day != local_date(now, schedule.timezone):
+        if local_day != local_date(now, schedule.timezone) or not schedule.posts_on(local_day):
             return move
         draft, outbox = await self._prompt_draft(channel.ref, schedule.timezone, local_day, now)
         return replace(move, prompt=draft, outbox=(outbox,))

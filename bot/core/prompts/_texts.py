@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from framework import Scenario, Section
@@ -84,7 +84,24 @@ def schedule_message(channel: ChannelRecord | None) -> OutMessage:
     s = channel.schedule
     days = weekday_list(s.weekdays)
     nxt = f" Next: {local_moment(channel.next_prompt_at, s.timezone)}." if channel.next_prompt_at else ""
-    return message("", [f"Daily prompts here at {s.local_time:%H:%M} {s.timezone} on {days}.{nxt}"], ephemeral=True)
+    lines = [f"Daily prompts here at {s.local_time:%H:%M} {s.timezone} on {days}.{nxt}"]
+    if s.paused_until is not None:
+        lines.append(f"Paused until {s.paused_until:%a %Y-%m-%d} (included); `/practice schedule resume` ends it.")
+    if s.skipped:
+        lines.append("Skipped: " + ", ".join(f"{day:%a %Y-%m-%d}" for day in sorted(s.skipped)) + ".")
+    return message("", lines, ephemeral=True)
+
+
+def no_schedule_to_break() -> str:
+    return "There is no daily prompt schedule here to skip or pause. Start one: `/practice schedule 09:30 UTC mon-fri`."
+
+
+def date_in_past(day: date) -> str:
+    return f"{day:%Y-%m-%d} has already passed here. Give today or a later date."
+
+
+def date_too_far(day: date, limit: int) -> str:
+    return f"{day:%Y-%m-%d} is too far ahead: skip or pause at most {limit} days ahead."
 
 
 def weekday_list(weekdays: frozenset[int]) -> str:

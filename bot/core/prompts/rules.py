@@ -65,9 +65,11 @@ def next_prompt_at(schedule: Schedule, after: datetime) -> datetime | None:
         return None
     zone = ZoneInfo(schedule.timezone)
     local_after = after.astimezone(zone)
-    for offset in range(0, 8):
+    # Skipped days and a pause push the next slot further out: look past them, then a week more.
+    held = (schedule.paused_until - local_after.date()).days if schedule.paused_until else 0
+    for offset in range(0, 8 + len(schedule.skipped) + max(held, 0)):
         day = local_after.date() + timedelta(days=offset)
-        if day.weekday() not in schedule.weekdays:
+        if not schedule.posts_on(day):
             continue
         candidate = datetime.combine(day, schedule.local_time, tzinfo=zone)
         # A time inside a DST gap does not exist locally; zoneinfo shifts it consistently.
@@ -85,7 +87,7 @@ def latest_slot(schedule: Schedule, now: datetime) -> datetime | None:
     local_now = now.astimezone(zone)
     for offset in range(0, 8):
         day = local_now.date() - timedelta(days=offset)
-        if day.weekday() not in schedule.weekdays:
+        if not schedule.posts_on(day):
             continue
         slot = datetime.combine(day, schedule.local_time, tzinfo=zone).astimezone(ZoneInfo("UTC"))
         if slot <= now:

@@ -3,18 +3,20 @@
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 import pytest
 
 from bot.core.messages import Reply
-from bot.core.refs import ChannelRef
+from bot.core.refs import ChannelRef, UserRef
 from tests.adapters.discord.conftest import HarnessFactory
 from tests.adapters.discord.fake_api import APPLICATION_ID, CHANNEL_ID, GUILD_ID, FakeDiscord
 from tests.adapters.discord.harness import ADMIN, ALICE, BOB, MANAGE_CHANNELS, DiscordHarness
 
 EPHEMERAL = 64
 SUBCOMMANDS = {"interview", "prompt", "schedule", "streak", "leaderboard", "sections", "section", "scenarios", "help",
-               "forget-me", "note", "stats", "team", "drill", "history", "export"}
+               "forget-me", "note", "stats", "team", "drill", "history", "export", "timezone", "pause", "resume",
+               "pairing"}
 CHANNEL = ChannelRef("discord", str(CHANNEL_ID), str(GUILD_ID))
 
 
@@ -43,7 +45,7 @@ async def test_login_syncs_every_subcommand_to_the_development_guild(harness: Di
         (sub, o["name"]) for sub, spec in options.items() for o in spec["options"] if o.get("autocomplete")
     }
     assert autocompleted == {("interview", "scenario"), ("schedule", "timezone"), ("schedule", "weekdays"),
-                             ("section", "number")}
+                             ("section", "number"), ("timezone", "zone"), ("pairing", "timezone")}
     assert not fake.find("PUT", rf"/applications/{APPLICATION_ID}/commands")
 
 
@@ -169,3 +171,47 @@ async def test_an_error_escaping_a_command_is_answered_by_the_tree(
     await fake.wait_for(lambda: fake.find("POST", path))
     data = fake.find("POST", path)[0].json["data"]
     assert data["flags"] == EPHEMERAL and "Sorry, something went wrong" in data["content"]
+
+
+async def test_timezone_with_autocomplete_and_did_you_mean(harness: DiscordHarness, fake: FakeDiscord) -> None:
+    suggested = await harness.autocomplete("timezone", "zone", zone="kolk")
+    assert suggested[0] == {"name": "Asia/Kolkata", "value": "Asia/Kolkata"}
+    assert [s["value"] for s in await harness.autocomplete("timezone", "zone", zone="")][:2] == ["UTC", "Europe/London"]
+    typo = await harness.slash("timezone", zone="Europe/Berln")
+    assert callback(fake, typo)["data"] == {"flags": EPHEMERAL}
+    assert "Did you mean `Europe/Berlin`" in str(followups(fake, typo)[0]["content"])
+    chosen = await harness.slash("timezone", zone="ASIA/kolkata")  # any case
+    assert "*Asia/Kolkata*" in str(followups(fake, chosen)[0]["embeds"] or followups(fake, chosen)[0]["content"])
+    member = await harness.service.store.get_member(UserRef("discord", str(ALICE.id), str(GUILD_ID)))
+    assert member is not None and member.timezone == "Asia/Kolkata"
+    shown = await harness.slash("timezone")
+    assert "Asia/Kolkata" in str(followups(fake, shown)[0])
+
+
+async def test_pause_resume_and_a_channels_skipped_day(harness: DiscordHarness, fake: FakeDiscord) -> None:
+    paused = await harness.slash("pause", days=5)
+    assert callback(fake, paused)["data"] == {"flags": EPHEMERAL}
+    assert "You're away for 5 days" in str(followups(fake, paused)[0])
+    again = await harness.slash("pause", days=3)
+    assert "already away" in str(followups(fake, again)[0]["content"])
+    resumed = await harness.slash("resume")
+    assert "cancelled" in str(followups(fake, resumed)[0])
+    refused = await harness.slash("pause", days=20)
+    assert "1 to 14 days" in str(followups(fake, refused)[0]["content"])
+
+    await harness.slash("schedule", user=ADMIN, permissions=MANAGE_CHANNELS, time="10:00", timezone="UTC",
+                        weekdays="daily")
+    day = harness.clock.now().date()
+    skip = (day + timedelta(days=2)).isoformat()
+    skipped = await harness.slash("schedule", user=ADMIN, permissions=MANAGE_CHANNELS, skip=skip)
+    assert "Skipped: " in str(followups(fake, skipped)[0])
+    channel = await harness.service.store.get_channel(CHANNEL)
+    assert channel is not None and channel.schedule is not None
+    assert [d.isoformat() for d in channel.schedule.skipped] == [skip]
+    until = (day + timedelta(days=4)).isoformat()
+    held = await harness.slash("schedule", user=ADMIN, permissions=MANAGE_CHANNELS, pause_until=until)
+    assert "Paused until" in str(followups(fake, held)[0])
+    back = await harness.slash("schedule", user=ADMIN, permissions=MANAGE_CHANNELS, pause_until="resume")
+    assert "Paused until" not in str(followups(fake, back)[0])
+    not_admin = await harness.slash("schedule", user=BOB, skip=skip)
+    assert "Manage Channels" in str(followups(fake, not_admin)[0]["content"])

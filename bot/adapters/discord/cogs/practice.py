@@ -52,6 +52,9 @@ COMMON_TIMEZONES = (
 
 Window = Literal["week", "month", "all"]
 TeamWindow = Literal["week", "month", "quarter"]
+PairingAction = Literal["show", "join", "leave", "on", "off"]
+Weekday = Literal["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
+OddOne = Literal["trio", "sit-out"]
 
 
 @cache
@@ -192,6 +195,8 @@ class PracticeCog(commands.GroupCog, group_name="practice", group_description=re
         time=render.Describe.SCHEDULE_TIME,
         timezone=render.Describe.SCHEDULE_TIMEZONE,
         weekdays=render.Describe.SCHEDULE_WEEKDAYS,
+        skip=render.Describe.SCHEDULE_SKIP,
+        pause_until=render.Describe.SCHEDULE_PAUSE_UNTIL,
     )
     async def schedule(
         self,
@@ -199,12 +204,49 @@ class PracticeCog(commands.GroupCog, group_name="practice", group_description=re
         time: str | None = None,
         timezone: str | None = None,
         weekdays: str | None = None,
+        skip: str | None = None,
+        pause_until: str | None = None,
     ) -> None:
         text = _words("schedule", _slug(time, ""), _slug(timezone, "_"), _slug(weekdays, ""))
+        # A skipped day or a pause is its own change in the grammar; given with others, the grammar says so.
+        if skip is not None:
+            text = _words(text, "skip", _slug(skip, ""))
+        elif pause_until is not None:
+            until = _slug(pause_until, "")
+            text = _words(text, "resume") if until in {"resume", "off", "none"} else _words(text, "pause until", until)
         changing = text != "schedule"
         # A change by someone allowed is announced to the channel; a query or a refusal is private.
         await self._deferred(interaction, text,
                              ephemeral=not (changing and may_manage_schedule(interaction.permissions)))
+
+    @app_commands.command(name="timezone", description=render.Describe.TIMEZONE)
+    @app_commands.describe(zone=render.Describe.TIMEZONE_ZONE)
+    async def timezone(self, interaction: discord.Interaction[PracticeBot], zone: str | None = None) -> None:
+        await self._deferred(interaction, _words("timezone", _slug(zone, "_")), ephemeral=True)
+
+    @app_commands.command(name="pause", description=render.Describe.PAUSE)
+    @app_commands.describe(days=render.Describe.PAUSE_DAYS)
+    async def pause(self, interaction: discord.Interaction[PracticeBot],
+                    days: app_commands.Range[int, 1, 366]) -> None:
+        await self._deferred(interaction, _words("pause", days), ephemeral=True)
+
+    @app_commands.command(name="resume", description=render.Describe.RESUME)
+    async def resume(self, interaction: discord.Interaction[PracticeBot]) -> None:
+        await self._deferred(interaction, "resume", ephemeral=True)
+
+    @app_commands.command(name="pairing", description=render.Describe.PAIRING)
+    @app_commands.describe(action=render.Describe.PAIRING_ACTION, weekday=render.Describe.PAIRING_WEEKDAY,
+                           time=render.Describe.PAIRING_TIME, timezone=render.Describe.PAIRING_TIMEZONE,
+                           odd=render.Describe.PAIRING_ODD)
+    async def pairing(self, interaction: discord.Interaction[PracticeBot], action: PairingAction = "show",
+                      weekday: Weekday | None = None, time: str | None = None, timezone: str | None = None,
+                      odd: OddOne | None = None) -> None:
+        words: list[str] = [] if action == "show" else [action]
+        if action == "on":
+            words += [w for w in (weekday, _slug(time, ""), _slug(timezone, "_"), odd) if w]
+        # Turning it on or off is announced to the channel (by someone allowed); the rest is private.
+        public = action in {"on", "off"} and may_manage_schedule(interaction.permissions)
+        await self._deferred(interaction, _words("pairing", *words), ephemeral=not public)
 
     @app_commands.command(name="streak", description=render.Describe.STREAK)
     @app_commands.describe(member=render.Describe.STREAK_MEMBER)
@@ -289,6 +331,8 @@ class PracticeCog(commands.GroupCog, group_name="practice", group_description=re
         ][:MAX_CHOICES]
 
     @schedule.autocomplete("timezone")
+    @timezone.autocomplete("zone")
+    @pairing.autocomplete("timezone")
     async def _timezone_choices(
         self, interaction: discord.Interaction[PracticeBot], current: str
     ) -> list[app_commands.Choice[str]]:
