@@ -21,7 +21,17 @@ from bot.core.records import ChannelRecord, MemberRecord
 from bot.core.refs import ChannelRef, Platform, ThreadRef, UserRef, serialise_target
 from bot.storage.base import StoreBase
 from bot.storage.mapping import channel_record, member_record
-from bot.storage.models import Answer, Interview, Member, Outbox, PeerMark, PracticeDay, ProcessedEvent, Score
+from bot.storage.models import (
+    Answer,
+    Interview,
+    Member,
+    Outbox,
+    PeerMark,
+    PracticeDay,
+    ProcessedEvent,
+    Score,
+    slack_installations,
+)
 
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession
@@ -66,6 +76,21 @@ KEPT_COLUMNS: dict[str, dict[str, str]] = {
     "processed_event": {
         "event_key": "deleted when one of its ':'-separated parts is the member's id (Slack button clicks)",
         "id, platform, seen_at": "bookkeeping",
+    },
+    "slack_installations": {
+        "user_id": "the Slack id of whoever installed the app: blanked by forget-me (the workspace stays installed)",
+        "user_token, user_scopes, user_refresh_token, user_token_expires_at":
+            "that person's own token, if one was granted: cleared with the id",
+        "id, client_id, app_id, enterprise_id, enterprise_name, enterprise_url, team_id, team_name, bot_token, "
+        "bot_id, bot_user_id, bot_scopes, bot_refresh_token, bot_token_expires_at, incoming_webhook_url, "
+        "incoming_webhook_channel, incoming_webhook_channel_id, incoming_webhook_configuration_url, "
+        "is_enterprise_install, token_type, installed_at": "the workspace, the app and its bot: no person",
+    },
+    "slack_bots": {
+        "*": "a workspace's bot and its token: no person",
+    },
+    "slack_oauth_states": {
+        "*": "a random install-link state and its expiry: no person",
     },
 }
 """Tables that outlive a member, column by column (``*``: no column can hold a member reference)."""
@@ -131,9 +156,10 @@ class MemberQueries(StoreBase):
         async with self._write() as session:
             members = select(Member.id).where(Member.platform == platform, Member.external_id == user_id)
             member_ids = list(await session.scalars(members.order_by(Member.id).with_for_update()))
+            installs = await self._forget_installer(session, platform, user_id)
             if not member_ids:
                 events = await session.execute(self._forget_events(platform, user_id))
-                return ForgetReport(events=_affected(events))
+                return ForgetReport(events=_affected(events), installs=installs)
             interviews = select(Interview.id).where(Interview.candidate_id.in_(member_ids))
             answers = select(Answer.id).where(Answer.member_id.in_(member_ids))
             scores = await session.execute(
@@ -157,7 +183,20 @@ class MemberQueries(StoreBase):
                 events=_affected(events),
                 outbox=outbox,
                 marks=marks,
+                installs=installs,
             )
+
+    @staticmethod
+    async def _forget_installer(session: AsyncSession, platform: Platform, user_id: str) -> int:
+        """Slack installs the person made: their id and own token go, the workspace's bot stays."""
+        if platform != "slack":
+            return 0
+        cleared = await session.execute(
+            update(slack_installations).where(slack_installations.c.user_id == user_id)
+            .values(user_id="", user_token=None, user_scopes=None, user_refresh_token=None,
+                    user_token_expires_at=None)
+        )
+        return _affected(cleared)
 
     @staticmethod
     async def _forget_as_interviewer(session: AsyncSession, member_ids: list[int], interviews: Select[Any]) -> int:

@@ -24,7 +24,7 @@ from bot.storage.models import Base
 from bot.storage.repository import SqlStore
 
 TABLES = {"channel", "member", "practice_day", "daily_prompt", "interview", "answer", "score", "outbox",
-          "processed_event", "lease", "peer_mark"}
+          "processed_event", "lease", "peer_mark", "slack_installations", "slack_bots", "slack_oauth_states"}
 
 
 def _diffs(connection: Connection) -> list[Any]:
@@ -43,7 +43,7 @@ async def test_migration_matches_the_models(database_url: str) -> None:
         await engine.dispose()
     assert diffs == []
     assert tables == TABLES | {"alembic_version"}
-    assert revision == "0006"
+    assert revision == "0010"
 
 
 async def test_migrating_again_is_a_no_op_and_keeps_data(database_url: str) -> None:

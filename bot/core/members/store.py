@@ -40,6 +40,9 @@ class ForgetReport:
     outbox: int = 0
     marks: int = 0
     """A peer mock interviewer's marks (on their own interviews, and those they gave)."""
+    installs: int = 0
+    """Slack installs the person made: their id (and own token) cleared, the workspace kept (rows
+    changed, not deleted: not in ``total``)."""
 
     @property
     def total(self) -> int:
