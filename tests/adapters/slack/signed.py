@@ -23,10 +23,11 @@ def sign(secret: str, body: str, *, timestamp: int | None = None) -> dict[str, s
     return {"X-Slack-Request-Timestamp": ts, "X-Slack-Signature": signature}
 
 
-def command_body(text: str, *, user: str, channel: str, response_url: str, command: str = "/practice") -> str:
+def command_body(text: str, *, user: str, channel: str, response_url: str, command: str = "/practice",
+                 team: str = TEAM_ID) -> str:
     return urlencode({
         "token": "legacy-verification-token",
-        "team_id": TEAM_ID,
+        "team_id": team,
         "team_domain": "practice",
         "channel_id": channel,
         "channel_name": "practice",

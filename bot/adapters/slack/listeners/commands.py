@@ -40,6 +40,7 @@ def register(app: AsyncApp, service: PracticeService, deps: SlackDeps) -> None:
                 user_is_bot=bool(user and user.is_bot),
             )
             reply = await core_call(service.handle_command(ctx, command.text), what="slack /practice")
-            await send_reply(deps, command.response_url, reply, user_id=user_id, channel_id=command.channel_id)
+            await send_reply(deps, command.response_url, reply, user_id=user_id, channel_id=command.channel_id,
+                             team_id=team)
 
         deps.workers.submit(f"user:{team}:{user_id}", run, what=COMMAND)
