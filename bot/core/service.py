@@ -29,7 +29,17 @@ from bot.core.events import EventPruning
 from bot.core.grammar import command_name
 from bot.core.interviews import InterviewDelivery, InterviewOutbox, Interviews, InterviewScoreStore, ProbePolicy
 from bot.core.leases import Lease, LeaseStore
-from bot.core.members import ForgetStore, Forgetting, Members, MemberStore, Timezones, TimezoneStore
+from bot.core.members import (
+    ForgetStore,
+    Forgetting,
+    Members,
+    MemberStore,
+    RetireReport,
+    Timezones,
+    TimezoneStore,
+    Workspaces,
+    WorkspaceStore,
+)
 from bot.core.messages import Action, CommandContext, InMessage, Reply
 from bot.core.metrics import NO_METRICS, Metrics
 from bot.core.outbox import Dispatcher, OutboxStore
@@ -38,6 +48,7 @@ from bot.core.ports import Charts, Chat, Clock, Prober, Scorer
 from bot.core.progress import Practice, PracticeStore, Standings, StandingsStore, Stats, StatsStore
 from bot.core.prompts import DailyPrompts, PromptDelivery, PromptDeliveryStore, PromptStore, Schedules, ScheduleStore
 from bot.core.records import InterviewRecord
+from bot.core.refs import Platform
 
 log = logging.getLogger(__name__)
 
@@ -56,6 +67,7 @@ class Store(
     MemberStore,
     TimezoneStore,
     ForgetStore,
+    WorkspaceStore,
     PracticeStore,
     StandingsStore,
     StatsStore,
@@ -128,6 +140,7 @@ class PracticeService:
         self.prompts = DailyPrompts(store=store, members=members, practice=self.practice, chats=self.chats,
                                     outbox=self.dispatcher, framework=framework, clock=clock, rng=rng,
                                     window_hours=prompt_window_hours)
+        self.workspaces = Workspaces(store=store)
         self.router = Router(
             catalog=Catalog(framework=framework),
             interviews=self.interviews,
@@ -175,6 +188,13 @@ class PracticeService:
 
     async def handle_delete(self, event_key: str) -> None:
         await self.practice.delete(event_key)
+
+    async def retire_workspace(self, platform: Platform, workspace: str, *, reason: str) -> RetireReport:
+        """The workspace removed the bot: nothing more is posted there; its history stays."""
+        report = await self.workspaces.retire(platform, workspace, reason=reason)
+        if self.on_change is not None:
+            self.on_change()
+        return report
 
     async def handle_action(self, action: Action) -> Reply:
         """A button click. The reply is for the clicker only."""

@@ -16,13 +16,14 @@ from typing import TYPE_CHECKING, Any, cast
 
 from sqlalchemy import ColumnElement, CursorResult, Delete, Select, delete, or_, select, update
 
-from bot.core.members.store import ForgetReport
+from bot.core.members.store import ForgetReport, RetireReport
 from bot.core.records import ChannelRecord, MemberRecord
-from bot.core.refs import ChannelRef, Platform, ThreadRef, UserRef, serialise_target
+from bot.core.refs import ChannelRef, Platform, ThreadRef, UserRef, parse_target, serialise_target
 from bot.storage.base import StoreBase
 from bot.storage.mapping import channel_record, member_record
 from bot.storage.models import (
     Answer,
+    Channel,
     Interview,
     Member,
     Outbox,
@@ -36,7 +37,7 @@ from bot.storage.models import (
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession
 
-    from bot.core.members import ChannelDirectory, ForgetStore, MemberStore, TimezoneStore
+    from bot.core.members import ChannelDirectory, ForgetStore, MemberStore, TimezoneStore, WorkspaceStore
 
 log = logging.getLogger(__name__)
 
@@ -186,6 +187,37 @@ class MemberQueries(StoreBase):
                 installs=installs,
             )
 
+    async def retire_workspace(self, platform: Platform, workspace: str, *, reason: str) -> RetireReport:
+        """Schedules off, running interviews ended (versioned, so a tick holding one loses), and pending
+        outbox rows aimed at the workspace marked dead with ``reason``; every other row stays."""
+        async with self._write() as session:
+            channel_ids = list(await session.scalars(
+                select(Channel.id).where(Channel.platform == platform, Channel.workspace == workspace)
+                .order_by(Channel.id).with_for_update()))
+            channels = await session.execute(
+                update(Channel).where(Channel.id.in_(channel_ids), Channel.enabled.is_(True))
+                .values(enabled=False, next_prompt_at=None).execution_options(synchronize_session=False))
+            interviews = await session.execute(
+                update(Interview).where(Interview.channel_id.in_(channel_ids), Interview.status == "active")
+                .values(status="ended", due_at=None, version=Interview.version + 1)
+                .execution_options(synchronize_session=False))
+            # Targets are JSON refs: the LIKE narrows the scan, parsing each candidate decides.
+            pattern = f'%"workspace":"{_like_part(workspace)}"%'
+            candidates = await session.execute(
+                select(Outbox.id, Outbox.target).where(Outbox.state == "pending",
+                                                       Outbox.target.like(pattern, escape="\\")))
+            doomed = []
+            for outbox_id, target in candidates:
+                ref = parse_target(target)
+                channel = ref if isinstance(ref, ChannelRef) else ref.channel
+                if (channel.platform, channel.workspace) == (platform, workspace):
+                    doomed.append(outbox_id)
+            if doomed:
+                await session.execute(
+                    update(Outbox).where(Outbox.id.in_(doomed), Outbox.state == "pending")
+                    .values(state="dead", error=reason[:200]).execution_options(synchronize_session=False))
+            return RetireReport(channels=_affected(channels), interviews=_affected(interviews), outbox=len(doomed))
+
     @staticmethod
     async def _forget_installer(session: AsyncSession, platform: Platform, user_id: str) -> int:
         """Slack installs the person made: their id and own token go, the workspace's bot stays."""
@@ -229,5 +261,7 @@ class MemberQueries(StoreBase):
 
 
 if TYPE_CHECKING:
-    def _conforms(queries: MemberQueries) -> tuple[MemberStore, ChannelDirectory, ForgetStore, TimezoneStore]:
-        return queries, queries, queries, queries  # mypy checks that the queries implement the ports as declared
+    def _conforms(
+        queries: MemberQueries,
+    ) -> tuple[MemberStore, ChannelDirectory, ForgetStore, TimezoneStore, WorkspaceStore]:
+        return queries, queries, queries, queries, queries  # mypy checks the ports as declared

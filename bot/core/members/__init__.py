@@ -3,14 +3,24 @@
 Owns member records, the timezone rule (a person's day is in their own timezone, else the
 channel's, else the default) and forget-me (``Forgetting``: ``/practice forget-me``, its confirm
 buttons, ``member.*``, and the operators' ``practice-bot forget``) and a member's own timezone
-(``Timezones``: ``/practice timezone``, with a did-you-mean). Later here: pauses.
+(``Timezones``: ``/practice timezone``, with a did-you-mean), and a workspace that removed the bot
+(``Workspaces``: its schedules, interviews and pending posts stopped, its history kept). Later here: pauses.
 """
 
 from bot.core.members._forget import CONFIRM_WINDOW, Forgetting
 from bot.core.members._members import Members, own_timezone
 from bot.core.members._texts import FORGET, KEEP
 from bot.core.members._timezones import Timezones
-from bot.core.members.store import ChannelDirectory, ForgetReport, ForgetStore, MemberStore, TimezoneStore
+from bot.core.members._workspaces import Workspaces
+from bot.core.members.store import (
+    ChannelDirectory,
+    ForgetReport,
+    ForgetStore,
+    MemberStore,
+    RetireReport,
+    TimezoneStore,
+    WorkspaceStore,
+)
 
 __all__ = [
     "CONFIRM_WINDOW",
@@ -22,7 +32,10 @@ __all__ = [
     "Forgetting",
     "MemberStore",
     "Members",
+    "RetireReport",
     "TimezoneStore",
     "Timezones",
+    "WorkspaceStore",
+    "Workspaces",
     "own_timezone",
 ]

@@ -57,3 +57,22 @@ class ForgetStore(Protocol):
         what they were to post, practice days, peer mock marks (theirs and on their interviews) and notes,
         and the inbound event keys that name them."""
         ...
+
+
+@dataclass(frozen=True, slots=True)
+class RetireReport:
+    """What removing a workspace stopped (counts only, so it can be logged)."""
+
+    channels: int = 0
+    """Channel schedules turned off."""
+    interviews: int = 0
+    """Running interviews ended where they stood."""
+    outbox: int = 0
+    """Pending outbox rows marked dead (kept, with the reason), never sent."""
+
+
+class WorkspaceStore(Protocol):
+    async def retire_workspace(self, platform: Platform, workspace: str, *, reason: str) -> RetireReport:
+        """In one transaction: the workspace's channel schedules off, its running interviews ended, and its
+        pending outbox rows marked dead with ``reason``. Members, answers, streaks and history stay."""
+        ...

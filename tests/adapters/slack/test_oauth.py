@@ -18,21 +18,23 @@ import pytest
 import yaml
 from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallationStore
 from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore
-from sqlalchemy import MetaData, Table
+from sqlalchemy import MetaData, Table, select
 
 from bot.adapters.slack import SlackAdapter
 from bot.adapters.slack.adapter import SlackConfigError, choose_mode
 from bot.adapters.slack.installs import BOT_SCOPES
+from bot.core.records import OutboxDraft
+from bot.core.refs import ChannelRef, UserRef
 from bot.core.service import PracticeService
 from bot.scheduling.clock import FakeClock
 from bot.scoring.offline import OfflineScorer
 from bot.storage.database import create_engine
-from bot.storage.models import Base
+from bot.storage.models import Base, Outbox
 from bot.storage.repository import SqlStore
 from framework import load
 from tests.adapters.slack.conftest import ADMIN, ALICE, FAST, SECRET, START, SlackHarness, slack_settings
 from tests.adapters.slack.mock_api import MockSlackApi
-from tests.adapters.slack.signed import SignedClient
+from tests.adapters.slack.signed import SignedClient, event_body
 
 ROOT = Path(__file__).resolve().parents[3]
 TEAMS = {"T0AAA": ("Team A", "xoxb-team-a", "C0AAA"), "T0BBB": ("Team B", "xoxb-team-b", "C0BBB")}
@@ -168,3 +170,40 @@ def test_manifest_asks_for_the_scopes_redirect_and_events_of_installs() -> None:
     assert [url.rsplit("/", 2)[-2:] for url in manifest["oauth_config"]["redirect_urls"]] == [
         ["slack", "oauth_redirect"]]
     assert {"app_uninstalled", "tokens_revoked"} <= set(manifest["settings"]["event_subscriptions"]["bot_events"])
+
+
+async def test_an_uninstall_stops_that_workspace_and_keeps_its_history(many: SlackHarness) -> None:
+    async with aiohttp.ClientSession(cookie_jar=aiohttp.DummyCookieJar()) as session:
+        browser = Browser(f"http://127.0.0.1:{many.adapter.port}", session)
+        await install(many, browser, "T0AAA", "code-a")
+        await install(many, browser, "T0BBB", "code-b")
+    for team, (_, _, channel) in TEAMS.items():
+        await many.command("schedule 09:30 UTC mon-fri", user=ADMIN, channel=channel, team=team)
+    await many.command("interview url-shortener 20", user=ALICE, channel="C0AAA", team="T0AAA")
+    a_channel = ChannelRef("slack", "C0AAA", "T0AAA")
+    await many.service.store.enqueue([  # a post still waiting when the workspace goes
+        OutboxDraft(target=a_channel, text="later", purpose="notice", dedupe_key="waiting-a")])
+    store = many.service.store
+    assert await store.active_interview(UserRef("slack", ALICE, "T0AAA")) is not None
+
+    before = len(many.api.calls_to("chat.postMessage"))
+    answer = await many.client.post(
+        event_body({"type": "app_uninstalled", "event_ts": "1.0"}, event_id="EvUninstall", team="T0AAA"),
+        content_type="application/json")
+    assert answer.status == 200
+    await many.adapter.workers.wait_processed(many.adapter.workers.submitted)
+    await many.adapter.settle()
+
+    assert many.adapter.installations is not None and await many.adapter.installations.find("T0AAA") is None
+    assert await many.adapter.installations.find("T0BBB") is not None
+    assert await store.active_interview(UserRef("slack", ALICE, "T0AAA")) is None, "its interview ended"
+    async with store.engine.connect() as connection:
+        rows = (await connection.execute(select(Outbox.state, Outbox.error).where(
+            Outbox.dedupe_key == "waiting-a"))).all()
+    assert rows == [("dead", "slack app_uninstalled")], "marked, not deleted"
+
+    await many.tick(minutes=30)
+    posts = many.api.calls_to("chat.postMessage")[before:]
+    assert [c.params["channel"] for c in posts if c.text.startswith("*Daily practice*")] == ["C0BBB"]
+    assert all(c.token == "xoxb-team-b" for c in posts), "nothing more goes to the removed workspace"
+    assert await store.get_member(UserRef("slack", ALICE, "T0AAA")) is not None, "history stays"
