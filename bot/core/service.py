@@ -197,10 +197,17 @@ class PracticeService:
         return report
 
     async def handle_action(self, action: Action) -> Reply:
-        """A button click. The reply is for the clicker only."""
+        """A button click. The reply is for the clicker only; counted like a command (``click:<owner>``)."""
+        outcome = "error"
         try:
-            return await self.router.action(action)
+            reply = await self.router.action(action)
+            outcome = "ok"
+            return reply
+        except UserError:
+            outcome = "refused"
+            raise
         finally:
+            self.metrics.count("command", command=Router.click_name(action.action), outcome=outcome)
             self._changed()
 
     # ------------------------------------------------------------------ the clock's tick
