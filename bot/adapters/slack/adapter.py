@@ -28,6 +28,7 @@ from bot.adapters.slack.chat import SlackChat
 from bot.adapters.slack.http import HttpServer, SlackHttpApp
 from bot.adapters.slack.installs import (
     INSTALL_PATH,
+    NOT_INSTALLED,
     InstallationAuthorize,
     Installations,
     WorkspaceClients,
@@ -174,6 +175,7 @@ def build_app(*, client: AsyncWebClient, identity: AuthorizeResult | None, signi
             client=tokenless,
             authorize=authorize,  # type: ignore[arg-type]  # bolt takes AsyncAuthorize instances
             oauth_settings=oauth[0] if oauth is not None else None,
+            user_facing_authorize_error_message=NOT_INSTALLED if oauth is not None else None,
             signing_secret=signing_secret,
             # Socket Mode requests come over an authenticated WebSocket and carry no signature; in
             # HTTP mode the door (``door.verify``) checks every request before bolt parses it.

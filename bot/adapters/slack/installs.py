@@ -37,6 +37,9 @@ STATE_SECONDS = 600
 BOT_SCOPES = ("channels:history", "chat:write", "commands", "files:write",
               "groups:history", "im:write", "reactions:write", "users:read")
 """The bot scopes an install asks for: the ones in ``slack/manifest.http.yml`` (a test keeps them equal)."""
+NOT_INSTALLED = ("Practice is not installed in this workspace (any more). An admin can install it again "
+                 "from the bot's /slack/install page.")
+"""What someone in a workspace without an install is told (through the command's response URL)."""
 TOKEN_TTL_SECONDS = 300.0
 """How long a workspace's bot token is kept in memory; an uninstall on this process forgets it at once."""
 

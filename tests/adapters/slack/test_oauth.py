@@ -22,7 +22,7 @@ from sqlalchemy import MetaData, Table, select
 
 from bot.adapters.slack import SlackAdapter
 from bot.adapters.slack.adapter import SlackConfigError, choose_mode
-from bot.adapters.slack.installs import BOT_SCOPES
+from bot.adapters.slack.installs import BOT_SCOPES, NOT_INSTALLED
 from bot.core.records import OutboxDraft
 from bot.core.refs import ChannelRef, UserRef
 from bot.core.service import PracticeService
@@ -34,7 +34,7 @@ from bot.storage.repository import SqlStore
 from framework import load
 from tests.adapters.slack.conftest import ADMIN, ALICE, FAST, SECRET, START, SlackHarness, slack_settings
 from tests.adapters.slack.mock_api import MockSlackApi
-from tests.adapters.slack.signed import SignedClient, event_body
+from tests.adapters.slack.signed import SignedClient, command_body, event_body
 
 ROOT = Path(__file__).resolve().parents[3]
 TEAMS = {"T0AAA": ("Team A", "xoxb-team-a", "C0AAA"), "T0BBB": ("Team B", "xoxb-team-b", "C0BBB")}
@@ -207,3 +207,10 @@ async def test_an_uninstall_stops_that_workspace_and_keeps_its_history(many: Sla
     assert [c.params["channel"] for c in posts if c.text.startswith("*Daily practice*")] == ["C0BBB"]
     assert all(c.token == "xoxb-team-b" for c in posts), "nothing more goes to the removed workspace"
     assert await store.get_member(UserRef("slack", ALICE, "T0AAA")) is not None, "history stays"
+
+    gone = await many.client.post(
+        command_body("help", user=ALICE, channel="C0AAA", response_url=many.api.response_url("gone"), team="T0AAA"),
+        content_type="application/x-www-form-urlencoded")
+    assert gone.status == 200
+    [told] = await many.api.wait_for(lambda: many.api.responses_to("gone"))
+    assert told.payload["text"] == NOT_INSTALLED, "a command from the removed workspace is told why, not ignored"
