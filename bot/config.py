@@ -50,6 +50,11 @@ class Settings(BaseSettings):
     slack_app_token: SecretStr | None = None
     slack_signing_secret: SecretStr | None = None
     slack_mode: Literal["socket", "http"] = "socket"
+    slack_client_id: str | None = None
+    """With ``SLACK_CLIENT_SECRET``: install in many workspaces (OAuth v2, HTTP mode) instead of one token."""
+    slack_client_secret: SecretStr | None = None
+    slack_redirect_uri: str | None = None
+    """The OAuth redirect URL when it is not the one set in the app's settings (``.../slack/oauth_redirect``)."""
     slack_api_url: str | None = None
     slack_admin_ids: Annotated[list[str], NoDecode] = Field(default_factory=list)
     host: str = "0.0.0.0"  # noqa: S104  (a container's HTTP endpoint listens on every interface)
@@ -113,13 +118,18 @@ class Settings(BaseSettings):
         return bool(self.openai_base_url or self.openai_api_key)
 
     @property
+    def slack_oauth(self) -> bool:
+        """Many workspaces, each with the bot token its install gave (``SLACK_CLIENT_ID`` and ``..._SECRET``)."""
+        return self.slack_client_id is not None and self.slack_client_secret is not None
+
+    @property
     def slack_configured(self) -> bool:
-        return self.slack_bot_token is not None
+        return self.slack_bot_token is not None or self.slack_oauth
 
     @property
     def secrets(self) -> list[str]:
         """Every secret value set, for the log filter that keeps them out of the logs."""
-        values = [self.slack_bot_token, self.slack_app_token, self.slack_signing_secret,
+        values = [self.slack_bot_token, self.slack_app_token, self.slack_signing_secret, self.slack_client_secret,
                   self.discord_token, self.openai_api_key]
         return [value.get_secret_value() for value in values if value is not None and value.get_secret_value()]
 

@@ -157,7 +157,8 @@ def platform_adapters(settings: Settings, service: PracticeService, *,
     if settings.slack_configured:
         from bot.adapters.slack import SlackAdapter
 
-        slack = SlackAdapter(settings, service, ops=runtime.ops if runtime is not None else None)
+        slack = SlackAdapter(settings, service, ops=runtime.ops if runtime is not None else None,
+                             engine=runtime.store.engine if runtime is not None else None)
         if metrics is not None:
             slack.gate.on_limit = lambda method: metrics.limited("slack", method)
         adapters.append(slack)

@@ -144,6 +144,14 @@ class Router:
                 return await self._history.export(ctx)
         raise AssertionError("unhandled command")  # pragma: no cover (the match is exhaustive)
 
+    @staticmethod
+    def click_name(action_id: str) -> str:
+        """The name a button click counts under (metrics): ``click:<owner>`` from a closed set."""
+        owner = action_id.partition(".")[0]
+        if owner in {"interview", "prompt", "member"}:
+            return f"click:{owner}"
+        return "click:peer" if action_id.startswith(MARK_ACTION_PREFIX) else "click:unknown"
+
     async def action(self, action: Action) -> Reply:
         """A button click: its action id's prefix (``interview.next``) names the owner."""
         if action.user_is_bot:

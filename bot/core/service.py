@@ -36,8 +36,11 @@ from bot.core.members import (
     MemberStore,
     Pauses,
     PauseStore,
+    RetireReport,
     Timezones,
     TimezoneStore,
+    Workspaces,
+    WorkspaceStore,
 )
 from bot.core.messages import Action, CommandContext, InMessage, Reply
 from bot.core.metrics import NO_METRICS, Metrics
@@ -69,6 +72,7 @@ from bot.core.prompts import (
     ScheduleStore,
 )
 from bot.core.records import InterviewRecord
+from bot.core.refs import Platform
 from bot.core.scoring import ScoreEvents, ScoreListener
 
 log = logging.getLogger(__name__)
@@ -88,6 +92,7 @@ class Store(
     MemberStore,
     TimezoneStore,
     ForgetStore,
+    WorkspaceStore,
     PracticeStore,
     StandingsStore,
     StatsStore,
@@ -179,6 +184,7 @@ class PracticeService:
         """A member's home view (Slack's App Home); ``watch_scores`` says when one may have changed."""
         self.pairing = Pairing(store=store, members=members, flusher=self.dispatcher, framework=framework,
                                clock=clock, rng=rng)
+        self.workspaces = Workspaces(store=store)
         self.router = Router(
             catalog=Catalog(framework=framework),
             interviews=self.interviews,
@@ -236,11 +242,25 @@ class PracticeService:
     async def handle_delete(self, event_key: str) -> None:
         await self.practice.delete(event_key)
 
+    async def retire_workspace(self, platform: Platform, workspace: str, *, reason: str) -> RetireReport:
+        """The workspace removed the bot: nothing more is posted there; its history stays."""
+        report = await self.workspaces.retire(platform, workspace, reason=reason)
+        if self.on_change is not None:
+            self.on_change()
+        return report
+
     async def handle_action(self, action: Action) -> Reply:
-        """A button click. The reply is for the clicker only."""
+        """A button click. The reply is for the clicker only; counted like a command (``click:<owner>``)."""
+        outcome = "error"
         try:
-            return await self.router.action(action)
+            reply = await self.router.action(action)
+            outcome = "ok"
+            return reply
+        except UserError:
+            outcome = "refused"
+            raise
         finally:
+            self.metrics.count("command", command=Router.click_name(action.action), outcome=outcome)
             self._changed()
 
     # ------------------------------------------------------------------ the clock's tick

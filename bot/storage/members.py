@@ -16,13 +16,14 @@ from typing import TYPE_CHECKING, Any, cast
 
 from sqlalchemy import ColumnElement, CursorResult, Delete, Select, delete, or_, select, update
 
-from bot.core.members.store import ForgetReport
+from bot.core.members.store import ForgetReport, RetireReport
 from bot.core.records import ChannelRecord, MemberRecord
-from bot.core.refs import ChannelRef, Platform, ThreadRef, UserRef, serialise_target
+from bot.core.refs import ChannelRef, Platform, ThreadRef, UserRef, parse_target, serialise_target
 from bot.storage.base import StoreBase
 from bot.storage.mapping import channel_record, member_record
 from bot.storage.models import (
     Answer,
+    Channel,
     Drill,
     InboxRow,
     Interview,
@@ -35,12 +36,13 @@ from bot.storage.models import (
     PracticeDay,
     ProcessedEvent,
     Score,
+    slack_installations,
 )
 
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession
 
-    from bot.core.members import ChannelDirectory, ForgetStore, MemberStore, TimezoneStore
+    from bot.core.members import ChannelDirectory, ForgetStore, MemberStore, TimezoneStore, WorkspaceStore
 
 log = logging.getLogger(__name__)
 
@@ -97,6 +99,21 @@ KEPT_COLUMNS: dict[str, dict[str, str]] = {
     "processed_event": {
         "event_key": "deleted when one of its ':'-separated parts is the member's id (Slack button clicks)",
         "id, platform, seen_at": "bookkeeping",
+    },
+    "slack_installations": {
+        "user_id": "the Slack id of whoever installed the app: blanked by forget-me (the workspace stays installed)",
+        "user_token, user_scopes, user_refresh_token, user_token_expires_at":
+            "that person's own token, if one was granted: cleared with the id",
+        "id, client_id, app_id, enterprise_id, enterprise_name, enterprise_url, team_id, team_name, bot_token, "
+        "bot_id, bot_user_id, bot_scopes, bot_refresh_token, bot_token_expires_at, incoming_webhook_url, "
+        "incoming_webhook_channel, incoming_webhook_channel_id, incoming_webhook_configuration_url, "
+        "is_enterprise_install, token_type, installed_at": "the workspace, the app and its bot: no person",
+    },
+    "slack_bots": {
+        "*": "a workspace's bot and its token: no person",
+    },
+    "slack_oauth_states": {
+        "*": "a random install-link state and its expiry: no person",
     },
 }
 """Tables that outlive a member, column by column (``*``: no column can hold a member reference)."""
@@ -164,9 +181,11 @@ class MemberQueries(StoreBase):
             member_ids = list(await session.scalars(members.order_by(Member.id).with_for_update()))
             inbox = await session.execute(_unsynced(delete(InboxRow).where(InboxRow.platform == platform,
                                                                             InboxRow.member == user_id)))
+            installs = await self._forget_installer(session, platform, user_id)
             if not member_ids:
                 events = await session.execute(self._forget_events(platform, user_id))
-                return ForgetReport(events=_affected(events), inbox=_affected(inbox))
+                return ForgetReport(events=_affected(events), inbox=_affected(inbox),
+                                    installs=installs)
             interviews = select(Interview.id).where(Interview.candidate_id.in_(member_ids))
             answers = select(Answer.id).where(Answer.member_id.in_(member_ids))
             scores = await session.execute(
@@ -198,7 +217,51 @@ class MemberQueries(StoreBase):
                 drills=_affected(drill_rows),
                 pauses=_affected(pauses),
                 pairing=pairing,
+                installs=installs,
             )
+
+    async def retire_workspace(self, platform: Platform, workspace: str, *, reason: str) -> RetireReport:
+        """Schedules off, running interviews ended (versioned, so a tick holding one loses), and pending
+        outbox rows aimed at the workspace marked dead with ``reason``; every other row stays."""
+        async with self._write() as session:
+            channel_ids = list(await session.scalars(
+                select(Channel.id).where(Channel.platform == platform, Channel.workspace == workspace)
+                .order_by(Channel.id).with_for_update()))
+            channels = await session.execute(
+                update(Channel).where(Channel.id.in_(channel_ids), Channel.enabled.is_(True))
+                .values(enabled=False, next_prompt_at=None).execution_options(synchronize_session=False))
+            interviews = await session.execute(
+                update(Interview).where(Interview.channel_id.in_(channel_ids), Interview.status == "active")
+                .values(status="ended", due_at=None, version=Interview.version + 1)
+                .execution_options(synchronize_session=False))
+            # Targets are JSON refs: the LIKE narrows the scan, parsing each candidate decides.
+            pattern = f'%"workspace":"{_like_part(workspace)}"%'
+            candidates = await session.execute(
+                select(Outbox.id, Outbox.target).where(Outbox.state == "pending",
+                                                       Outbox.target.like(pattern, escape="\\")))
+            doomed = []
+            for outbox_id, target in candidates:
+                ref = parse_target(target)
+                channel = ref if isinstance(ref, ChannelRef) else ref.channel
+                if (channel.platform, channel.workspace) == (platform, workspace):
+                    doomed.append(outbox_id)
+            if doomed:
+                await session.execute(
+                    update(Outbox).where(Outbox.id.in_(doomed), Outbox.state == "pending")
+                    .values(state="dead", error=reason[:200]).execution_options(synchronize_session=False))
+            return RetireReport(channels=_affected(channels), interviews=_affected(interviews), outbox=len(doomed))
+
+    @staticmethod
+    async def _forget_installer(session: AsyncSession, platform: Platform, user_id: str) -> int:
+        """Slack installs the person made: their id and own token go, the workspace's bot stays."""
+        if platform != "slack":
+            return 0
+        cleared = await session.execute(
+            update(slack_installations).where(slack_installations.c.user_id == user_id)
+            .values(user_id="", user_token=None, user_scopes=None, user_refresh_token=None,
+                    user_token_expires_at=None)
+        )
+        return _affected(cleared)
 
     @staticmethod
     async def _forget_as_interviewer(session: AsyncSession, member_ids: list[int], interviews: Select[Any]) -> int:
@@ -249,5 +312,7 @@ class MemberQueries(StoreBase):
 
 
 if TYPE_CHECKING:
-    def _conforms(queries: MemberQueries) -> tuple[MemberStore, ChannelDirectory, ForgetStore, TimezoneStore]:
-        return queries, queries, queries, queries  # mypy checks that the queries implement the ports as declared
+    def _conforms(
+        queries: MemberQueries,
+    ) -> tuple[MemberStore, ChannelDirectory, ForgetStore, TimezoneStore, WorkspaceStore]:
+        return queries, queries, queries, queries, queries  # mypy checks the ports as declared

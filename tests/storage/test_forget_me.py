@@ -20,7 +20,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import Column, ForeignKey, Integer, MetaData, Table, Text, select
+from sqlalchemy import Column, ForeignKey, Integer, MetaData, Table, Text, insert, select
 
 from bot.core.inbox import InboundItem
 from bot.core.members import Forgetting
@@ -43,7 +43,7 @@ from bot.core.records import (
 from bot.core.refs import ChannelRef, MessageRef, ThreadRef, UserRef
 from bot.scheduling.clock import FakeClock
 from bot.storage.members import DELETED_WITH_MEMBER, KEPT_COLUMNS
-from bot.storage.models import Base
+from bot.storage.models import Base, slack_bots, slack_installations, slack_oauth_states
 from bot.storage.repository import SqlStore
 from tests.leasing import held_lease
 
@@ -252,6 +252,16 @@ async def _fill(store: SqlStore) -> int:
     assert await store.remember_event("slack", "slack:T1:C0PRACTICE:1712345678.000100", now=START)
     assert await store.remember_event("discord", "discord:interaction:99", now=START)
     await store.take_lease("bot-host:4242", now=START, expires_at=START + timedelta(seconds=15))
+    async with store.engine.begin() as connection:  # what slack_sdk's stores write for an install by Ada
+        installed = datetime(2026, 3, 1, 9, 0)  # slack_sdk stores naive UTC
+        await connection.execute(insert(slack_installations).values(
+            client_id="1.2", app_id="A1", team_id="T1", bot_token="xoxb-t1", bot_id="B1", bot_user_id="U0BOT",
+            user_id="U0ADA", user_token="xoxp-ada", user_scopes="identify", is_enterprise_install=False,
+            installed_at=installed))
+        await connection.execute(insert(slack_bots).values(
+            client_id="1.2", app_id="A1", team_id="T1", bot_token="xoxb-t1", bot_id="B1", bot_user_id="U0BOT",
+            is_enterprise_install=False, installed_at=installed))
+        await connection.execute(insert(slack_oauth_states).values(state="s1", expire_at=installed))
     return prompt.id
 
 
@@ -294,7 +304,9 @@ async def test_forgetting_leaves_no_trace_in_any_table(store: SqlStore) -> None:
                     assert row[column.name] not in gone.get(fk.column.table.name, set()), (table.name, column.name)
     assert (report.members, report.answers, report.scores, report.interviews, report.practice_days,
             report.events, report.outbox, report.marks, report.drills, report.inbox, report.pauses,
-            report.pairing) == (2, 8, 8, 3, 4, 4, 8, 2, 2, 2, 1, 2)
+            report.pairing, report.installs) == (2, 8, 8, 3, 4, 4, 8, 2, 2, 2, 1, 2, 1)
+    [install] = after["slack_installations"]
+    assert (install["user_id"], install["user_token"], install["bot_token"]) == ("", None, "xoxb-t1")
     assert report.total == sum(len(before[t]) - len(after[t]) for t in before)
     # keys that do not name her, and everything of Bob's, stay
     assert {row["event_key"] for row in after["processed_event"]} == {

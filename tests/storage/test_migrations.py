@@ -25,7 +25,8 @@ from bot.storage.repository import SqlStore
 
 TABLES = {"channel", "member", "practice_day", "daily_prompt", "interview", "answer", "score", "outbox",
           "processed_event", "lease", "peer_mark", "inbox", "drill", "member_pause",
-          "pairing", "pairing_member", "pairing_round", "pairing_pair"}
+          "pairing", "pairing_member", "pairing_round", "pairing_pair", "slack_installations", "slack_bots",
+          "slack_oauth_states"}
 
 
 def _diffs(connection: Connection) -> list[Any]:
@@ -44,7 +45,7 @@ async def test_migration_matches_the_models(database_url: str) -> None:
         await engine.dispose()
     assert diffs == []
     assert tables == TABLES | {"alembic_version"}
-    assert revision == "0009"
+    assert revision == "0010"
 
 
 async def test_migrating_again_is_a_no_op_and_keeps_data(database_url: str) -> None:

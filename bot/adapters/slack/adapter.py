@@ -20,11 +20,21 @@ from slack_bolt.authorization import AuthorizeResult
 from slack_bolt.authorization.async_authorize import AsyncAuthorize
 from slack_bolt.context.async_context import AsyncBoltContext
 from slack_bolt.logger.messages import warning_client_prioritized_and_token_skipped, warning_token_skipped
+from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
 from slack_sdk.web.async_client import AsyncWebClient
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.adapters.slack.chat import SlackChat
 from bot.adapters.slack.home import DEFAULT_DEBOUNCE_SECONDS, HomePublisher
 from bot.adapters.slack.http import HttpServer, SlackHttpApp
+from bot.adapters.slack.installs import (
+    INSTALL_PATH,
+    NOT_INSTALLED,
+    InstallationAuthorize,
+    Installations,
+    WorkspaceClients,
+    oauth_settings,
+)
 from bot.adapters.slack.listeners import SlackDeps, register_listeners
 from bot.adapters.slack.pacing import (
     DEFAULT_MAX_JITTER,
@@ -70,7 +80,16 @@ class SlackOptions:
 
 
 def choose_mode(settings: Settings) -> Mode:
-    """HTTP when asked for (``SLACK_MODE=http``); otherwise Socket Mode, which needs an app token."""
+    """HTTP when asked for (``SLACK_MODE=http``); otherwise Socket Mode, which needs an app token.
+    Many workspaces (``SLACK_CLIENT_ID`` and ``SLACK_CLIENT_SECRET``) need HTTP mode and no bot token."""
+    if settings.slack_oauth:
+        if settings.slack_bot_token is not None:
+            raise SlackConfigError("set either SLACK_BOT_TOKEN (one workspace) or SLACK_CLIENT_ID and "
+                                   "SLACK_CLIENT_SECRET (installs in many workspaces), not both")
+        if settings.slack_mode != "http" or settings.slack_signing_secret is None:
+            raise SlackConfigError("installs in many workspaces (SLACK_CLIENT_ID) need SLACK_MODE=http and "
+                                   "SLACK_SIGNING_SECRET: Slack sends people back to /slack/oauth_redirect")
+        return "http"
     if settings.slack_bot_token is None:
         raise SlackConfigError("SLACK_BOT_TOKEN is not set")
     if settings.slack_mode == "http":
@@ -131,7 +150,8 @@ class StaticAuthorize(AsyncAuthorize):
         )
 
 
-def build_app(*, client: AsyncWebClient, identity: AuthorizeResult, signing_secret: str, mode: Mode) -> AsyncApp:
+def build_app(*, client: AsyncWebClient, identity: AuthorizeResult | None, signing_secret: str, mode: Mode,
+              oauth: tuple[AsyncOAuthSettings, Installations] | None = None) -> AsyncApp:
     # bolt copies this client per request and sets the token from ``authorize``; giving it one
     # without a token keeps bolt from warning that the token would be ignored.
     tokenless = AsyncWebClient(token=None, base_url=client.base_url, session=client.session, timeout=client.timeout,
@@ -141,11 +161,20 @@ def build_app(*, client: AsyncWebClient, identity: AuthorizeResult, signing_secr
     bolt_log = logging.getLogger("slack_bolt.AsyncApp")
     quiet = _DropMessages(warning_client_prioritized_and_token_skipped(), warning_token_skipped())
     bolt_log.addFilter(quiet)
+    authorize: AsyncAuthorize
+    if oauth is not None:
+        authorize = InstallationAuthorize(oauth[1])
+    elif identity is not None:
+        authorize = StaticAuthorize(identity)
+    else:
+        raise ValueError("one workspace's identity or the OAuth settings are needed")
     try:
         return AsyncApp(
             name="practice-bot",
             client=tokenless,
-            authorize=StaticAuthorize(identity),  # type: ignore[arg-type]  # bolt takes AsyncAuthorize instances
+            authorize=authorize,  # type: ignore[arg-type]  # bolt takes AsyncAuthorize instances
+            oauth_settings=oauth[0] if oauth is not None else None,
+            user_facing_authorize_error_message=NOT_INSTALLED if oauth is not None else None,
             signing_secret=signing_secret,
             # Socket Mode requests come over an authenticated WebSocket and carry no signature; in
             # HTTP mode the door (``door.verify``) checks every request before bolt parses it.
@@ -168,8 +197,10 @@ class SlackAdapter:
     name = "slack"
 
     def __init__(self, settings: Settings, service: PracticeService, *, options: SlackOptions | None = None,
-                 ops: OpsApp | None = None) -> None:
+                 ops: OpsApp | None = None, engine: AsyncEngine | None = None) -> None:
         self.mode = choose_mode(settings)
+        self.engine = engine
+        """The bot's database, where installs are kept (many workspaces only)."""
         self.ops = ops
         """The runtime's ``/metrics`` and probes, served on the HTTP port in HTTP mode."""
         self.settings = settings
@@ -185,6 +216,9 @@ class SlackAdapter:
         self.users: UserDirectory | None = None
         self.home: HomePublisher | None = None
         self.identity: AuthorizeResult | None = None
+        """One workspace: who ``auth.test`` said the bot is (``None`` with installs in many workspaces)."""
+        self.installations: Installations | None = None
+        self.clients: WorkspaceClients | None = None
         self._session: aiohttp.ClientSession | None = None
         self._http: HttpServer | None = None
         self._socket: AsyncSocketModeHandler | None = None
@@ -194,28 +228,39 @@ class SlackAdapter:
     # ------------------------------------------------------------------ lifecycle
     async def start(self) -> None:
         settings, options = self.settings, self.options
-        token = _secret(settings.slack_bot_token)
         self._session = aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=options.connection_limit))
         client = web_client(settings, options, gate=self.gate, session=self._session)
         self.client = client
-        try:
-            auth = await client.auth_test()
-        except Exception:
-            await self._session.close()
-            raise
-        self.identity = AuthorizeResult.from_auth_test_response(auth_test_response=auth, bot_token=token)
-        log.info("Slack: signed in as %s in workspace %s (%s mode)", auth.get("user"), auth.get("team"), self.mode)
+        oauth: tuple[AsyncOAuthSettings, Installations] | None = None
+        if settings.slack_oauth:
+            oauth = self._oauth()
+            self.installations = oauth[1]
+            log.info("Slack: installs in many workspaces (install page %s)", INSTALL_PATH)
+        else:
+            token = _secret(settings.slack_bot_token)
+            try:
+                auth = await client.auth_test()
+            except Exception:
+                await self._session.close()
+                raise
+            self.identity = AuthorizeResult.from_auth_test_response(auth_test_response=auth, bot_token=token)
+            log.info("Slack: signed in as %s in workspace %s (%s mode)", auth.get("user"), auth.get("team"),
+                     self.mode)
+        clients = WorkspaceClients(client, self.installations)
+        self.clients = clients
         self.users = UserDirectory(client, admin_ids=settings.slack_admin_ids, ttl_seconds=options.user_cache_seconds,
-                                   now=options.monotonic)
-        self.chat = SlackChat(client, pacer=self.pacer, gate=self.gate)
+                                   now=options.monotonic, clients=clients)
+        self.chat = SlackChat(client, pacer=self.pacer, gate=self.gate, clients=clients)
         secret = _secret(settings.slack_signing_secret)
-        self.app = build_app(client=client, identity=self.identity, signing_secret=secret, mode=self.mode)
-        self.home = HomePublisher(self.service, client, team_id=str(auth.get("team_id") or ""),
-                                  debounce_seconds=options.home_debounce_seconds)
+        self.app = build_app(client=client, identity=self.identity, signing_secret=secret, mode=self.mode,
+                             oauth=oauth)
+        self.home = HomePublisher(self.service, client, team_id=self.identity.team_id or "" if self.identity else "",
+                                  debounce_seconds=options.home_debounce_seconds,
+                                  clients=clients if self.installations is not None else None)
         self.service.watch_scores(self.home.scored)
         register_listeners(self.app, self.service,
                            SlackDeps(users=self.users, inbox=self.service.inbox, session=self._session,
-                                     client=client, home=self.home))
+                                     client=client, home=self.home, clients=clients))
         self.service.attach(self.chat)
         self.service.inbox.start()
         await self.service.inbox.resume()  # what a dead process had taken and not finished
@@ -228,6 +273,19 @@ class SlackAdapter:
             await self._socket.connect_async()  # type: ignore[no-untyped-call]
             log.info("Slack: Socket Mode connected")
         self._ready = True
+
+    def _oauth(self) -> tuple[AsyncOAuthSettings, Installations]:
+        settings = self.settings
+        if self.engine is None:
+            raise SlackConfigError("installs in many workspaces need the bot's database (no engine was given)")
+        return oauth_settings(
+            engine=self.engine, client_id=settings.slack_client_id or "",
+            client_secret=_secret(settings.slack_client_secret), redirect_uri=settings.slack_redirect_uri,
+            installations_changed=self._installed)
+
+    def _installed(self, team_id: str) -> None:
+        if self.clients is not None:
+            self.clients.forget(team_id)
 
     def is_ready(self) -> bool:
         return self._ready and not self._stopped.is_set()

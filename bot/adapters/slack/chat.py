@@ -13,6 +13,7 @@ from datetime import datetime
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.adapters.slack.installs import WorkspaceClients
 from bot.adapters.slack.pacing import ChannelPacer, RateLimitGate
 from bot.adapters.slack.render import emoji_name, render
 from bot.core.messages import Capabilities, OutMessage
@@ -34,18 +35,27 @@ class SlackChat:
     capabilities = Capabilities(threads=True, buttons=True, edits=True, reactions=True, ephemeral=True,
                                 max_text=3000, thread_is_root=True)
 
-    def __init__(self, client: AsyncWebClient, *, pacer: ChannelPacer, gate: RateLimitGate) -> None:
+    def __init__(self, client: AsyncWebClient, *, pacer: ChannelPacer, gate: RateLimitGate,
+                 clients: WorkspaceClients | None = None) -> None:
         self.client = client
         self.pacer = pacer
         self.gate = gate
+        self.clients = clients
+        """Installs in many workspaces: each call goes out with its workspace's bot token."""
+
+    async def _client(self, channel: ChannelRef) -> AsyncWebClient:
+        if self.clients is None:
+            return self.client
+        return await self.clients.for_team(channel.workspace)
 
     async def send(self, where: Target, message: OutMessage) -> MessageRef:
         channel = where.channel if isinstance(where, ThreadRef) else where
         thread = where if isinstance(where, ThreadRef) else None
         rendered = render(message)
+        client = await self._client(channel)
         await self._turn("chat.postMessage", channel.channel_id)
         metadata = {"event_type": OUTBOX_EVENT, "event_payload": {"key": message.key}} if message.key else None
-        response = await self.client.chat_postMessage(
+        response = await client.chat_postMessage(
             channel=channel.channel_id,
             text=rendered.text,
             blocks=rendered.blocks or None,
@@ -64,9 +74,10 @@ class SlackChat:
         """A direct message from the bot: ``chat.postMessage`` to the user's id opens (or reuses) the
         app's conversation with them, and answers with its channel (needs no scope beyond chat:write)."""
         rendered = render(message)
+        client = await self._client(near.channel if isinstance(near, ThreadRef) else near)
         await self._turn("chat.postMessage", to.user_id)
         metadata = {"event_type": OUTBOX_EVENT, "event_payload": {"key": message.key}} if message.key else None
-        response = await self.client.chat_postMessage(
+        response = await client.chat_postMessage(
             channel=to.user_id, text=rendered.text, blocks=rendered.blocks or None, unfurl_links=False,
             unfurl_media=False, metadata=metadata,
         )
@@ -89,15 +100,16 @@ class SlackChat:
         thread = where if isinstance(where, ThreadRef) else None
         method = "conversations.replies" if thread else "conversations.history"
         oldest = f"{since.timestamp() - LOOKUP_SLACK_SECONDS:.6f}"
+        client = await self._client(channel)
         cursor: str | None = None
         for _ in range(LOOKUP_PAGES):
             await self.gate.wait(method)
             if thread is not None:
-                response = await self.client.conversations_replies(
+                response = await client.conversations_replies(
                     channel=channel.channel_id, ts=thread.thread_id, oldest=oldest, include_all_metadata=True,
                     limit=200, cursor=cursor)
             else:
-                response = await self.client.conversations_history(
+                response = await client.conversations_history(
                     channel=channel.channel_id, oldest=oldest, include_all_metadata=True, limit=200, cursor=cursor)
             self.gate.succeeded(method)
             for posted in response.get("messages") or []:
@@ -120,16 +132,18 @@ class SlackChat:
 
     async def edit(self, ref: MessageRef, message: OutMessage) -> None:
         rendered = render(message)
+        client = await self._client(ref.channel)
         await self._turn("chat.update", ref.channel.channel_id)
-        await self.client.chat_update(
+        await client.chat_update(
             channel=ref.channel.channel_id, ts=ref.message_id, text=rendered.text, blocks=rendered.blocks
         )
         self.gate.succeeded("chat.update")
 
     async def react(self, ref: MessageRef, emoji: str) -> None:
+        client = await self._client(ref.channel)
         await self.gate.wait("reactions.add")
         try:
-            await self.client.reactions_add(channel=ref.channel.channel_id, timestamp=ref.message_id,
+            await client.reactions_add(channel=ref.channel.channel_id, timestamp=ref.message_id,
                                             name=emoji_name(emoji))
             self.gate.succeeded("reactions.add")
         except SlackApiError as exc:

@@ -38,7 +38,7 @@ MAX_BODY_BYTES = 1_000_000
 """Slack's payloads are a few kilobytes; a bigger body is refused before it is read whole."""
 MAX_CLOCK_SKEW_SECONDS = 5 * 60
 MAX_JSON_DEPTH = 64
-HANDLED_EVENTS = frozenset({"message", "app_home_opened"})
+HANDLED_EVENTS = frozenset({"message", "app_home_opened", "app_uninstalled", "tokens_revoked"})
 HANDLED_COMMANDS = frozenset({"/practice"})
 JSON = "application/json"
 FORM = "application/x-www-form-urlencoded"

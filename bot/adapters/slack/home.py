@@ -11,6 +11,7 @@ from typing import Any
 from slack_sdk.errors import SlackApiError, SlackRequestError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.adapters.slack.installs import WorkspaceClients
 from bot.adapters.slack.render import render_blocks
 from bot.core.errors import new_error_id
 from bot.core.messages import OutMessage
@@ -29,9 +30,11 @@ def home_view(message: OutMessage) -> dict[str, Any]:
 
 class HomePublisher:
     def __init__(self, service: PracticeService, client: AsyncWebClient, *, team_id: str,
-                 debounce_seconds: float = DEFAULT_DEBOUNCE_SECONDS) -> None:
+                 debounce_seconds: float = DEFAULT_DEBOUNCE_SECONDS, clients: WorkspaceClients | None = None) -> None:
+        """``team_id``: the one workspace (empty with installs in many: ``clients`` gives each its token)."""
         self._service = service
         self._client = client
+        self._clients = clients
         self._team_id = team_id
         self._debounce = debounce_seconds
         self._pending: dict[str, tuple[UserRef, asyncio.Task[None]]] = {}
@@ -44,7 +47,9 @@ class HomePublisher:
         (nobody waits for it)."""
         try:
             view = home_view(await self._service.home.view(member))
-            await self._client.views_publish(user_id=member.user_id, view=view)
+            client = await self._clients.for_team(member.workspace) if self._clients and member.workspace \
+                else self._client
+            await client.views_publish(user_id=member.user_id, view=view)
             self.published += 1
         except (SlackApiError, SlackRequestError) as exc:
             reason = exc.response.get("error") if isinstance(exc, SlackApiError) else str(exc)
@@ -54,7 +59,8 @@ class HomePublisher:
 
     def scored(self, member: UserRef) -> None:
         """A score card of ``member``'s was saved: refresh their home once the moment has passed."""
-        if self._closed or member.platform != "slack" or (member.workspace and member.workspace != self._team_id):
+        elsewhere = bool(self._team_id and member.workspace and member.workspace != self._team_id)
+        if self._closed or member.platform != "slack" or elsewhere:
             return
         if member.user_id in self._pending:
             return  # a refresh is already coming, and it reads what is stored then

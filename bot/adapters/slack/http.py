@@ -18,12 +18,14 @@ from slack_bolt.request.async_request import AsyncBoltRequest
 
 from bot.adapters.slack import door
 from bot.adapters.slack.door import MAX_BODY_BYTES
+from bot.adapters.slack.installs import INSTALL_PATH, REDIRECT_PATH
 from bot.core.errors import new_error_id
 from bot.observability.server import AsgiServer, OpsApp
 
 log = logging.getLogger(__name__)
 
 EVENTS_PATH = "/slack/events"
+MAX_QUERY_CHARS = 4096
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[Message]]
@@ -59,6 +61,8 @@ class SlackHttpApp:
             await _plain(send, 200 if ready else 503, "ready" if ready else "starting")
         elif method == "POST" and path == EVENTS_PATH:
             await self._events(scope, receive, send)
+        elif method in {"GET", "HEAD"} and path in {INSTALL_PATH, REDIRECT_PATH} and self._app.oauth_flow is not None:
+            await self._oauth(scope, send, install=path == INSTALL_PATH)
         else:
             await _plain(send, 404, "not found")
 
@@ -90,6 +94,29 @@ class SlackHttpApp:
             return
         if response.status == 404:
             await _plain(send, 200, "")  # nothing listens for it: acknowledged, so Slack does not retry
+            return
+        await _respond(send, response.status, response.headers, response.body.encode())
+
+
+    async def _oauth(self, scope: Scope, send: Send, *, install: bool) -> None:
+        """The install page and Slack's redirect back (many workspaces): bolt's OAuth flow, whose
+        ``state`` is single-use, expires, and must come back to the browser that started it."""
+        flow = self._app.oauth_flow
+        if flow is None:  # checked by the caller
+            await _plain(send, 404, "not found")
+            return
+        headers = _headers(scope)
+        query = scope.get("query_string", b"").decode("latin-1")
+        if len(query) > MAX_QUERY_CHARS:
+            await _plain(send, 414, "too long")
+            return
+        request = AsyncBoltRequest(body="", query=query, headers=dict(headers.items()))
+        try:
+            response = await (flow.handle_installation(request) if install else flow.handle_callback(request))
+        except Exception:
+            error_id = new_error_id()
+            log.exception("error %s in the Slack OAuth flow", error_id)
+            await _plain(send, 500, f"The install did not complete (error {error_id}). Try again later.")
             return
         await _respond(send, response.status, response.headers, response.body.encode())
 

@@ -17,6 +17,7 @@ from typing import Any
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.adapters.slack.installs import NotInstalled, WorkspaceClients
 from bot.adapters.slack.render import escape
 from bot.core.normalise import display_name, known_timezone
 from bot.core.refs import UserRef
@@ -66,8 +67,11 @@ class UserDirectory:
         admin_ids: Iterable[str] = (),
         ttl_seconds: float = DEFAULT_TTL_SECONDS,
         now: Callable[[], float] = time.monotonic,
+        clients: WorkspaceClients | None = None,
     ) -> None:
         self._client = client
+        self._clients = clients
+        """Installs in many workspaces: each lookup with its workspace's token."""
         self.admin_ids = frozenset(admin_ids)
         self._ttl = ttl_seconds
         self._now = now
@@ -92,12 +96,16 @@ class UserDirectory:
         self.api_calls += 1
         user: SlackUser | None
         try:
-            response = await self._client.users_info(user=user_id)
+            client = await self._clients.for_team(team_id) if self._clients is not None else self._client
+            response = await client.users_info(user=user_id)
             data = response.get("user")
             user = parse_user(team_id, data) if isinstance(data, dict) else None
             ttl = self._ttl if user is not None else FAILURE_TTL_SECONDS
         except SlackApiError as exc:
             log.warning("users.info failed for %s: %s", user_id, exc.response.get("error", exc))
+            user, ttl = None, FAILURE_TTL_SECONDS
+        except NotInstalled as exc:
+            log.warning("users.info not asked for %s: %s", user_id, exc)
             user, ttl = None, FAILURE_TTL_SECONDS
         if len(self._cache) >= MAX_ENTRIES:
             self._evict()

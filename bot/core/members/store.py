@@ -62,6 +62,9 @@ class ForgetReport:
     pauses: int = 0
     pairing: int = 0
     """Weekly pairing opt-ins and the pairs the member was in."""
+    installs: int = 0
+    """Slack installs the person made: their id (and own token) cleared, the workspace kept (rows
+    changed, not deleted: not in ``total``)."""
 
     @property
     def total(self) -> int:
@@ -75,4 +78,23 @@ class ForgetStore(Protocol):
         every workspace): their member rows with the streaks on them, answers, scores, interviews with
         what they were to post, practice days, peer mock marks (theirs and on their interviews) and notes,
         and the inbound event keys that name them."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class RetireReport:
+    """What removing a workspace stopped (counts only, so it can be logged)."""
+
+    channels: int = 0
+    """Channel schedules turned off."""
+    interviews: int = 0
+    """Running interviews ended where they stood."""
+    outbox: int = 0
+    """Pending outbox rows marked dead (kept, with the reason), never sent."""
+
+
+class WorkspaceStore(Protocol):
+    async def retire_workspace(self, platform: Platform, workspace: str, *, reason: str) -> RetireReport:
+        """In one transaction: the workspace's channel schedules off, its running interviews ended, and its
+        pending outbox rows marked dead with ``reason``. Members, answers, streaks and history stay."""
         ...

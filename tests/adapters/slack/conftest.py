@@ -97,12 +97,13 @@ class SlackHarness:
         """A message ts at the fake clock's now (unique: the microseconds count up)."""
         return f"{int(self.clock.now().timestamp())}.{next(self._ts):06d}"
 
-    async def command(self, text: str, *, user: str = ALICE, channel: str = CHANNEL) -> list[Response]:
+    async def command(self, text: str, *, user: str = ALICE, channel: str = CHANNEL,
+                      team: str = TEAM_ID) -> list[Response]:
         """``/practice text``; returns what the bot answered through the response URL."""
         tag = f"cmd{self.client.next_id()}"
         before = self.adapter.workers.processed
         answer = await self.client.post(
-            command_body(text, user=user, channel=channel, response_url=self.api.response_url(tag)),
+            command_body(text, user=user, channel=channel, response_url=self.api.response_url(tag), team=team),
             content_type="application/x-www-form-urlencoded",
         )
         assert (answer.status, answer.body) == (200, ""), "acked at once with an empty body"

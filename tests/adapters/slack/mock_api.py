@@ -146,6 +146,9 @@ class MockSlackApi:
         self._socket_acks: dict[str, dict[str, Any]] = {}
         self.uploads: dict[str, bytes] = {}
         """file id -> the bytes POSTed to its upload URL (``files_upload_v2``'s second step)."""
+        self.grants: dict[str, dict[str, str]] = {}
+        """OAuth codes ``oauth.v2.access`` accepts (once each), with the workspace and token they grant."""
+        self.team_of_token: dict[str, str] = {}
         self.files: list[dict[str, Any]] = []
         """Files shared by ``files.completeUploadExternal``: id, title, channel, comment, bytes, alt text."""
         self._pending_files: dict[str, dict[str, Any]] = {}
@@ -310,10 +313,28 @@ class MockSlackApi:
     def _ts(self) -> str:
         return f"{int(time.time())}.{next(self._seq):06d}"
 
+    def grant(self, code: str, *, team_id: str, team_name: str, bot_token: str, installer: str) -> None:
+        """Let one install through: ``oauth.v2.access`` with ``code`` answers this workspace and token."""
+        self.grants[code] = {"team_id": team_id, "team_name": team_name, "bot_token": bot_token,
+                             "installer": installer}
+        self.team_of_token[bot_token] = team_id
+
+    def _oauth_access(self, params: dict[str, Any]) -> dict[str, Any]:
+        grant = self.grants.pop(str(params.get("code", "")), None)
+        if grant is None:
+            return {"ok": False, "error": "invalid_code"}
+        return {"ok": True, "app_id": "A0APP", "authed_user": {"id": grant["installer"]},
+                "scope": "chat:write,commands,users:read", "token_type": "bot", "access_token": grant["bot_token"],
+                "bot_user_id": BOT_USER_ID, "team": {"id": grant["team_id"], "name": grant["team_name"]},
+                "enterprise": None, "is_enterprise_install": False}
+
     def _answer(self, method: str, params: dict[str, Any], token: str) -> dict[str, Any]:
+        if method == "oauth.v2.access":
+            return self._oauth_access(params)
         if method == "auth.test":
             return {"ok": True, "url": "https://practice.slack.com/", "team": "Practice", "user": "practice",
-                    "team_id": TEAM_ID, "user_id": BOT_USER_ID, "bot_id": BOT_ID, "is_enterprise_install": False}
+                    "team_id": self.team_of_token.get(token, TEAM_ID),
+                    "user_id": BOT_USER_ID, "bot_id": BOT_ID, "is_enterprise_install": False}
         if method == "chat.postMessage":
             ts = self._ts()
             message = {"type": "message", "text": params.get("text", ""), "ts": ts, "user": BOT_USER_ID,

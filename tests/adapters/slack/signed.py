@@ -23,10 +23,11 @@ def sign(secret: str, body: str, *, timestamp: int | None = None) -> dict[str, s
     return {"X-Slack-Request-Timestamp": ts, "X-Slack-Signature": signature}
 
 
-def command_body(text: str, *, user: str, channel: str, response_url: str, command: str = "/practice") -> str:
+def command_body(text: str, *, user: str, channel: str, response_url: str, command: str = "/practice",
+                 team: str = TEAM_ID) -> str:
     return urlencode({
         "token": "legacy-verification-token",
-        "team_id": TEAM_ID,
+        "team_id": team,
         "team_domain": "practice",
         "channel_id": channel,
         "channel_name": "practice",
@@ -41,15 +42,15 @@ def command_body(text: str, *, user: str, channel: str, response_url: str, comma
     })
 
 
-def event_body(event: dict[str, Any], *, event_id: str) -> str:
+def event_body(event: dict[str, Any], *, event_id: str, team: str = TEAM_ID) -> str:
     return json.dumps({
         "token": "legacy-verification-token",
-        "team_id": TEAM_ID,
+        "team_id": team,
         "api_app_id": APP_ID,
         "type": "event_callback",
         "event_id": event_id,
         "event_time": int(time.time()),
-        "authorizations": [{"team_id": TEAM_ID, "user_id": BOT_USER_ID, "is_bot": True}],
+        "authorizations": [{"team_id": team, "user_id": BOT_USER_ID, "is_bot": True}],
         "event": event,
     })
 

@@ -30,6 +30,8 @@ SCOPES = {
     "im:history",  # message.im: answers to a drill, in its thread on the bot's DM
 }
 EVENTS = {"message.channels", "message.groups", "message.im", "app_home_opened"}
+INSTALL_EVENTS = {"app_uninstalled", "tokens_revoked"}
+"""HTTP mode can install in many workspaces (OAuth): it hears when one removes the app."""
 
 
 def _manifest(name: str) -> dict[str, Any]:
@@ -41,7 +43,8 @@ def test_both_manifests_ask_for_exactly_what_the_bot_uses() -> None:
     for name in ("manifest.yml", "manifest.http.yml"):
         manifest = _manifest(name)
         assert set(manifest["oauth_config"]["scopes"]["bot"]) == SCOPES, name
-        assert set(manifest["settings"]["event_subscriptions"]["bot_events"]) == EVENTS, name
+        events = EVENTS | INSTALL_EVENTS if name == "manifest.http.yml" else EVENTS
+        assert set(manifest["settings"]["event_subscriptions"]["bot_events"]) == events, name
         [command] = manifest["features"]["slash_commands"]
         assert command["command"] == COMMAND
         assert command["should_escape"] is True, "members arrive as <@U123|name> for `/practice streak @x`"

@@ -16,6 +16,7 @@ from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from bot.adapters.slack.files import upload
 from bot.adapters.slack.home import HomePublisher
+from bot.adapters.slack.installs import WorkspaceClients
 from bot.adapters.slack.render import files_sent, not_in_channel, response_payload
 from bot.adapters.slack.users import UserDirectory
 from bot.core.errors import UserError, new_error_id
@@ -41,6 +42,13 @@ class SlackDeps:
     """The Web API client, for what a response URL cannot carry (files)."""
     home: HomePublisher | None = None
     """Publishes members' App Home (``views.publish``)."""
+    clients: WorkspaceClients | None = None
+    """Each workspace's client (its own bot token); ``client`` serves when not given."""
+
+    async def client_for(self, team_id: str) -> AsyncWebClient | None:
+        if self.clients is not None and team_id:
+            return await self.clients.for_team(team_id)
+        return self.client
 
 
 NOT_TAKEN = "Sorry, I couldn't take that just now (the bot's database did not answer). Please try again in a moment."
@@ -103,22 +111,24 @@ async def no_reply(call: Awaitable[None]) -> Reply:
     return Reply()
 
 
-async def _with_files(deps: SlackDeps, message: OutMessage, user_id: str, channel_id: str) -> OutMessage | None:
+async def _with_files(deps: SlackDeps, message: OutMessage, user_id: str, channel_id: str,
+                      team_id: str) -> OutMessage | None:
     """What is left to send through the response URL once the message's files are uploaded: a
     pointer to the direct messages (personal), nothing (in channel: the upload carried the text),
     or the text fallback when the files could not go."""
     if not message.files:
         return message
-    if deps.client is None or not user_id or not channel_id:
+    client = await deps.client_for(team_id)
+    if client is None or not user_id or not channel_id:
         return message.text_only()
-    where = await upload(deps.client, message, user_id=user_id, channel_id=channel_id)
+    where = await upload(client, message, user_id=user_id, channel_id=channel_id)
     if where is None:
         return message.text_only()
     return files_sent() if message.ephemeral else None
 
 
 async def send_reply(deps: SlackDeps, response_url: str, reply: Reply, *, user_id: str = "",
-                     channel_id: str = "") -> None:
+                     channel_id: str = "", team_id: str = "") -> None:
     """Each message through ``response_url``: ephemeral or in channel as the core decided. Files
     are uploaded first (``files.upload``: personal ones to ``user_id``'s direct messages)."""
     if not reply.messages:
@@ -128,7 +138,7 @@ async def send_reply(deps: SlackDeps, response_url: str, reply: Reply, *, user_i
         return
     webhook = AsyncWebhookClient(response_url, session=deps.session)
     for sent in reply.messages:
-        message = await _with_files(deps, sent, user_id, channel_id)
+        message = await _with_files(deps, sent, user_id, channel_id, team_id)
         if message is None:
             continue
         try:

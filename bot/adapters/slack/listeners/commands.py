@@ -59,4 +59,5 @@ async def _run(service: PracticeService, deps: SlackDeps, command: SlashCommand,
         event_key=key,
     )
     reply = await core_call(service.handle_command(ctx, command.text), what="slack /practice")
-    await send_reply(deps, command.response_url, reply, user_id=user_id, channel_id=command.channel_id)
+    await send_reply(deps, command.response_url, reply, user_id=user_id, channel_id=command.channel_id,
+                     team_id=team)

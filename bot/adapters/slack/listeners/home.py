@@ -97,7 +97,7 @@ def register(app: AsyncApp, service: PracticeService, deps: SlackDeps) -> None:
 async def _button(service: PracticeService, deps: SlackDeps, click: BlockActions) -> None:
     team, user_id = click.team_id, click.user.id
     command = HOME_COMMANDS.get(click.actions[0].action_id)
-    client = deps.client
+    client = await deps.client_for(team)
     if client is None or command is None:
         return
     author, user = await deps.users.user_ref(team, user_id, fallback_name=click.user.username)

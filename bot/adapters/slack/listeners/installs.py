@@ -1,0 +1,88 @@
+"""Many workspaces: a workspace that uninstalls the app or revokes its bot token is removed.
+
+Its installs go (so no call is made with a dead token), its channel schedules are turned off, its
+running interviews end and its pending posts are marked dead; members, answers and streaks stay
+until someone asks to forget them. Registered only when installs are on (``SLACK_CLIENT_ID``).
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from slack_bolt.async_app import AsyncApp
+from slack_bolt.request.async_request import AsyncBoltRequest
+from slack_bolt.response import BoltResponse
+
+from bot.adapters.slack.installs import WorkspaceClients
+from bot.adapters.slack.listeners._common import SlackDeps, no_reply, shown, taken_event
+from bot.core.guard import guarded
+from bot.core.inbox import InboundItem, InboxRecord
+from bot.core.service import PracticeService
+
+log = logging.getLogger(__name__)
+
+
+KIND = "slack.workspace_removed"
+
+
+def _removal(body: dict[str, Any]) -> tuple[str, str] | None:
+    """The workspace and why, when the event removes the bot from one (``None``: nothing to do)."""
+    event = body.get("event") or {}
+    reason = event.get("type") if isinstance(event, dict) else None
+    if reason == "tokens_revoked":
+        tokens = event.get("tokens") or {}
+        if not (isinstance(tokens, dict) and tokens.get("bot")):
+            log.info("Slack tokens_revoked for user tokens only: the bot's install stays")
+            return None
+    elif reason != "app_uninstalled":
+        return None
+    team = body.get("team_id")
+    if not isinstance(team, str) or not team:
+        log.warning("Slack %s without a team id ignored (event %s)", reason, shown(body.get("event_id")))
+        return None
+    return team, str(reason)
+
+
+def register(app: AsyncApp, service: PracticeService, deps: SlackDeps) -> None:
+    clients = deps.clients
+    if clients is None or clients.installations is None:
+        return
+
+    async def apply(record: InboxRecord) -> None:
+        found = _removal(record.item.payload)
+        if found is not None and clients is not None:
+            team, reason = found
+            await guarded(no_reply(_retire(service, clients, team, reason)), what=f"slack {reason}")
+
+    deps.inbox.register(KIND, apply)
+
+    async def durably(request: AsyncBoltRequest, next: Callable[[], Awaitable[None]]) -> BoltResponse:
+        """Written before the ack, as thread messages are: a removal is never lost to a crash."""
+        body = request.body
+        found = _removal(body)
+        if found is None:
+            return BoltResponse(status=200, body="")
+        team, _ = found
+        event_id = body.get("event_id")
+        key = f"slack:{team}:event:{event_id}" if isinstance(event_id, str) and event_id else \
+            f"slack:{team}:removed:{uuid.uuid4().hex}"
+        payload = {"type": body.get("type"), "team_id": team, "event_id": event_id, "event": body.get("event")}
+        return await taken_event(deps, InboundItem("slack", key, KIND, f"workspace:{team}", payload, workspace=team))
+
+    @app.event("app_uninstalled", middleware=[durably])
+    async def uninstalled() -> None:  # pragma: no cover - the middleware answers the event
+        return
+
+    @app.event("tokens_revoked", middleware=[durably])
+    async def revoked() -> None:  # pragma: no cover - the middleware answers the event
+        return
+
+
+async def _retire(service: PracticeService, clients: WorkspaceClients, team: str, reason: str) -> None:
+    if clients.installations is not None:
+        await clients.installations.remove(team)
+    clients.forget(team)
+    await service.retire_workspace("slack", team, reason=f"slack {reason}")
