@@ -251,6 +251,8 @@ class ScoreCard:
     def label(self) -> str:
         if self.scorer == "llm":
             return f"LLM ({self.model})" if self.model else "LLM"
+        if self.fallback_reason.startswith("LLM reply rejected"):
+            return f"offline ({self.fallback_reason})"
         return "offline" + (f", LLM unavailable: {self.fallback_reason}" if self.fallback_reason else "")
 
 

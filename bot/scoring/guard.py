@@ -238,11 +238,19 @@ class GuardResult:
     """Items the model credited (covered or partial) whose quote was unverified or off topic."""
     credited: int
     """Items the model credited at all."""
+    unverified: int = 0
+    """Of ``unsupported``, the items whose quote does not occur in the answer."""
 
     @property
     def suspicious(self) -> bool:
         """At least half the model's credit rests on quotes that are missing or about nothing."""
         return self.credited > 0 and self.unsupported * 2 >= self.credited
+
+    @property
+    def rejection(self) -> str:
+        """Why a suspicious reply is not trusted, in words for the card's label."""
+        where = "not in the answer" if self.unverified * 2 >= self.unsupported else "not about their items"
+        return f"{self.unsupported} of {self.credited} quotes {where}"
 
 
 def _lowest(a: Verdict, b: Verdict) -> Verdict:
@@ -286,7 +294,7 @@ def guard(
     offline_by_id: Mapping[str, ItemVerdict] = {v.item_id: v for v in offline}
     judged: list[tuple[ChecklistItem, Claim, ItemVerdict, Verdict, bool]] = []
     uses = Counter(normalise(c.quote) for c in merged.values() if c.verdict != "missing")
-    unsupported = credited = 0
+    unsupported = credited = unverified = 0
     for item in section.items:
         claim = merged.get(item.id, Claim(item.id, "missing"))
         seen = offline_by_id.get(item.id, ItemVerdict(item.id, "missing"))
@@ -296,6 +304,7 @@ def guard(
         if claim.verdict != "missing":
             credited += 1
             unsupported += not relevant
+            unverified += not verified
         stated = claim.verdict if verified else _DOWNGRADE[claim.verdict]
         if not relevant:
             ceiling = seen.verdict
@@ -317,7 +326,7 @@ def guard(
             evidence = _clip(seen.evidence)
         verdicts.append(ItemVerdict(item.id, final, evidence))
     claimed = score_from_verdicts(section, [ItemVerdict(c.item_id, c.verdict) for c in merged.values()])
-    return GuardResult(tuple(verdicts), claimed, unsupported, credited)
+    return GuardResult(tuple(verdicts), claimed, unsupported, credited, unverified)
 
 
 def cross_check_bound(section: Section, answer: str, offline: Sequence[ItemVerdict]) -> float:

@@ -15,7 +15,9 @@ plain JSON without schema support), then judged by ``bot.scoring.guard``:
 Injection is also resisted upstream: the answer is fenced between marker lines carrying a
 random token per request, the instructions say it is data, and chat-template control tokens
 in it are defused. When the model's credit rests mostly on quotes that are missing or about
-nothing, its feedback is not shown either (the offline feedback is) and a warning is logged.
+nothing (``GuardResult.suspicious``), the reply is not trusted as a whole and nothing of it is
+blended in: the card is the offline card, with ``fallback_reason`` "LLM reply rejected: <why>",
+so score, verdicts and feedback always come from one scorer. A warning is logged.
 
 Faults never reach the user: a timeout, 429 and 5xx (retried with bounded, jittered backoff;
 ``Retry-After`` honoured up to a cap, beyond which waiting is pointless), connection errors,
@@ -45,7 +47,7 @@ from bot.core.ports import Scorer
 from bot.core.records import FollowUp, ScoreCard
 from bot.core.scoring import score_from_verdicts
 from bot.scoring import probe_prompt, prompt
-from bot.scoring.guard import Claim, guard
+from bot.scoring.guard import Claim, GuardResult, guard, merge_claims
 from framework import ChecklistItem, Level, Scenario, Section
 
 if TYPE_CHECKING:
@@ -60,9 +62,22 @@ DUMMY_API_KEY = "not-needed"
 """Sent when only a base URL is configured: local servers (Ollama, llama.cpp) ignore the key."""
 MAX_FEEDBACK_CHARS = 600
 MAX_FOLLOW_UP_CHARS = 300
-SUSPICIOUS_NOTE = "(The LLM's assessment did not match the answer's text, so the checklist scorer's feedback is shown.)"
+REJECTED = "LLM reply rejected"
+"""``fallback_reason`` prefix of a card whose LLM reply the guard did not trust as a whole."""
 
 Sleep = Callable[[float], Awaitable[None]]
+
+
+@dataclass(frozen=True, slots=True)
+class Judged:
+    """What the guard made of one parsed reply (for benchmarks and diagnostics)."""
+
+    section: int
+    claims: tuple[Claim, ...]
+    result: GuardResult
+
+
+Observer = Callable[[Judged], None]
 
 
 @runtime_checkable
@@ -166,6 +181,7 @@ class LlmScorer:
         max_completion_tokens: int = 1200,
         sleep: Sleep = asyncio.sleep,
         rng: random.Random | None = None,
+        observe: Observer | None = None,
     ) -> None:
         if max_concurrency < 1:
             raise ValueError("max_concurrency must be at least 1")
@@ -181,6 +197,7 @@ class LlmScorer:
         self._rng = rng or random.Random()  # noqa: S311  (jitter, not security)
         self._slots = asyncio.Semaphore(max_concurrency)
         self._client: AsyncOpenAI | None = None
+        self._observe = observe
 
     @classmethod
     def from_settings(cls, settings: Settings, *, fallback: Scorer) -> LlmScorer:
@@ -270,18 +287,19 @@ class LlmScorer:
 
         claims = [Claim(j.item_id, j.verdict, j.quote) for j in judgement.items]
         result = guard(section, answer, claims, offline.verdicts)
+        if self._observe is not None:
+            self._observe(Judged(section.number, tuple(merge_claims(section, claims).values()), result))
+        if result.suspicious:
+            # Not blended: a reply the guard does not trust as a whole yields the offline card,
+            # so score, verdicts and feedback all come from one scorer.
+            why = result.rejection
+            log.warning("section %s: LLM reply rejected (%s; claimed %.1f): possible prompt injection or a "
+                        "careless model; using the offline card", section.number, why, result.claimed_score)
+            raise _Fallback(f"{REJECTED}: {why}", **tokens)
         score = score_from_verdicts(section, result.verdicts)
         feedback = _plain_text(judgement.feedback, MAX_FEEDBACK_CHARS, max_lines=3)
         follow_up = _plain_text(judgement.follow_up, MAX_FOLLOW_UP_CHARS, max_lines=1)
-        if result.suspicious:
-            log.warning(
-                "section %s: the LLM credited %d items, %d without a verified on-topic quote "
-                "(claimed %.1f, kept %.1f): possible prompt injection; showing offline feedback",
-                section.number, result.credited, result.unsupported, result.claimed_score, score,
-            )
-            feedback = f"{offline.feedback}\n{SUSPICIOUS_NOTE}".strip()
-            follow_up = offline.follow_up
-        elif result.claimed_score - score >= 3:
+        if result.claimed_score - score >= 3:
             log.info("section %s: guard lowered the LLM's %.1f to %.1f", section.number, result.claimed_score, score)
         return ScoreCard(
             section=section.number,
