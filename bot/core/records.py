@@ -317,3 +317,5 @@ class UsageTotals:
     completion_tokens: int = 0
     per_section: dict[int, tuple[int, int, int]] = field(default_factory=dict)
     """section -> (count, prompt tokens, completion tokens) for LLM-scored sections."""
+    fallbacks: dict[str, int] = field(default_factory=dict)
+    """fallback reason -> how many scores fell back to the offline scorer for it."""

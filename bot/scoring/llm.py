@@ -319,7 +319,7 @@ class LlmScorer:
             completion = await self._complete(messages, prompt.response_format(section))
         except _Fallback as fault:
             seconds = time.perf_counter() - started
-            reachable = fault.reason not in {"endpoint unreachable", TIMED_OUT}
+            reachable = fault.reason != "endpoint unreachable"
             return CheckResult(reachable, False, seconds, problem=f"{fault.reason}: {fault.detail}",
                                timed_out=fault.reason == TIMED_OUT)
         finally:
