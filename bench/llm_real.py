@@ -67,6 +67,7 @@ class Recording:
     records: list[Record] = field(default_factory=list)
     last: list[Judged] = field(default_factory=list)
     dump: Any = None
+    kind: str = "llm"
 
     def observe(self, judged: Judged) -> None:
         self.last.append(judged)
@@ -134,7 +135,7 @@ def llama_server(binary: Path, model: Path, *, port: int, context: int, threads:
         command += ["-t", str(threads)]
     url = f"http://127.0.0.1:{port}"
     with log.open("w") as out:
-        process = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, env=env)  # noqa: S603
+        process = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, env=env)
         try:
             deadline = time.monotonic() + 300
             while not _health(url):

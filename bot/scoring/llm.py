@@ -387,7 +387,8 @@ class LlmScorer:
             why = result.rejection
             log.warning("section %s: LLM reply rejected (%s; claimed %.1f): possible prompt injection or a "
                         "careless model; using the offline card", section.number, why, result.claimed_score)
-            raise _Fallback(f"{REJECTED}: {why}", **tokens)
+            raise _Fallback(f"{REJECTED}: {why}", prompt_tokens=tokens["prompt_tokens"],
+                            completion_tokens=tokens["completion_tokens"])
         score = score_from_verdicts(section, result.verdicts)
         feedback = _plain_text(judgement.feedback, MAX_FEEDBACK_CHARS, max_lines=3)
         follow_up = _plain_text(judgement.follow_up, MAX_FOLLOW_UP_CHARS, max_lines=1)

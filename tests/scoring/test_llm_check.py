@@ -144,7 +144,9 @@ def fake_messages() -> list[dict[str, str]]:
 
 
 # keeps timing out -------------------------------------------------------------------------------------------
-async def test_timeouts_in_a_row_are_announced_once_per_process(fake: FakeLlm, caplog: pytest.LogCaptureFixture) -> None:
+async def test_timeouts_in_a_row_are_announced_once_per_process(
+    fake: FakeLlm, caplog: pytest.LogCaptureFixture
+) -> None:
     scorer = scorer_for(fake, timeout_seconds=TIMEOUT)
     section = load().section(3)
     fake.queue(*[fakes.slow(2) for _ in range(TIMEOUTS_BEFORE_NOTICE + 2)])
@@ -180,13 +182,16 @@ async def test_a_good_reply_resets_the_count(fake: FakeLlm, caplog: pytest.LogCa
         await scorer.aclose()
 
 
+REJECTED_REASON = "LLM reply rejected: 3 of 4 quotes not in the answer"
+
+
 def test_stats_say_when_llm_calls_keep_timing_out() -> None:
     text = format_stats(UsageTotals(scored_sections=10, llm_sections=4, prompt_tokens=4000, completion_tokens=400,
                                     per_section={3: (4, 4000, 400)},
-                                    fallbacks={"timed out": 5, "LLM reply rejected: 3 of 4 quotes not in the answer": 1}))
+                                    fallbacks={"timed out": 5, REJECTED_REASON: 1}))
 
     assert "fell back offline   6 of 10 LLM attempts:" in text
-    assert "     5  timed out" in text and "     1  LLM reply rejected: 3 of 4 quotes not in the answer" in text
+    assert "     5  timed out" in text and f"     1  {REJECTED_REASON}" in text
     assert "LLM calls keep timing out (5 of 10)" in text and "practice-bot llm check" in text
 
 
