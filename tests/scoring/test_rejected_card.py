@@ -41,7 +41,8 @@ def test_the_card_is_the_offline_card_from_one_scorer(card: ScoreCard) -> None:
     offline = OfflineScorer().score_sync(section=SECTION, scenario=None, question="", answer=ANSWER)
     assert card.scorer == "offline" and card.model == ""
     assert (card.score, card.verdicts, card.feedback) == (offline.score, offline.verdicts, offline.feedback)
-    assert card.fallback_reason == f"LLM reply rejected: {len(SECTION.items)} of {len(SECTION.items)} quotes not in the answer"
+    every = len(SECTION.items)
+    assert card.fallback_reason == f"LLM reply rejected: {every} of {every} quotes not in the answer"
     assert card.label == f"offline ({card.fallback_reason})"
 
 
