@@ -54,7 +54,10 @@ def advice(result: CheckResult, *, timeout: float, concurrency: int) -> list[str
         return lines
     if not result.reachable:
         return ["Check OPENAI_BASE_URL (it ends in /v1 for most servers) and that the server is running."]
-    if not result.structured:
+    if not result.structured and result.problem.startswith("the reply was cut off"):
+        lines.append("The reply ran to the completion-token limit before its JSON closed (small models loop): "
+                     "those answers would fall back to the offline scorer. Use a larger instruct model.")
+    elif not result.structured:
         lines.append("The endpoint does not honour the JSON schema: answers will often fall back to the offline "
                      "scorer. Use a server that supports response_format json_schema (llama.cpp's llama-server, "
                      "vLLM, Ollama 0.5+, OpenAI) and an instruct model.")

@@ -200,3 +200,14 @@ def test_stats_stay_quiet_about_a_rare_timeout() -> None:
                                     per_section={3: (19, 19000, 1900)}, fallbacks={"timed out": 1}))
 
     assert "     1  timed out" in text and "keep timing out" not in text
+
+
+def test_a_reply_cut_off_at_the_token_limit_is_named(fake: FakeLlm) -> None:
+    fake.queue(Reply(body=fakes.completion('{"items": [{"item_id": "s3-platforms", "verdict": "cov',
+                                           finish_reason="length", completion_tokens=1200)))
+
+    code, out, _ = check(settings(fake.base_url))
+
+    assert code == 1 and "structured output honoured   no" in out
+    assert "cut off (finish_reason=length)" in out and "completion-token limit" in out
+    assert "1,200 completion" in out
