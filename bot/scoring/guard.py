@@ -37,7 +37,8 @@ The rule, per checklist item
 5. **A suspicious reply is capped at the offline scorer.** When at least half of the items
    the model credits rest on quotes that are missing from the answer or about nothing (what
    an obeyed injection, or a careless model, produces), no verdict may exceed the offline
-   scorer's for the item. The LLM scorer then also shows the offline feedback, not the model's.
+   scorer's for the item. The LLM scorer then does not use the reply at all: its card is the offline
+   card, labelled "offline (LLM reply rejected: <GuardResult.rejection>)".
 
 So the LLM may *lower* any verdict (it catches keyword stuffing), may *raise* an item the
 offline scorer saw only faintly when it shows a quote of some substance about that item
