@@ -2,7 +2,7 @@
 
     practice-bot llm check [--wait SECONDS]
 
-It sends what the bot sends for a typical section (section 3, a chat app, a 700-character
+It sends what the bot sends for a typical section (section 3, a chat app, a 540-character
 answer) once, without retries, and reports whether the endpoint is reachable, whether it
 honours the structured output (one JSON object fitting the schema, every item once), how
 long the call took and how many tokens it used, then advises on ``LLM_TIMEOUT_SECONDS`` and
