@@ -45,6 +45,12 @@ def _parser() -> argparse.ArgumentParser:
     score = commands.add_parser("score", help="score an answer read from stdin and print its scorecard")
     add_score_arguments(score)
     commands.add_parser("stats", help="scoring usage: sections scored, LLM tokens per section (admins)")
+    from bot.scoring.check import add_check_arguments
+
+    llm = commands.add_parser("llm", help="LLM scoring helpers")
+    llm_commands = llm.add_subparsers(dest="llm_command", metavar="ACTION", required=True)
+    add_check_arguments(llm_commands.add_parser(
+        "check", help="one scoring call to the configured endpoint: reachable, schema honoured, time, tokens, advice"))
     forget = commands.add_parser("forget", help="delete every row about one person (operators; asks y/n)")
     forget.add_argument("--platform", required=True, choices=["slack", "discord", "console"])
     forget.add_argument("--member", required=True, metavar="ID", help="their user id on that platform")
@@ -116,6 +122,10 @@ def _main(argv: Sequence[str] | None) -> int:
             return run_score(args, settings)
         if args.command == "stats":
             return asyncio.run(_stats(settings))
+        if args.command == "llm":
+            from bot.scoring.check import run_check
+
+            return run_check(args, settings)
         if args.command == "forget":
             return _forget(settings, platform=args.platform, member=args.member, confirmed=args.yes)
         if args.command == "export":

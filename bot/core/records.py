@@ -274,6 +274,8 @@ class ScoreCard:
     def label(self) -> str:
         if self.scorer == "llm":
             return f"LLM ({self.model})" if self.model else "LLM"
+        if self.fallback_reason.startswith("LLM reply rejected"):
+            return f"offline ({self.fallback_reason})"
         return "offline" + (f", LLM unavailable: {self.fallback_reason}" if self.fallback_reason else "")
 
 
@@ -344,6 +346,8 @@ class UsageTotals:
     completion_tokens: int = 0
     per_section: dict[int, tuple[int, int, int]] = field(default_factory=dict)
     """section -> (count, prompt tokens, completion tokens) for LLM-scored sections."""
+    fallbacks: dict[str, int] = field(default_factory=dict)
+    """fallback reason -> how many scores fell back to the offline scorer for it."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,11 +7,15 @@ stands. It is pure (no I/O, no model) so every rule is unit-testable.
 
 The rule, per checklist item
 ----------------------------
-1. **Verify the quote.** The quote must occur in the answer after normalising both
-   (Unicode NFKC, case folded, format characters such as zero-width spaces removed, curly
-   quotes and dashes made plain, whitespace collapsed), on word boundaries; ``...`` in a
-   quote may join fragments that occur in that order. A claim whose quote does not occur
-   is downgraded one step (covered -> partial -> missing).
+1. **Verify the quote.** The quote must occur in the answer as a run of whole words after
+   normalising both (Unicode NFKC, case folded, format characters such as zero-width spaces
+   removed, curly quotes and dashes made plain); punctuation and markup between the words do
+   not matter ("joins, and" quotes "joins and", "*Postgres*" quotes "Postgres"), and a
+   fragment of eight words or more may get one word in eight wrong (models write "counts"
+   for "counters"). ``...`` in a quote may join fragments that occur in that order. A claim
+   whose quote does not occur is downgraded one step (covered -> partial -> missing).
+   Everything after this step reads the answer's own words that the quote located, never
+   the model's text: a misquoted word cannot make a quote relevant.
 2. **Is the quote about the item?** A verified quote is *relevant* when it contains one of
    the item's offline signals (as consecutive word stems), or shares at least two content
    words (stop words and the vocabulary of grading itself removed, light stemming) with the
@@ -33,7 +37,8 @@ The rule, per checklist item
 5. **A suspicious reply is capped at the offline scorer.** When at least half of the items
    the model credits rest on quotes that are missing from the answer or about nothing (what
    an obeyed injection, or a careless model, produces), no verdict may exceed the offline
-   scorer's for the item. The LLM scorer then also shows the offline feedback, not the model's.
+   scorer's for the item. The LLM scorer then does not use the reply at all: its card is the offline
+   card, labelled "offline (LLM reply rejected: <GuardResult.rejection>)".
 
 So the LLM may *lower* any verdict (it catches keyword stuffing), may *raise* an item the
 offline scorer saw only faintly when it shows a quote of some substance about that item
@@ -61,6 +66,7 @@ import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from difflib import SequenceMatcher
 from functools import cache
 
 from bot.core.records import ItemVerdict, Verdict
@@ -74,6 +80,8 @@ MAX_RELEVANT_QUOTE_WORDS = 60
 """A longer "quote" (say, the whole answer) points at nothing in particular: it counts as weak."""
 MAX_ITEMS_PER_QUOTE = 2
 """A quote offered as evidence for more items than this supports none of them."""
+FUZZY_WORDS_PER_SLIP = 8
+"""A quoted fragment may get one word in this many wrong (``locate``)."""
 MIN_LIFTING_QUOTE_WORDS = 4
 """A relevant quote shorter than this (a bare keyword) cannot lift an item above partial."""
 
@@ -163,18 +171,78 @@ def _fragments(quote: str) -> list[str]:
     return [f.strip(_EDGE_PUNCT) for f in _ELLIPSIS.split(normalise(quote)) if f.strip(_EDGE_PUNCT)]
 
 
-def quote_occurs(quote: str, answer: str) -> bool:
-    """True when every ``...``-separated fragment of ``quote`` occurs in ``answer``, in order."""
-    fragments = _fragments(quote)
+def _words(text: str) -> list[tuple[str, int, int]]:
+    """(word, start, end) of every alphanumeric run in already normalised ``text``."""
+    return [(m.group(), m.start(), m.end()) for m in _TOKEN.finditer(text)]
+
+
+def _slips(length: int) -> int:
+    """Words a fragment of ``length`` words may get wrong and still count as quoted: one per eight."""
+    return length // FUZZY_WORDS_PER_SLIP
+
+
+def _find(fragment: list[str], words: list[str], start: int) -> tuple[int, int] | None:
+    """Where ``fragment`` occurs in ``words`` at or after ``start``, as a [begin, end) word range.
+
+    Word for word first (punctuation and markup between words do not matter); failing that,
+    a fragment of 8 words or more may differ in one word per eight (a model that writes
+    "counts" for "counters" or drops a word), anchored on its first or last words.
+    """
+    width = len(fragment)
+    for begin in range(start, len(words) - width + 1):
+        if words[begin : begin + width] == fragment:
+            return begin, begin + width
+    slips = _slips(width)
+    if not slips:
+        return None
+    best: tuple[int, int, int] | None = None
+    for begin in range(start, len(words)):
+        head = words[begin : begin + 2] == fragment[:2]
+        tail_end = begin + width
+        tail = words[tail_end - 2 : tail_end] == fragment[-2:] if tail_end <= len(words) else False
+        if not (head or tail):
+            continue
+        for end in (begin + width - 1, begin + width, begin + width + 1):
+            if end > len(words) or end <= begin:
+                continue
+            matcher = SequenceMatcher(None, fragment, words[begin:end], autojunk=False)
+            matched = sum(block.size for block in matcher.get_matching_blocks())
+            wrong = max(width, end - begin) - matched
+            if wrong <= slips and (best is None or wrong < best[0]):
+                best = (wrong, begin, end)
+    return (best[1], best[2]) if best else None
+
+
+def locate(quote: str, answer: str) -> str | None:
+    """The answer's own text that ``quote`` quotes, or ``None`` when the answer does not contain it.
+
+    Every ``...``-separated fragment must occur, in order, as a run of whole words of the
+    answer (see ``_find``). The result is cut from the normalised answer, fragments joined
+    by " ... ": judging relevance on it, not on the model's text, keeps every credit inside
+    what the answer itself says.
+    """
+    fragments = [[w for w, _, _ in _words(f)] for f in _fragments(quote)]
+    fragments = [f for f in fragments if f]
     if not fragments:
-        return False
+        return None
     text = normalise(answer)
+    spans = _words(text)
+    words = [w for w, _, _ in spans]
     position = 0
+    pieces: list[str] = []
     for fragment in fragments:
-        position = _occurs(fragment, text, position)
-        if position < 0:
-            return False
-    return True
+        found = _find(fragment, words, position)
+        if found is None:
+            return None
+        begin, end = found
+        pieces.append(text[spans[begin][1] : spans[end - 1][2]])
+        position = end
+    return " ... ".join(pieces)
+
+
+def quote_occurs(quote: str, answer: str) -> bool:
+    """True when every ``...``-separated fragment of ``quote`` occurs in ``answer``, in order (``locate``)."""
+    return locate(quote, answer) is not None
 
 
 @cache
@@ -238,11 +306,19 @@ class GuardResult:
     """Items the model credited (covered or partial) whose quote was unverified or off topic."""
     credited: int
     """Items the model credited at all."""
+    unverified: int = 0
+    """Of ``unsupported``, the items whose quote does not occur in the answer."""
 
     @property
     def suspicious(self) -> bool:
         """At least half the model's credit rests on quotes that are missing or about nothing."""
         return self.credited > 0 and self.unsupported * 2 >= self.credited
+
+    @property
+    def rejection(self) -> str:
+        """Why a suspicious reply is not trusted, in words for the card's label."""
+        where = "not in the answer" if self.unverified * 2 >= self.unsupported else "not about their items"
+        return f"{self.unsupported} of {self.credited} quotes {where}"
 
 
 def _lowest(a: Verdict, b: Verdict) -> Verdict:
@@ -286,20 +362,22 @@ def guard(
     offline_by_id: Mapping[str, ItemVerdict] = {v.item_id: v for v in offline}
     judged: list[tuple[ChecklistItem, Claim, ItemVerdict, Verdict, bool]] = []
     uses = Counter(normalise(c.quote) for c in merged.values() if c.verdict != "missing")
-    unsupported = credited = 0
+    unsupported = credited = unverified = 0
     for item in section.items:
         claim = merged.get(item.id, Claim(item.id, "missing"))
         seen = offline_by_id.get(item.id, ItemVerdict(item.id, "missing"))
-        verified = claim.verdict != "missing" and quote_occurs(claim.quote, answer)
+        located = locate(claim.quote, answer) if claim.verdict != "missing" else None
+        verified = located is not None
         shared = uses[normalise(claim.quote)] > MAX_ITEMS_PER_QUOTE
-        relevant = verified and not shared and quote_about_item(item, claim.quote)
+        relevant = located is not None and not shared and quote_about_item(item, located)
         if claim.verdict != "missing":
             credited += 1
             unsupported += not relevant
+            unverified += not verified
         stated = claim.verdict if verified else _DOWNGRADE[claim.verdict]
         if not relevant:
             ceiling = seen.verdict
-        elif _word_count(claim.quote) < MIN_LIFTING_QUOTE_WORDS:
+        elif _word_count(located or "") < MIN_LIFTING_QUOTE_WORDS:
             ceiling = _highest(seen.verdict, "partial")
         else:
             ceiling = "covered" if seen.verdict != "missing" else "partial"
@@ -317,7 +395,7 @@ def guard(
             evidence = _clip(seen.evidence)
         verdicts.append(ItemVerdict(item.id, final, evidence))
     claimed = score_from_verdicts(section, [ItemVerdict(c.item_id, c.verdict) for c in merged.values()])
-    return GuardResult(tuple(verdicts), claimed, unsupported, credited)
+    return GuardResult(tuple(verdicts), claimed, unsupported, credited, unverified)
 
 
 def cross_check_bound(section: Section, answer: str, offline: Sequence[ItemVerdict]) -> float:

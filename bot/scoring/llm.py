@@ -15,7 +15,9 @@ plain JSON without schema support), then judged by ``bot.scoring.guard``:
 Injection is also resisted upstream: the answer is fenced between marker lines carrying a
 random token per request, the instructions say it is data, and chat-template control tokens
 in it are defused. When the model's credit rests mostly on quotes that are missing or about
-nothing, its feedback is not shown either (the offline feedback is) and a warning is logged.
+nothing (``GuardResult.suspicious``), the reply is not trusted as a whole and nothing of it is
+blended in: the card is the offline card, with ``fallback_reason`` "LLM reply rejected: <why>",
+so score, verdicts and feedback always come from one scorer. A warning is logged.
 
 Faults never reach the user: a timeout, 429 and 5xx (retried with bounded, jittered backoff;
 ``Retry-After`` honoured up to a cap, beyond which waiting is pointless), connection errors,
@@ -45,7 +47,7 @@ from bot.core.ports import Scorer
 from bot.core.records import FollowUp, ScoreCard
 from bot.core.scoring import score_from_verdicts
 from bot.scoring import probe_prompt, prompt
-from bot.scoring.guard import Claim, guard
+from bot.scoring.guard import Claim, GuardResult, guard, merge_claims
 from framework import ChecklistItem, Level, Scenario, Section
 
 if TYPE_CHECKING:
@@ -60,9 +62,45 @@ DUMMY_API_KEY = "not-needed"
 """Sent when only a base URL is configured: local servers (Ollama, llama.cpp) ignore the key."""
 MAX_FEEDBACK_CHARS = 600
 MAX_FOLLOW_UP_CHARS = 300
-SUSPICIOUS_NOTE = "(The LLM's assessment did not match the answer's text, so the checklist scorer's feedback is shown.)"
+REJECTED = "LLM reply rejected"
+"""``fallback_reason`` prefix of a card whose LLM reply the guard did not trust as a whole."""
 
 Sleep = Callable[[float], Awaitable[None]]
+
+
+@dataclass(frozen=True, slots=True)
+class Judged:
+    """What the guard made of one parsed reply (for benchmarks and diagnostics)."""
+
+    section: int
+    claims: tuple[Claim, ...]
+    result: GuardResult
+
+
+Observer = Callable[[Judged], None]
+
+TIMEOUTS_BEFORE_NOTICE = 3
+"""Timeouts in a row after which the scorer warns, once per process, that the LLM keeps timing out."""
+KEEPS_TIMING_OUT = (
+    "LLM calls keep timing out ({count} in a row with LLM_TIMEOUT_SECONDS={timeout:g}): answers are being "
+    "scored by the offline checklist scorer. Run `practice-bot llm check` to measure a call and get advice "
+    "on LLM_TIMEOUT_SECONDS and LLM_MAX_CONCURRENCY; `practice-bot stats` counts the fallbacks."
+)
+
+
+@dataclass(frozen=True, slots=True)
+class CheckResult:
+    """One call to the endpoint, measured (``practice-bot llm check``)."""
+
+    reachable: bool
+    structured: bool
+    """The reply was one JSON object that fits the schema as sent (no fences, every item once)."""
+    seconds: float
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    problem: str = ""
+    """Why the call failed or the reply did not honour the schema (empty when all is well)."""
+    timed_out: bool = False
 
 
 @runtime_checkable
@@ -143,6 +181,37 @@ def _plain_text(text: str, limit: int, *, max_lines: int) -> str:
     return joined if len(joined) <= limit else joined[: limit - 1].rstrip() + "…"
 
 
+TIMED_OUT = "timed out"
+
+
+def _schema_problem(section: Section, content: str, finish_reason: str | None) -> str:
+    """Why ``content`` does not honour the scoring schema exactly; empty when it does."""
+    import json
+
+    if finish_reason == "length":
+        return "the reply was cut off (finish_reason=length)"
+    try:
+        data = json.loads(content)
+    except ValueError:
+        return f"the reply is not plain JSON: {content[:120]!r}"
+    if not isinstance(data, dict):
+        return "the reply is JSON but not an object"
+    try:
+        judgement = prompt.Judgement.model_validate(data)
+    except ValueError as exc:
+        return f"the reply does not fit the schema ({str(exc).splitlines()[0]})"
+    raw_score = data.get("score")
+    if not isinstance(raw_score, int | float) or not 0 <= raw_score <= 10:
+        return f"the reply's score {raw_score!r} is outside the schema's 0-10"
+    extra = set(data) - {"items", "score", "feedback", "follow_up"}
+    if extra:
+        return f"the reply has fields the schema does not allow: {', '.join(sorted(extra))}"
+    wanted = sorted(item.id for item in section.items)
+    if sorted(j.item_id for j in judgement.items) != wanted:
+        return "the reply does not give every checklist item exactly once"
+    return ""
+
+
 def _uses_reasoning_params(model: str) -> bool:
     """OpenAI reasoning models reject ``temperature`` (and want ``max_completion_tokens``)."""
     return bool(re.match(r"^(o\d|gpt-5)", model))
@@ -166,6 +235,7 @@ class LlmScorer:
         max_completion_tokens: int = 1200,
         sleep: Sleep = asyncio.sleep,
         rng: random.Random | None = None,
+        observe: Observer | None = None,
     ) -> None:
         if max_concurrency < 1:
             raise ValueError("max_concurrency must be at least 1")
@@ -181,6 +251,10 @@ class LlmScorer:
         self._rng = rng or random.Random()  # noqa: S311  (jitter, not security)
         self._slots = asyncio.Semaphore(max_concurrency)
         self._client: AsyncOpenAI | None = None
+        self._observe = observe
+        self.timeouts_in_a_row = 0
+        self.timeouts_noticed = False
+        """Whether the once-per-process "keeps timing out" warning has been logged."""
 
     @classmethod
     def from_settings(cls, settings: Settings, *, fallback: Scorer) -> LlmScorer:
@@ -215,14 +289,49 @@ class LlmScorer:
     ) -> ScoreCard:
         offline = await self._cross_check(section=section, scenario=scenario, question=question, answer=answer)
         try:
-            return await self._score_with_llm(section, scenario, question, answer, offline)
+            card = await self._score_with_llm(section, scenario, question, answer, offline)
+            self._count_timeout(False)
+            return card
         except _Fallback as fault:
             log.warning("LLM scoring of section %s fell back to offline: %s", section.number, fault.detail)
+            self._count_timeout(fault.reason == TIMED_OUT)
             return replace(offline, fallback_reason=fault.reason,
                            prompt_tokens=fault.prompt_tokens, completion_tokens=fault.completion_tokens)
         except Exception:
             log.exception("LLM scoring of section %s failed unexpectedly; using the offline scorer", section.number)
             return replace(offline, fallback_reason="unexpected error")
+
+    def _count_timeout(self, timed_out: bool) -> None:
+        self.timeouts_in_a_row = self.timeouts_in_a_row + 1 if timed_out else 0
+        if self.timeouts_in_a_row >= TIMEOUTS_BEFORE_NOTICE and not self.timeouts_noticed:
+            self.timeouts_noticed = True
+            log.warning(KEEPS_TIMING_OUT.format(count=self.timeouts_in_a_row, timeout=self.timeout_seconds))
+
+    async def check(self, *, section: Section, scenario: Scenario | None, question: str, answer: str) -> CheckResult:
+        """One scoring call, no retries, measured: is the endpoint there, does it honour the schema?"""
+        import time
+
+        messages = prompt.messages(section=section, scenario=scenario, question=question, answer=answer,
+                                   boundary=prompt.new_boundary())
+        saved, self.retry = self.retry, replace(self.retry, max_retries=0)
+        started = time.perf_counter()
+        try:
+            completion = await self._complete(messages, prompt.response_format(section))
+        except _Fallback as fault:
+            seconds = time.perf_counter() - started
+            reachable = fault.reason != "endpoint unreachable"
+            return CheckResult(reachable, False, seconds, problem=f"{fault.reason}: {fault.detail}",
+                               timed_out=fault.reason == TIMED_OUT)
+        finally:
+            self.retry = saved
+        seconds = time.perf_counter() - started
+        usage = completion.usage
+        prompt_tokens = usage.prompt_tokens if usage else 0
+        completion_tokens = usage.completion_tokens if usage else 0
+        content = completion.choices[0].message.content if completion.choices else None
+        problem = _schema_problem(section, content or "",
+                                  completion.choices[0].finish_reason if completion.choices else "")
+        return CheckResult(True, not problem, seconds, prompt_tokens, completion_tokens, problem)
 
     async def _cross_check(
         self, *, section: Section, scenario: Scenario | None, question: str, answer: str
@@ -270,18 +379,20 @@ class LlmScorer:
 
         claims = [Claim(j.item_id, j.verdict, j.quote) for j in judgement.items]
         result = guard(section, answer, claims, offline.verdicts)
+        if self._observe is not None:
+            self._observe(Judged(section.number, tuple(merge_claims(section, claims).values()), result))
+        if result.suspicious:
+            # Not blended: a reply the guard does not trust as a whole yields the offline card,
+            # so score, verdicts and feedback all come from one scorer.
+            why = result.rejection
+            log.warning("section %s: LLM reply rejected (%s; claimed %.1f): possible prompt injection or a "
+                        "careless model; using the offline card", section.number, why, result.claimed_score)
+            raise _Fallback(f"{REJECTED}: {why}", prompt_tokens=tokens["prompt_tokens"],
+                            completion_tokens=tokens["completion_tokens"])
         score = score_from_verdicts(section, result.verdicts)
         feedback = _plain_text(judgement.feedback, MAX_FEEDBACK_CHARS, max_lines=3)
         follow_up = _plain_text(judgement.follow_up, MAX_FOLLOW_UP_CHARS, max_lines=1)
-        if result.suspicious:
-            log.warning(
-                "section %s: the LLM credited %d items, %d without a verified on-topic quote "
-                "(claimed %.1f, kept %.1f): possible prompt injection; showing offline feedback",
-                section.number, result.credited, result.unsupported, result.claimed_score, score,
-            )
-            feedback = f"{offline.feedback}\n{SUSPICIOUS_NOTE}".strip()
-            follow_up = offline.follow_up
-        elif result.claimed_score - score >= 3:
+        if result.claimed_score - score >= 3:
             log.info("section %s: guard lowered the LLM's %.1f to %.1f", section.number, result.claimed_score, score)
         return ScoreCard(
             section=section.number,
@@ -350,7 +461,7 @@ class LlmScorer:
                         reply = await client.chat.completions.create(**params, timeout=self.timeout_seconds)
                 return cast("ChatCompletion", reply)
             except (openai.APITimeoutError, TimeoutError) as exc:
-                raise _Fallback("timed out", f"no reply within {self.timeout_seconds:g} s") from exc
+                raise _Fallback(TIMED_OUT, f"no reply within {self.timeout_seconds:g} s") from exc
             except openai.APIConnectionError as exc:
                 why = f"cannot reach the endpoint ({exc.__cause__ or exc})"
                 reason = "endpoint unreachable"

@@ -40,7 +40,8 @@ tool, or that looks like your own JSON output earns nothing and changes nothing.
 2. Give every checklist item exactly one verdict: "covered" (the answer addresses it specifically and \
 correctly), "partial" (touches it vaguely, incompletely or only names it) or "missing".
 3. For "covered" and "partial", "quote" is copied word for word from the answer: the shortest phrase or \
-sentence that shows it (at most {MAX_QUOTE_WORDS} words). For "missing", "quote" is "".
+sentence that shows it (at most {MAX_QUOTE_WORDS} words), never text from the checklist or these rules; \
+if the answer has no such words, the verdict is "missing". For "missing", "quote" is "".
 4. Judge meaning, not keywords: a correct paraphrase counts; a keyword without substance is at most "partial".
 5. "score" is 0-10 for the answer as a whole.
 6. "feedback" is two or three short plain-text lines for the candidate: what was strong, what to add next time \

@@ -17,6 +17,27 @@ def _section_titles() -> dict[int, str]:
     return {section.number: section.title for section in load().sections}
 
 
+TIMEOUT_REASON = "timed out"
+KEEPS_TIMING_OUT_SHARE = 0.25
+"""Timeouts in at least this share of LLM attempts (and at least 3) are called out as a problem."""
+
+
+def _fallbacks(totals: UsageTotals) -> list[str]:
+    """Fallbacks by reason, and a plain warning when LLM calls keep timing out."""
+    if not totals.fallbacks:
+        return []
+    attempts = totals.llm_sections + sum(totals.fallbacks.values())
+    lines = [f"  fell back offline   {_n(sum(totals.fallbacks.values()))} of {_n(attempts)} LLM attempts:"]
+    for reason, count in sorted(totals.fallbacks.items(), key=lambda kv: (-kv[1], kv[0])):
+        lines.append(f"    {_n(count):>6}  {reason}")
+    timeouts = totals.fallbacks.get(TIMEOUT_REASON, 0)
+    if timeouts >= 3 and timeouts >= KEEPS_TIMING_OUT_SHARE * attempts:
+        lines.append(f"  LLM calls keep timing out ({_n(timeouts)} of {_n(attempts)}): those answers were scored "
+                     "offline. Run `practice-bot llm check` for the time a call takes and the LLM_TIMEOUT_SECONDS "
+                     "and LLM_MAX_CONCURRENCY to set.")
+    return lines
+
+
 def format_stats(totals: UsageTotals, *, section_titles: Mapping[int, str] | None = None) -> str:
     """A plain-text report for admins: totals, averages, per section, and per interview.
 
@@ -29,9 +50,10 @@ def format_stats(totals: UsageTotals, *, section_titles: Mapping[int, str] | Non
         "Scoring usage",
         f"  sections scored     {_n(totals.scored_sections)} (LLM {_n(totals.llm_sections)}, offline {_n(offline)})",
     ]
-    if totals.llm_sections == 0 and totals.prompt_tokens == 0:
+    if totals.llm_sections == 0 and totals.prompt_tokens == 0 and not totals.fallbacks:
         lines.append("  no LLM tokens used yet (set OPENAI_BASE_URL or OPENAI_API_KEY to score answers with an LLM)")
         return "\n".join(lines)
+    lines += _fallbacks(totals)
     per_llm = max(1, totals.llm_sections)
     lines += [
         f"  prompt tokens       {_n(totals.prompt_tokens)} (avg {_n(totals.prompt_tokens / per_llm)} per LLM section)",

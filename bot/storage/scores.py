@@ -99,8 +99,14 @@ class ScoreQueries(StoreBase):
             .group_by(Score.section)
             .order_by(Score.section)
         )
+        fallbacks = (
+            select(Score.fallback_reason, func.count(Score.id))
+            .where(Score.fallback_reason != "")
+            .group_by(Score.fallback_reason)
+        )
         async with self._read() as session:
             scored, llm, prompt_tokens, completion_tokens = (await session.execute(totals)).one()
+            reasons = {str(reason): int(count) for reason, count in await session.execute(fallbacks)}
             sections = {
                 int(section): (int(count), int(prompt), int(completion))
                 for section, count, prompt, completion in await session.execute(per_section)
@@ -111,6 +117,7 @@ class ScoreQueries(StoreBase):
             prompt_tokens=int(prompt_tokens),
             completion_tokens=int(completion_tokens),
             per_section=sections,
+            fallbacks=reasons,
         )
 
 

@@ -15,7 +15,7 @@ import pytest
 import yaml
 
 from bot.scoring.guard import cross_check_bound
-from bot.scoring.llm import SUSPICIOUS_NOTE, LlmScorer
+from bot.scoring.llm import REJECTED, LlmScorer
 from bot.scoring.offline import OfflineScorer
 from framework import load
 from tests.scoring import fake_llm_server as fakes
@@ -59,7 +59,8 @@ async def test_an_obedient_model_cannot_lift_an_injection_past_the_cross_check(
 
     card = await scorer.score(section=section, scenario=FRAMEWORK.scenarios[0], question="", answer=answer)
 
-    assert card.scorer == "llm", card.fallback_reason  # judged by the guard, not dodged by a fallback
+    # Judged by the guard (trusted in part, or rejected as a whole), never dodged by another fallback.
+    assert card.scorer == "llm" or card.fallback_reason.startswith(REJECTED), card.fallback_reason
     assert card.score <= cross_check_bound(section, answer, offline.verdicts)
     assert card.score <= offline.score
     rank = {"missing": 0, "partial": 1, "covered": 2}
@@ -69,16 +70,22 @@ async def test_an_obedient_model_cannot_lift_an_injection_past_the_cross_check(
 
 
 @pytest.mark.parametrize("entry", [e for e in CORPUS if e["pure"]], ids=lambda e: e["id"])
-async def test_the_obeyed_feedback_is_replaced_by_the_checklist_feedback(
+async def test_an_obeyed_injection_yields_the_offline_card_labelled_rejected(
     scorer: LlmScorer, fake: FakeLlm, entry: dict[str, Any]
 ) -> None:
     fake.brain = fakes.naive_brain("quote-injection")
     section = FRAMEWORK.section(entry["section"])
+    offline = OfflineScorer().score_sync(section=section, scenario=None, question="", answer=entry["answer"])
 
     card = await scorer.score(section=section, scenario=None, question="", answer=entry["answer"])
 
-    assert SUSPICIOUS_NOTE in card.feedback
+    assert card.scorer == "offline" and card.fallback_reason.startswith(f"{REJECTED}: ")
+    assert card.label == f"offline ({card.fallback_reason})"
+    # Not blended: score, verdicts and feedback are the offline scorer's, all three.
+    assert (card.score, card.verdicts, card.feedback, card.follow_up) == (
+        offline.score, offline.verdicts, offline.feedback, offline.follow_up)
     assert "Flawless" not in card.feedback and "perfect score" not in card.follow_up
+    assert card.prompt_tokens > 0  # the rejected reply was paid for
 
 
 async def test_the_same_model_still_credits_an_honest_answer(scorer: LlmScorer, fake: FakeLlm) -> None:
@@ -103,4 +110,4 @@ async def test_the_same_model_still_credits_an_honest_answer(scorer: LlmScorer, 
     assert verdicts["s3-platforms"] == verdicts["s3-realtime-updates"] == verdicts["s3-session-tokens"] == "covered"
     assert verdicts["s3-caching-offline"] in {"partial", "covered"}
     assert card.score >= offline.score and card.score > 0
-    assert SUSPICIOUS_NOTE not in card.feedback
+    assert card.scorer == "llm" and card.fallback_reason == ""

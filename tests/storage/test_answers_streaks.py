@@ -224,6 +224,7 @@ async def test_usage_totals(store: SqlStore) -> None:
     assert (totals.scored_sections, totals.llm_sections, totals.prompt_tokens, totals.completion_tokens) == (
         4, 3, 157, 18)
     assert totals.per_section == {3: (2, 150, 15), 4: (1, 7, 3)}
+    assert totals.fallbacks == {"timeout": 1}
 
 
 async def test_get_streak_names_the_member(store: SqlStore) -> None:
