@@ -127,6 +127,8 @@ class InterviewDraft:
     """No follow-up probes."""
     interviewer: UserRef | None = None
     """A peer mock: the teammate who interviews (``None``: the bot alone)."""
+    candidate_timezone: str | None = None
+    """The zone the platform told for the candidate (kept on their member row, as ``Members.join`` would)."""
 
 
 @dataclass(frozen=True, slots=True)

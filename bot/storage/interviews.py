@@ -153,7 +153,7 @@ class InterviewQueries(ScoreQueries):
         )
         async with self._write(effect=True) as session:
             channel = await self._ensure_channel(session, draft.channel)
-            candidate = await self._ensure_member(session, draft.candidate)
+            candidate = await self._ensure_member(session, draft.candidate, timezone=draft.candidate_timezone)
             interviewer = (await self._ensure_member(session, draft.interviewer)
                            if draft.interviewer is not None else None)
             row = Interview(

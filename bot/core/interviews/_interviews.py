@@ -123,7 +123,6 @@ class Interviews:
         running = await self._store.active_interview(ctx.user)
         if running is not None:
             raise UserError("You already have an interview running. Say `end` in its thread to stop it first.")
-        await self._members.join(ctx.user, timezone=ctx.user_timezone)
         chat = self._chats.chat_for(ctx.channel.platform)
         parent = texts.interview_parent(ctx.user.mention, scenario, total, level=level, quiet=quiet,
                                         interviewer=interviewer.mention if interviewer else None)
@@ -135,8 +134,9 @@ class Interviews:
         if root is None:
             root = await chat.send(ctx.channel, replace(parent, key=root_key))
         thread = await chat.start_thread(root, f"Mock interview: {scenario.title}")
+        # The candidate's member row (and the zone the platform told) is written with the interview.
         draft = InterviewDraft(ctx.channel, ctx.user, scenario.id, total, phases, now, level=level, quiet=quiet,
-                               interviewer=interviewer)
+                               interviewer=interviewer, candidate_timezone=ctx.user_timezone)
         interview = await self._store.create_interview(
             draft, changes=replace(enter_phase(phases, 0, now), thread=thread),
             outbox=lambda created: [phase_opening(self._framework, created), *self._rubric(created)],
