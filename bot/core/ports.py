@@ -65,6 +65,16 @@ class Scorer(Protocol):
     ) -> ScoreCard: ...
 
 
+@runtime_checkable
+class AdminNotices(Protocol):
+    """Something an admin should hear about once (a scorer whose LLM calls keep timing out): the
+    service adds it, privately, to the next reply to someone who may manage the bot."""
+
+    def take_admin_notice(self) -> str | None:
+        """The notice, once (``None`` afterwards, and while there is nothing to say)."""
+        ...
+
+
 class Charts(Protocol):
     """Draws the core's chart data as PNG bytes (``bot.charts``: matplotlib, in a worker thread).
     Raises when it cannot draw; the caller then sends the text fallback."""

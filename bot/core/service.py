@@ -42,12 +42,12 @@ from bot.core.members import (
     Workspaces,
     WorkspaceStore,
 )
-from bot.core.messages import Action, CommandContext, InMessage, Reply
+from bot.core.messages import Action, CommandContext, InMessage, OutMessage, Reply
 from bot.core.metrics import NO_METRICS, Metrics
 from bot.core.outbox import Dispatcher, OutboxStore
 from bot.core.pairing import PairDeliveryStore, Pairing, PairingDelivery, PairingStore
 from bot.core.peers import MarkStore, NoteStore, PeerCardStore, PeerDelivery, PeerMocks, PeerRubrics, PeerScorecards
-from bot.core.ports import Charts, Chat, Clock, Prober, Scorer
+from bot.core.ports import AdminNotices, Charts, Chat, Clock, Prober, Scorer
 from bot.core.progress import (
     History,
     HistoryStore,
@@ -218,13 +218,23 @@ class PracticeService:
         try:
             reply = await self.router.command(ctx, text)
             outcome = "ok"
-            return reply
+            return self._with_admin_notice(ctx, reply)
         except UserError:
             outcome = "refused"
             raise
         finally:
             self.metrics.count("command", command=command_name(text), outcome=outcome)
             self._changed()
+
+    def _with_admin_notice(self, ctx: CommandContext, reply: Reply) -> Reply:
+        """A notice for admins (the LLM keeps timing out, say) goes, once, privately, to the next
+        person who may manage the bot, after what they asked for."""
+        if not ctx.can_manage or not isinstance(self.scorer, AdminNotices):
+            return reply
+        notice = self.scorer.take_admin_notice()
+        if notice is None:
+            return reply
+        return Reply((*reply.messages, OutMessage(text=f"Note for admins: {notice}", ephemeral=True)))
 
     async def handle_message(self, message: InMessage) -> None:
         """A message someone wrote. Only thread messages matter: answers and steering."""

@@ -30,6 +30,10 @@ class MeteredScorer:
                           fallback_reason=card.fallback_reason)
         return card
 
+    def take_admin_notice(self) -> str | None:
+        take = getattr(self.inner, "take_admin_notice", None)
+        return take() if callable(take) else None
+
     async def aclose(self) -> None:
         close = getattr(self.inner, "aclose", None)
         if close is not None:

@@ -254,6 +254,8 @@ class LlmScorer:
         self._observe = observe
         self.timeouts_in_a_row = 0
         self.timeouts_noticed = False
+        self._admin_notice: str | None = None
+        """Said once to the next admin who runs a command (the service asks for it)."""
         """Whether the once-per-process "keeps timing out" warning has been logged."""
 
     @classmethod
@@ -305,7 +307,14 @@ class LlmScorer:
         self.timeouts_in_a_row = self.timeouts_in_a_row + 1 if timed_out else 0
         if self.timeouts_in_a_row >= TIMEOUTS_BEFORE_NOTICE and not self.timeouts_noticed:
             self.timeouts_noticed = True
-            log.warning(KEEPS_TIMING_OUT.format(count=self.timeouts_in_a_row, timeout=self.timeout_seconds))
+            notice = KEEPS_TIMING_OUT.format(count=self.timeouts_in_a_row, timeout=self.timeout_seconds)
+            log.warning(notice)
+            self._admin_notice = notice
+
+    def take_admin_notice(self) -> str | None:
+        """The timeout notice for the next admin's command, once (``bot.core.ports.AdminNotices``)."""
+        notice, self._admin_notice = self._admin_notice, None
+        return notice
 
     async def check(self, *, section: Section, scenario: Scenario | None, question: str, answer: str) -> CheckResult:
         """One scoring call, no retries, measured: is the endpoint there, does it honour the schema?"""

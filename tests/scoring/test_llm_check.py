@@ -211,3 +211,36 @@ def test_a_reply_cut_off_at_the_token_limit_is_named(fake: FakeLlm) -> None:
     assert code == 1 and "structured output honoured   no" in out
     assert "cut off (finish_reason=length)" in out and "completion-token limit" in out
     assert "1,200 completion" in out
+
+
+async def test_an_admin_hears_it_once_in_chat_and_others_never(fake: FakeLlm, tmp_path: Path) -> None:
+    from bot.core.messages import CommandContext
+    from bot.core.refs import ChannelRef, UserRef
+    from bot.core.service import PracticeService
+    from bot.scheduling.clock import FakeClock
+    from bot.storage.database import create_engine, migrate
+    from bot.storage.repository import SqlStore
+
+    scorer = scorer_for(fake, timeout_seconds=TIMEOUT)
+    url = f"sqlite:///{tmp_path / 'notice.db'}"
+    await migrate(url)
+    store = SqlStore(create_engine(url))
+    service = PracticeService(store=store, framework=load(), scorer=scorer, clock=FakeClock())
+    channel = ChannelRef("console", "C1", "W1")
+    admin = CommandContext(channel, UserRef("console", "ada", "W1", "Ada"), can_manage=True)
+    member = CommandContext(channel, UserRef("console", "bob", "W1", "Bob"))
+    fake.queue(*[fakes.slow(2) for _ in range(TIMEOUTS_BEFORE_NOTICE)])
+    try:
+        assert [m.text for m in (await service.handle_command(admin, "sections")).messages if "admins" in m.text] == []
+        for _ in range(TIMEOUTS_BEFORE_NOTICE):
+            await scorer.score(section=load().section(3), scenario=None, question="", answer="Web is React.")
+        told_member = (await service.handle_command(member, "sections")).messages
+        assert not any(m.text.startswith("Note for admins") for m in told_member), "members are not told"
+        [notice] = [m for m in (await service.handle_command(admin, "sections")).messages
+                    if m.text.startswith("Note for admins")]
+        assert notice.ephemeral and "keep timing out" in notice.text and "practice-bot llm check" in notice.text
+        again = (await service.handle_command(admin, "sections")).messages
+        assert not any(m.text.startswith("Note for admins") for m in again), "said once"
+    finally:
+        await scorer.aclose()
+        await store.close()
