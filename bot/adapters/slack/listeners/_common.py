@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import uuid
 from collections.abc import Awaitable
 from dataclasses import dataclass
 from typing import Any
@@ -73,6 +74,19 @@ async def taken(deps: SlackDeps, item: InboundItem, ack: AsyncAck) -> None:
         await ack(text=NOT_TAKEN)
         return
     await ack()
+
+
+def event_item(body: dict[str, Any], *, team: str, kind: str, order: str, member: str = "",
+               fallback_key: str = "") -> InboundItem:
+    """An Events API delivery as the inbox keeps it: keyed by Slack's ``event_id`` (a redelivery carries
+    the same one; ``fallback_key`` when a payload has none, else a fresh key), the envelope's token left out."""
+    event_id = body.get("event_id")
+    if isinstance(event_id, str) and event_id:
+        key = f"slack:{team}:event:{event_id}"
+    else:
+        key = fallback_key or f"slack:{team}:event:none:{uuid.uuid4().hex}"
+    payload = {"type": body.get("type"), "team_id": team, "event_id": event_id, "event": body.get("event")}
+    return InboundItem("slack", key, kind, order, payload, workspace=team, member=member)
 
 
 async def taken_event(deps: SlackDeps, item: InboundItem) -> BoltResponse:

@@ -17,7 +17,7 @@ from slack_sdk.errors import SlackApiError, SlackRequestError
 
 from bot.adapters.slack.events import action_key, channel_ref
 from bot.adapters.slack.files import direct_channel, upload
-from bot.adapters.slack.listeners._common import SlackDeps, core_call, shown, stored, taken, taken_event
+from bot.adapters.slack.listeners._common import SlackDeps, core_call, event_item, shown, stored, taken, taken_event
 from bot.adapters.slack.payloads import AppHomeOpened, BadPayload, BlockActions, EventCallback, read
 from bot.adapters.slack.render import render
 from bot.core.inbox import InboundItem, InboxRecord
@@ -65,13 +65,8 @@ def register(app: AsyncApp, service: PracticeService, deps: SlackDeps) -> None:
         if found is None or deps.home is None:
             return BoltResponse(status=200, body="")
         team, opened = found
-        event_id = body.get("event_id")
-        key = f"slack:{team}:event:{event_id}" if isinstance(event_id, str) and event_id else \
-            f"slack:{team}:home:{opened.user}:{uuid.uuid4().hex}"
-        item = InboundItem("slack", key, OPENED_KIND, f"home:{team}:{opened.user}",
-                           {"type": body.get("type"), "team_id": team, "event_id": event_id,
-                            "event": body.get("event")}, workspace=team, member=opened.user)
-        return await taken_event(deps, item)
+        return await taken_event(deps, event_item(body, team=team, kind=OPENED_KIND, order=f"home:{team}:{opened.user}",
+                                                  member=opened.user))
 
     @app.event("app_home_opened", middleware=[durably])
     async def on_home_opened() -> None:  # pragma: no cover - the middleware answers every such event

@@ -8,7 +8,6 @@ until someone asks to forget them. Registered only when installs are on (``SLACK
 from __future__ import annotations
 
 import logging
-import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -17,9 +16,9 @@ from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_bolt.response import BoltResponse
 
 from bot.adapters.slack.installs import WorkspaceClients
-from bot.adapters.slack.listeners._common import SlackDeps, no_reply, shown, taken_event
+from bot.adapters.slack.listeners._common import SlackDeps, event_item, no_reply, shown, taken_event
 from bot.core.guard import guarded
-from bot.core.inbox import InboundItem, InboxRecord
+from bot.core.inbox import InboxRecord
 from bot.core.service import PracticeService
 
 log = logging.getLogger(__name__)
@@ -66,11 +65,7 @@ def register(app: AsyncApp, service: PracticeService, deps: SlackDeps) -> None:
         if found is None:
             return BoltResponse(status=200, body="")
         team, _ = found
-        event_id = body.get("event_id")
-        key = f"slack:{team}:event:{event_id}" if isinstance(event_id, str) and event_id else \
-            f"slack:{team}:removed:{uuid.uuid4().hex}"
-        payload = {"type": body.get("type"), "team_id": team, "event_id": event_id, "event": body.get("event")}
-        return await taken_event(deps, InboundItem("slack", key, KIND, f"workspace:{team}", payload, workspace=team))
+        return await taken_event(deps, event_item(body, team=team, kind=KIND, order=f"workspace:{team}"))
 
     @app.event("app_uninstalled", middleware=[durably])
     async def uninstalled() -> None:  # pragma: no cover - the middleware answers the event

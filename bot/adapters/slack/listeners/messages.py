@@ -24,9 +24,9 @@ from bot.adapters.slack.events import (
     parse_message_event,
     ts_datetime,
 )
-from bot.adapters.slack.listeners._common import SlackDeps, core_call, no_reply, shown, taken_event
+from bot.adapters.slack.listeners._common import SlackDeps, core_call, event_item, no_reply, shown, taken_event
 from bot.adapters.slack.payloads import BadPayload, EventCallback, read
-from bot.core.inbox import InboundItem, InboxRecord
+from bot.core.inbox import InboxRecord
 from bot.core.messages import InMessage
 from bot.core.refs import UserRef
 from bot.core.service import PracticeService
@@ -66,12 +66,9 @@ def register(app: AsyncApp, service: PracticeService, deps: SlackDeps) -> None:
         team, parsed = found
         if retry := request.headers.get("x-slack-retry-num"):
             log.debug("Slack redelivered %s (retry %s); its key records it once", parsed.event_key, retry[0])
-        event_id = body.get("event_id")
-        key = f"slack:{team}:event:{event_id}" if isinstance(event_id, str) and event_id else parsed.event_key
         member = parsed.user_id if isinstance(parsed, PostedMessage) else ""
-        payload = {"type": body.get("type"), "team_id": team, "event_id": event_id, "event": body.get("event")}
-        item = InboundItem("slack", key, KIND, parsed.order_key, payload, workspace=team, member=member)
-        return await taken_event(deps, item)
+        return await taken_event(deps, event_item(body, team=team, kind=KIND, order=parsed.order_key, member=member,
+                                                  fallback_key=parsed.event_key))
 
     @app.event("message", middleware=[durably])
     async def on_message() -> None:  # pragma: no cover - the middleware answers every message event
