@@ -173,7 +173,7 @@ class PracticeService:
         ):
             for kind in delivery.kinds():
                 self.dispatcher.register(kind)
-        self.interviews = Interviews(store=store, members=members, practice=self.practice, chats=self.chats,
+        self.interviews = Interviews(store=store, practice=self.practice, chats=self.chats,
                                      outbox=self.dispatcher, framework=framework, clock=clock, rng=rng,
                                      coverage=coverage or scorer, probes=probes, peer=PeerRubrics())
         self.prompts = DailyPrompts(store=store, members=members, practice=self.practice, chats=self.chats,

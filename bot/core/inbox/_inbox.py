@@ -19,6 +19,7 @@ runtime runs at start-up and every few seconds after.
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
@@ -131,7 +132,7 @@ class Inbox:
         for record in records:
             log.info("resuming inbound %s (attempt %d)", record.item.key[:60], record.attempts)
             self.resumed += 1
-            self.lanes.submit(record.item.order, lambda record=record: self._apply(record, None),  # type: ignore[misc]
+            self.lanes.submit(record.item.order, functools.partial(self._apply, record, None),
                               what=f"resumed {record.item.kind}")
         return len(records)
 

@@ -39,7 +39,6 @@ from bot.core.interviews.rules import (
     total_seconds_left,
 )
 from bot.core.interviews.store import InterviewStore, PeerRubric
-from bot.core.members import Members
 from bot.core.messages import Action, CommandContext, InMessage, Reply, button_number
 from bot.core.normalise import MAX_ANSWER_CHARS, fit_answer
 from bot.core.outbox import OutboxWriter, Sender, outbox_key
@@ -67,7 +66,6 @@ class Interviews:
         self,
         *,
         store: InterviewOutbox,
-        members: Members,
         practice: Practice,
         chats: Chats,
         outbox: Sender,
@@ -82,7 +80,6 @@ class Interviews:
         scorer (the offline one), since it runs on the clock's tick. ``peer`` hands a peer mock's
         interviewer each phase's rubric (without it, peer mocks are refused)."""
         self._store = store
-        self._members = members
         self._practice = practice
         self._chats = chats
         self._outbox = outbox

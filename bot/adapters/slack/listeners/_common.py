@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
 import aiohttp
+from slack_bolt.async_app import AsyncApp
 from slack_bolt.context.ack.async_ack import AsyncAck
+from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_bolt.response import BoltResponse
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
@@ -18,6 +20,7 @@ from slack_sdk.webhook.async_client import AsyncWebhookClient
 from bot.adapters.slack.files import upload
 from bot.adapters.slack.home import HomePublisher
 from bot.adapters.slack.installs import WorkspaceClients
+from bot.adapters.slack.payloads import BadPayload, BlockActions, read
 from bot.adapters.slack.render import files_sent, not_in_channel, response_payload
 from bot.adapters.slack.users import UserDirectory
 from bot.core.errors import UserError, new_error_id
@@ -99,6 +102,37 @@ async def taken_event(deps: SlackDeps, item: InboundItem) -> BoltResponse:
                       shown(item.key))
         return BoltResponse(status=500, body="")
     return BoltResponse(status=200, body="")
+
+
+def on_event_durably(app: AsyncApp, deps: SlackDeps, event_type: str,
+                     to_item: Callable[[dict[str, Any]], InboundItem | None]) -> None:
+    """Listen to ``event_type`` with the inbox as its ack: a listener middleware (bolt runs it before its
+    auto-ack) writes ``to_item(body)`` and answers for the listener, which never runs; ``None`` means
+    the event asks nothing of the bot and is acked at once."""
+
+    async def durably(request: AsyncBoltRequest, next: Callable[[], Awaitable[None]]) -> BoltResponse:
+        item = to_item(request.body)
+        if item is None:
+            return BoltResponse(status=200, body="")
+        return await taken_event(deps, item)
+
+    async def answered_by_the_middleware() -> None:  # pragma: no cover - the middleware answers every event
+        return
+
+    app.event(event_type, middleware=[durably])(answered_by_the_middleware)
+
+
+async def click_taken(deps: SlackDeps, ack: AsyncAck, body: dict[str, Any],
+                      to_item: Callable[[BlockActions, dict[str, Any]], InboundItem]) -> None:
+    """A button click: read, written to the inbox as ``to_item(click, body)`` says, then acked (a
+    payload the bot cannot read is acked and logged)."""
+    try:
+        click = read(BlockActions, body)
+    except BadPayload as exc:
+        await ack()
+        log.warning("Slack click %s ignored: %s", shown(body.get("trigger_id")), exc.reason)
+        return
+    await taken(deps, to_item(click, body), ack)
 
 
 def shown(key: object) -> str:

@@ -15,8 +15,8 @@ from slack_bolt.async_app import AsyncApp
 from slack_bolt.context.ack.async_ack import AsyncAck
 
 from bot.adapters.slack.events import action_key, channel_ref, message_ref, thread_key
-from bot.adapters.slack.listeners._common import SlackDeps, core_call, send_reply, shown, stored, taken
-from bot.adapters.slack.payloads import BadPayload, BlockActions, read
+from bot.adapters.slack.listeners._common import SlackDeps, click_taken, core_call, send_reply, stored
+from bot.adapters.slack.payloads import BlockActions, read
 from bot.core.inbox import InboundItem, InboxRecord
 from bot.core.messages import Action
 from bot.core.service import PracticeService
@@ -33,18 +33,14 @@ def register(app: AsyncApp, service: PracticeService, deps: SlackDeps) -> None:
 
     deps.inbox.register(KIND, apply)
 
-    async def on_button(ack: AsyncAck, body: dict[str, Any]) -> None:
-        try:
-            click = read(BlockActions, body)
-        except BadPayload as exc:
-            await ack()
-            log.warning("Slack click %s ignored: %s", shown(body.get("trigger_id")), exc.reason)
-            return
-        team, user_id = click.team_id, click.user.id
+    def item(click: BlockActions, body: dict[str, Any]) -> InboundItem:
         # Ordered with the messages of the same thread (a click on a prompt: the prompt's thread).
-        order = thread_key(team, click.channel_id, click.thread_ts or click.message_ts)
-        item = InboundItem("slack", _key(click), KIND, order, stored(body), workspace=team, member=user_id)
-        await taken(deps, item, ack)
+        order = thread_key(click.team_id, click.channel_id, click.thread_ts or click.message_ts)
+        return InboundItem("slack", _key(click), KIND, order, stored(body), workspace=click.team_id,
+                           member=click.user.id)
+
+    async def on_button(ack: AsyncAck, body: dict[str, Any]) -> None:
+        await click_taken(deps, ack, body, item)
 
     app.action(ANY_ACTION)(on_button)
 

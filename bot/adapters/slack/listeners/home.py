@@ -6,18 +6,23 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Awaitable, Callable
 from typing import Any
 
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.context.ack.async_ack import AsyncAck
-from slack_bolt.request.async_request import AsyncBoltRequest
-from slack_bolt.response import BoltResponse
 from slack_sdk.errors import SlackApiError, SlackRequestError
 
 from bot.adapters.slack.events import action_key, channel_ref
 from bot.adapters.slack.files import direct_channel, upload
-from bot.adapters.slack.listeners._common import SlackDeps, core_call, event_item, shown, stored, taken, taken_event
+from bot.adapters.slack.listeners._common import (
+    SlackDeps,
+    click_taken,
+    core_call,
+    event_item,
+    on_event_durably,
+    shown,
+    stored,
+)
 from bot.adapters.slack.payloads import AppHomeOpened, BadPayload, BlockActions, EventCallback, read
 from bot.adapters.slack.render import render
 from bot.core.inbox import InboundItem, InboxRecord
@@ -58,32 +63,23 @@ def register(app: AsyncApp, service: PracticeService, deps: SlackDeps) -> None:
     deps.inbox.register(OPENED_KIND, apply_opened)
     deps.inbox.register(BUTTON_KIND, apply_button)
 
-    async def durably(request: AsyncBoltRequest, next: Callable[[], Awaitable[None]]) -> BoltResponse:
-        """Written before the ack, as thread messages are (``messages.durably``)."""
-        body = request.body
+    def opened_item(body: dict[str, Any]) -> InboundItem | None:
         found = _opened(body)
         if found is None or deps.home is None:
-            return BoltResponse(status=200, body="")
+            return None
         team, opened = found
-        return await taken_event(deps, event_item(body, team=team, kind=OPENED_KIND, order=f"home:{team}:{opened.user}",
-                                                  member=opened.user))
+        return event_item(body, team=team, kind=OPENED_KIND, order=f"home:{team}:{opened.user}", member=opened.user)
 
-    @app.event("app_home_opened", middleware=[durably])
-    async def on_home_opened() -> None:  # pragma: no cover - the middleware answers every such event
-        return
+    on_event_durably(app, deps, "app_home_opened", opened_item)
 
-    async def on_home_button(ack: AsyncAck, body: dict[str, Any]) -> None:
-        try:
-            click = read(BlockActions, body)
-        except BadPayload as exc:
-            await ack()
-            log.warning("Slack click %s ignored: %s", shown(body.get("trigger_id")), exc.reason)
-            return
+    def button_item(click: BlockActions, body: dict[str, Any]) -> InboundItem:
         team, user_id = click.team_id, click.user.id
         key = action_key(team, user_id, click.actions[0].action_ts or click.trigger_id or uuid.uuid4().hex)
-        item = InboundItem("slack", key, BUTTON_KIND, f"user:{team}:{user_id}", stored(body), workspace=team,
+        return InboundItem("slack", key, BUTTON_KIND, f"user:{team}:{user_id}", stored(body), workspace=team,
                            member=user_id)
-        await taken(deps, item, ack)
+
+    async def on_home_button(ack: AsyncAck, body: dict[str, Any]) -> None:
+        await click_taken(deps, ack, body, button_item)
 
     for action_id in HOME_COMMANDS:
         app.action(action_id)(on_home_button)

@@ -8,17 +8,14 @@ until someone asks to forget them. Registered only when installs are on (``SLACK
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
 from typing import Any
 
 from slack_bolt.async_app import AsyncApp
-from slack_bolt.request.async_request import AsyncBoltRequest
-from slack_bolt.response import BoltResponse
 
 from bot.adapters.slack.installs import WorkspaceClients
-from bot.adapters.slack.listeners._common import SlackDeps, event_item, no_reply, shown, taken_event
+from bot.adapters.slack.listeners._common import SlackDeps, event_item, no_reply, on_event_durably, shown
 from bot.core.guard import guarded
-from bot.core.inbox import InboxRecord
+from bot.core.inbox import InboundItem, InboxRecord
 from bot.core.service import PracticeService
 
 log = logging.getLogger(__name__)
@@ -58,22 +55,12 @@ def register(app: AsyncApp, service: PracticeService, deps: SlackDeps) -> None:
 
     deps.inbox.register(KIND, apply)
 
-    async def durably(request: AsyncBoltRequest, next: Callable[[], Awaitable[None]]) -> BoltResponse:
-        """Written before the ack, as thread messages are: a removal is never lost to a crash."""
-        body = request.body
+    def item(body: dict[str, Any]) -> InboundItem | None:
         found = _removal(body)
-        if found is None:
-            return BoltResponse(status=200, body="")
-        team, _ = found
-        return await taken_event(deps, event_item(body, team=team, kind=KIND, order=f"workspace:{team}"))
+        return event_item(body, team=found[0], kind=KIND, order=f"workspace:{found[0]}") if found else None
 
-    @app.event("app_uninstalled", middleware=[durably])
-    async def uninstalled() -> None:  # pragma: no cover - the middleware answers the event
-        return
-
-    @app.event("tokens_revoked", middleware=[durably])
-    async def revoked() -> None:  # pragma: no cover - the middleware answers the event
-        return
+    for event_type in ("app_uninstalled", "tokens_revoked"):  # a removal is never lost to a crash
+        on_event_durably(app, deps, event_type, item)
 
 
 async def _retire(service: PracticeService, clients: WorkspaceClients, team: str, reason: str) -> None:

@@ -9,12 +9,9 @@ the core; the rest of a busy channel costs a parse and nothing else.
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
 from typing import Any
 
 from slack_bolt.async_app import AsyncApp
-from slack_bolt.request.async_request import AsyncBoltRequest
-from slack_bolt.response import BoltResponse
 
 from bot.adapters.slack.events import (
     DeletedMessage,
@@ -24,9 +21,9 @@ from bot.adapters.slack.events import (
     parse_message_event,
     ts_datetime,
 )
-from bot.adapters.slack.listeners._common import SlackDeps, core_call, event_item, no_reply, shown, taken_event
+from bot.adapters.slack.listeners._common import SlackDeps, core_call, event_item, no_reply, on_event_durably, shown
 from bot.adapters.slack.payloads import BadPayload, EventCallback, read
-from bot.core.inbox import InboxRecord
+from bot.core.inbox import InboundItem, InboxRecord
 from bot.core.messages import InMessage
 from bot.core.refs import UserRef
 from bot.core.service import PracticeService
@@ -57,22 +54,16 @@ def register(app: AsyncApp, service: PracticeService, deps: SlackDeps) -> None:
 
     deps.inbox.register(KIND, apply)
 
-    async def durably(request: AsyncBoltRequest, next: Callable[[], Awaitable[None]]) -> BoltResponse:
-        """Write the event before the ack (never calls ``next``: the ack is this response)."""
-        body = request.body
+    def item(body: dict[str, Any]) -> InboundItem | None:
         found = _parsed(body)
         if found is None:
-            return BoltResponse(status=200, body="")
+            return None
         team, parsed = found
-        if retry := request.headers.get("x-slack-retry-num"):
-            log.debug("Slack redelivered %s (retry %s); its key records it once", parsed.event_key, retry[0])
         member = parsed.user_id if isinstance(parsed, PostedMessage) else ""
-        return await taken_event(deps, event_item(body, team=team, kind=KIND, order=parsed.order_key, member=member,
-                                                  fallback_key=parsed.event_key))
+        return event_item(body, team=team, kind=KIND, order=parsed.order_key, member=member,
+                          fallback_key=parsed.event_key)
 
-    @app.event("message", middleware=[durably])
-    async def on_message() -> None:  # pragma: no cover - the middleware answers every message event
-        return
+    on_event_durably(app, deps, "message", item)
 
 
 async def _run(service: PracticeService, deps: SlackDeps, team: str, parsed: MessageEvent) -> None:
